@@ -1,0 +1,185 @@
+"""The declarative configuration: accounts to extract, reports to send, where the lake lives.
+
+One YAML file (config/socialpulse.yml by default, or the path in $SOCIALPULSE_CONFIG), validated on
+load; every error names the file and the key. No secrets here: an account names an Airflow
+connection, and the connection holds the token.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from socialpulse import model
+from socialpulse.networks.base import NETWORKS, Account
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = REPO_ROOT / "config" / "socialpulse.yml"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+class ConfigError(ValueError):
+    """The configuration file is wrong; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    name: str
+    title: str
+    recipients: tuple[str, ...]
+    accounts: tuple[str, ...]  # account keys "network/account_id"
+    smtp_conn_id: str = "smtp_default"
+    sender: str = "Social Pulse <reports@socialpulse.invalid>"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    lake_root: Path
+    accounts: tuple[Account, ...]
+    reports: tuple[ReportConfig, ...]
+    sla_hours: float = 24.0
+    seed: int = 7
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def account(self, key: str) -> Account:
+        for account in self.accounts:
+            if account.key == key:
+                return account
+        raise ConfigError(f"{self.path}: no account '{key}' (known: {', '.join(a.key for a in self.accounts)})")
+
+    def report(self, name: str) -> ReportConfig:
+        for report in self.reports:
+            if report.name == name:
+                return report
+        raise ConfigError(f"{self.path}: no report '{name}' (known: {', '.join(r.name for r in self.reports)})")
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("SOCIALPULSE_CONFIG", DEFAULT_CONFIG)).expanduser().resolve()
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and validate the configuration file. $SOCIALPULSE_LAKE_ROOT overrides lake_root."""
+    path = Path(path).resolve() if path else config_path()
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file not found: {path} (set SOCIALPULSE_CONFIG)") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    where = str(path)
+
+    lake_root = os.environ.get("SOCIALPULSE_LAKE_ROOT") or _require(raw, "lake_root", str, where)
+    lake_path = Path(lake_root).expanduser()
+    if not lake_path.is_absolute():
+        lake_path = (path.parent / lake_path).resolve()
+
+    accounts = tuple(_account(item, f"{where}: accounts[{i}]") for i, item in enumerate(_require(raw, "accounts", list, where)))
+    keys = [a.key for a in accounts]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise ConfigError(f"{where}: accounts: duplicate account(s) {duplicates}")
+    if not accounts:
+        raise ConfigError(f"{where}: accounts: at least one account is needed")
+
+    reports = tuple(
+        _report(item, f"{where}: reports[{i}]", keys) for i, item in enumerate(raw.get("reports") or [])
+    )
+    sla = raw.get("sla_hours", 24)
+    if not isinstance(sla, (int, float)) or sla <= 0:
+        raise ConfigError(f"{where}: sla_hours must be a positive number of hours, got {sla!r}")
+    known = {"lake_root", "accounts", "reports", "sla_hours", "seed"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; known keys: {sorted(known)}")
+    return Config(
+        path=path,
+        lake_root=lake_path,
+        accounts=accounts,
+        reports=reports,
+        sla_hours=float(sla),
+        seed=int(raw.get("seed", 7)),
+    )
+
+
+def _require(raw: dict, key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if key not in raw:
+        raise ConfigError(f"{where}: missing key '{key}'")
+    value = raw[key]
+    if not isinstance(value, kind):
+        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise ConfigError(f"{where}: '{key}' must be a {names}, got {type(value).__name__}")
+    return value
+
+
+def _account(item: Any, where: str) -> Account:
+    if not isinstance(item, dict):
+        raise ConfigError(f"{where}: expected a mapping")
+    allowed = {"network", "account_id", "handle", "purpose", "time_zone", "display_name", "connection_id", "options"}
+    unknown = sorted(set(item) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+    network = _require(item, "network", str, where)
+    if network not in NETWORKS:
+        raise ConfigError(f"{where}.network: unknown network '{network}'; known: {sorted(NETWORKS)}")
+    account_id = str(_require(item, "account_id", (str, int), where))
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]+", account_id):
+        raise ConfigError(f"{where}.account_id: '{account_id}' may hold only letters, digits and _ . : -")
+    purpose = _require(item, "purpose", str, where)
+    if purpose not in model.PURPOSES:
+        raise ConfigError(f"{where}.purpose: '{purpose}' is not one of {list(model.PURPOSES)}")
+    time_zone = item.get("time_zone", "UTC")
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ConfigError(f"{where}.time_zone: unknown time zone {time_zone!r} (use an IANA name like Europe/Paris)") from None
+    options = item.get("options") or {}
+    if not isinstance(options, dict):
+        raise ConfigError(f"{where}.options: expected a mapping")
+    return Account(
+        network=network,
+        account_id=account_id,
+        handle=_require(item, "handle", str, where),
+        purpose=purpose,
+        time_zone=time_zone,
+        display_name=item.get("display_name"),
+        connection_id=item.get("connection_id"),
+        options=options,
+    )
+
+
+def _report(item: Any, where: str, account_keys: list[str]) -> ReportConfig:
+    if not isinstance(item, dict):
+        raise ConfigError(f"{where}: expected a mapping")
+    name = _require(item, "name", str, where)
+    if not re.fullmatch(r"[a-z0-9_-]+", name):
+        raise ConfigError(f"{where}.name: '{name}' may hold only lower-case letters, digits, _ and -")
+    recipients = _require(item, "recipients", list, where)
+    bad = [r for r in recipients if not isinstance(r, str) or not EMAIL.match(r)]
+    if bad or not recipients:
+        raise ConfigError(f"{where}.recipients: need at least one e-mail address; not addresses: {bad}")
+    accounts = item.get("accounts", "all")
+    if accounts == "all":
+        accounts = list(account_keys)
+    if not isinstance(accounts, list):
+        raise ConfigError(f"{where}.accounts: expected 'all' or a list of network/account_id")
+    unknown = [a for a in accounts if a not in account_keys]
+    if unknown:
+        raise ConfigError(f"{where}.accounts: unknown account(s) {unknown}; known: {account_keys}")
+    return ReportConfig(
+        name=name,
+        title=item.get("title", "Social Pulse monthly report"),
+        recipients=tuple(recipients),
+        accounts=tuple(accounts),
+        smtp_conn_id=item.get("smtp_conn_id", "smtp_default"),
+        sender=item.get("sender", ReportConfig.sender),
+    )

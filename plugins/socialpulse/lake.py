@@ -1,0 +1,145 @@
+"""The Parquet lake: where every stage reads and writes.
+
+Layout under the root (a local folder by default):
+
+    staging/<network>/<account_id>/<interval>/<table>.parquet      an extraction, not yet validated
+    lake/<table>/network=<network>/date=<YYYY-MM-DD>/<account_id>.parquet   validated, hive-partitioned
+    validation/<network>/<account_id>/<interval>/result.{json,html}         every validation run
+    marts/<mart>.parquet                                                     metric tables
+    reports/<report>/<YYYY-MM>/report.{html,pdf}, delivery.json              what was sent
+
+Every file is written to a temporary name in its folder and renamed into place, so a reader (or a
+killed task) never sees half a file. Publishing an account's interval replaces exactly the files
+of that account for the interval's dates, so reruns and backfills never duplicate rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from socialpulse import model
+from socialpulse.networks.base import Account, Interval
+
+log = logging.getLogger(__name__)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write_parquet(path: Path, table: pa.Table) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write_json(path: Path, payload: Any) -> None:
+    atomic_write_bytes(path, json.dumps(payload, indent=2, sort_keys=True, default=str).encode())
+
+
+def interval_key(interval: Interval) -> str:
+    return f"{interval.start:%Y%m%dT%H%M%S}_{interval.end:%Y%m%dT%H%M%S}"
+
+
+class Lake:
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root).expanduser().resolve()
+
+    def __repr__(self) -> str:
+        return f"Lake({str(self.root)!r})"
+
+    # -- staging: one extraction of one account for one interval ---------------------------------
+    def staging_dir(self, account: Account, interval: Interval) -> Path:
+        return self.root / "staging" / account.network / account.account_id / interval_key(interval)
+
+    def stage(self, account: Account, interval: Interval, tables: dict[str, pa.Table]) -> Path:
+        """Store an extraction for validation; returns the staging folder."""
+        folder = self.staging_dir(account, interval)
+        for name, spec in model.TABLES.items():
+            data = model.conform(spec, tables.get(name, model.empty(name)))
+            atomic_write_parquet(folder / f"{name}.parquet", data)
+        return folder
+
+    def read_staged(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
+        folder = self.staging_dir(account, interval)
+        if not folder.is_dir():
+            raise FileNotFoundError(
+                f"no staged extraction for {account.key} {interval} at {folder}; run the extract task first"
+            )
+        return {name: pq.read_table(folder / f"{name}.parquet") for name in model.TABLES}
+
+    # -- the validated, partitioned lake ------------------------------------------------------------
+    def table_dir(self, table: str) -> Path:
+        return self.root / "lake" / table
+
+    def partition_file(self, table: str, network: str, day: dt.date, account_id: str) -> Path:
+        return self.table_dir(table) / f"network={network}" / f"date={day.isoformat()}" / f"{account_id}.parquet"
+
+    def publish(self, account: Account, interval: Interval, tables: dict[str, pa.Table]) -> dict[str, int]:
+        """Replace the account's partitions for every date of the interval; returns rows per table."""
+        written: dict[str, int] = {}
+        for name, spec in model.TABLES.items():
+            data = model.conform(spec, tables.get(name, model.empty(name)))
+            days = _row_days(data, spec)
+            for day in interval.days():
+                path = self.partition_file(name, account.network, day, account.account_id)
+                part = data.filter(pc.equal(days, pa.scalar(day, pa.date32())))
+                if part.num_rows:
+                    atomic_write_parquet(path, part)
+                else:
+                    path.unlink(missing_ok=True)  # the source no longer has rows for that day
+            written[name] = data.num_rows
+        staged = self.staging_dir(account, interval)
+        shutil.rmtree(staged, ignore_errors=True)
+        log.info("published %s %s: %s", account.key, interval, written)
+        return written
+
+    def glob(self, table: str) -> str:
+        """A glob over a canonical table's published files, for DuckDB's read_parquet."""
+        return str(self.table_dir(table) / "*" / "*" / "*.parquet")
+
+    def has_data(self, table: str) -> bool:
+        return any(self.table_dir(table).glob("*/*/*.parquet"))
+
+    # -- validation results, marts and reports -------------------------------------------------------
+    def validation_dir(self, account: Account, interval: Interval) -> Path:
+        return self.root / "validation" / account.network / account.account_id / interval_key(interval)
+
+    def mart_path(self, mart: str) -> Path:
+        return self.root / "marts" / f"{mart}.parquet"
+
+    def report_dir(self, report: str, month: str) -> Path:
+        return self.root / "reports" / report / month
+
+
+def _row_days(data: pa.Table, spec: model.CanonicalTable) -> pa.Array:
+    column = data.column(spec.date_column)
+    if pa.types.is_timestamp(column.type):
+        return pc.cast(pc.floor_temporal(column, unit="day"), pa.date32())
+    return column

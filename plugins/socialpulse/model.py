@@ -1,0 +1,201 @@
+"""The canonical tables, declared once.
+
+Every network connector and every export importer yields rows of these tables; the lake,
+the expectation suites, the metric SQL and the tests all read these definitions. A metric a
+network does not report is null, never zero. All timestamps are UTC.
+
+See docs/data-model.md for the meaning of every column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+import pyarrow as pa
+
+UTC_TS = pa.timestamp("us", tz="UTC")
+
+PURPOSES = ("service", "promotions", "brand", "community")
+POST_KINDS = ("original", "reply", "share")
+DIRECTIONS = ("inbound", "outbound")
+CHANNELS = ("comment", "mention", "direct_message")
+INTENTS = ("question", "complaint", "praise", "other")
+COUNT_COLUMNS = (
+    "impressions",
+    "likes",
+    "shares",
+    "replies",
+    "link_clicks",
+    "saves",
+    "video_views",
+)
+
+
+@dataclass(frozen=True)
+class CanonicalTable:
+    """A canonical table: its Arrow schema, its key and the column that dates a row."""
+
+    name: str
+    schema: pa.Schema
+    key: tuple[str, ...]
+    date_column: str
+    description: str
+
+    def row_date(self, value: Any) -> dt.date:
+        return value.date() if isinstance(value, dt.datetime) else value
+
+
+ACCOUNTS = CanonicalTable(
+    name="accounts",
+    schema=pa.schema(
+        [
+            pa.field("network", pa.string(), nullable=False),
+            pa.field("account_id", pa.string(), nullable=False),
+            pa.field("handle", pa.string(), nullable=False),
+            pa.field("display_name", pa.string()),
+            pa.field("purpose", pa.string(), nullable=False),
+            pa.field("time_zone", pa.string(), nullable=False),
+            pa.field("snapshot_date", pa.date32(), nullable=False),
+        ]
+    ),
+    key=("network", "account_id", "snapshot_date"),
+    date_column="snapshot_date",
+    description="One row per account per extraction day: who we are on each network and why.",
+)
+
+POSTS = CanonicalTable(
+    name="posts",
+    schema=pa.schema(
+        [
+            pa.field("network", pa.string(), nullable=False),
+            pa.field("account_id", pa.string(), nullable=False),
+            pa.field("post_id", pa.string(), nullable=False),
+            pa.field("created_at", UTC_TS, nullable=False),
+            pa.field("kind", pa.string(), nullable=False),
+            pa.field("text", pa.string()),
+            pa.field("links", pa.list_(pa.string())),
+            pa.field("staff_member", pa.string()),
+            pa.field("in_reply_to_id", pa.string()),
+        ]
+    ),
+    key=("network", "post_id"),
+    date_column="created_at",
+    description="Our own content: originals, replies that join a conversation, shares.",
+)
+
+POST_METRICS_DAILY = CanonicalTable(
+    name="post_metrics_daily",
+    schema=pa.schema(
+        [
+            pa.field("network", pa.string(), nullable=False),
+            pa.field("account_id", pa.string(), nullable=False),
+            pa.field("post_id", pa.string(), nullable=False),
+            pa.field("date", pa.date32(), nullable=False),
+            *(pa.field(name, pa.int64()) for name in COUNT_COLUMNS),
+        ]
+    ),
+    key=("network", "post_id", "date"),
+    date_column="date",
+    description=(
+        "Lifetime totals of a post as observed at the end of `date` (UTC). Connectors re-read "
+        "recent posts for a lookback window because these numbers keep changing."
+    ),
+)
+
+AUDIENCE_DAILY = CanonicalTable(
+    name="audience_daily",
+    schema=pa.schema(
+        [
+            pa.field("network", pa.string(), nullable=False),
+            pa.field("account_id", pa.string(), nullable=False),
+            pa.field("date", pa.date32(), nullable=False),
+            pa.field("followers_total", pa.int64()),
+            pa.field("followers_gained", pa.int64()),
+            pa.field("followers_lost", pa.int64()),
+        ]
+    ),
+    key=("network", "account_id", "date"),
+    date_column="date",
+    description="The leaky bucket, one row per account per day.",
+)
+
+MESSAGES = CanonicalTable(
+    name="messages",
+    schema=pa.schema(
+        [
+            pa.field("network", pa.string(), nullable=False),
+            pa.field("account_id", pa.string(), nullable=False),
+            pa.field("message_id", pa.string(), nullable=False),
+            pa.field("thread_id", pa.string(), nullable=False),
+            pa.field("parent_id", pa.string()),
+            pa.field("post_id", pa.string()),
+            pa.field("created_at", UTC_TS, nullable=False),
+            pa.field("direction", pa.string(), nullable=False),
+            pa.field("channel", pa.string(), nullable=False),
+            pa.field("author_id", pa.string(), nullable=False),
+            pa.field("author_handle", pa.string()),
+            pa.field("staff_member", pa.string()),
+            pa.field("intent", pa.string()),
+            pa.field("text", pa.string()),
+        ]
+    ),
+    key=("network", "message_id"),
+    date_column="created_at",
+    description=(
+        "Conversation messages: inbound from customers and community, outbound from our staff. "
+        "parent_id links a reply to the message (or post) it answers; thread_id groups a thread."
+    ),
+)
+
+TABLES: dict[str, CanonicalTable] = {
+    t.name: t for t in (ACCOUNTS, POSTS, POST_METRICS_DAILY, AUDIENCE_DAILY, MESSAGES)
+}
+
+
+class RowError(ValueError):
+    """A row that does not fit its canonical table; the message names the table, row and field."""
+
+
+def table_from_rows(table: str | CanonicalTable, rows: Iterable[Mapping[str, Any]], source: str = "") -> pa.Table:
+    """Build an Arrow table of a canonical table from dict rows, naming any bad row and field."""
+    spec = TABLES[table] if isinstance(table, str) else table
+    rows = list(rows)
+    columns: dict[str, list[Any]] = {f.name: [] for f in spec.schema}
+    where = f" from {source}" if source else ""
+    for index, row in enumerate(rows):
+        unknown = set(row) - set(columns)
+        if unknown:
+            raise RowError(f"{spec.name} row {index}{where}: unknown field(s) {sorted(unknown)}")
+        for field in spec.schema:
+            value = row.get(field.name)
+            if value is None and not field.nullable:
+                raise RowError(f"{spec.name} row {index}{where}: field '{field.name}' is required")
+            columns[field.name].append(value)
+    try:
+        return pa.Table.from_pydict(columns, schema=spec.schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise RowError(f"{spec.name}{where}: {exc}") from exc
+
+
+def conform(table: str | CanonicalTable, data: pa.Table) -> pa.Table:
+    """Cast an Arrow table to its canonical schema (column order and types), or say which column is off."""
+    spec = TABLES[table] if isinstance(table, str) else table
+    missing = [f.name for f in spec.schema if f.name not in data.column_names and not f.nullable]
+    if missing:
+        raise RowError(f"{spec.name}: missing required column(s) {missing}")
+    arrays = []
+    for field in spec.schema:
+        if field.name in data.column_names:
+            try:
+                arrays.append(data.column(field.name).cast(field.type))
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+                raise RowError(f"{spec.name}: column '{field.name}' cannot be read as {field.type}: {exc}") from exc
+        else:
+            arrays.append(pa.nulls(data.num_rows, field.type))
+    return pa.Table.from_arrays(arrays, schema=spec.schema)
+
+
+def empty(table: str) -> pa.Table:
+    return TABLES[table].schema.empty_table()

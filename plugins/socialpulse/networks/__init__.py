@@ -1,0 +1,11 @@
+"""One module per network, all behind socialpulse.networks.base.Connector."""
+
+from socialpulse.networks.base import (  # noqa: F401
+    NETWORKS,
+    Account,
+    Connector,
+    ConnectorError,
+    Credentials,
+    Interval,
+    connector_class,
+)

@@ -1,0 +1,119 @@
+"""The connector interface every network implements, and the registry that names them.
+
+A connector knows one network's API and nothing else: given an account and a data interval it
+returns canonical rows (see socialpulse.model). Adding a network is one module here and one line
+in NETWORKS below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+# network name -> "module:ClassName". Imported lazily so that parsing a DAG stays cheap.
+NETWORKS: dict[str, str] = {
+    "simulated": "socialpulse.networks.simulated:SimulatedNetwork",
+}
+
+
+@dataclass(frozen=True)
+class Account:
+    """One account on one network, as declared in the accounts file."""
+
+    network: str
+    account_id: str
+    handle: str
+    purpose: str
+    time_zone: str = "UTC"
+    display_name: str | None = None
+    connection_id: str | None = None
+    options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.network}/{self.account_id}"
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A half-open UTC interval [start, end): the DAG run's data interval."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if value.tzinfo is None:
+                raise ValueError(f"Interval.{name} must be timezone-aware, got {value!r}")
+        if self.end <= self.start:
+            raise ValueError(f"empty interval: {self.start.isoformat()} .. {self.end.isoformat()}")
+
+    @classmethod
+    def of(cls, start: dt.datetime, end: dt.datetime) -> "Interval":
+        return cls(start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc))
+
+    def days(self) -> list[dt.date]:
+        """Every UTC date the interval touches."""
+        first = self.start.date()
+        last = (self.end - dt.timedelta(microseconds=1)).date()
+        return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+    def __str__(self) -> str:
+        return f"[{self.start.isoformat()}, {self.end.isoformat()})"
+
+
+class Credentials:
+    """A secret and its extras, from an Airflow connection. Never printed: repr hides the secret."""
+
+    def __init__(self, secret: str | None = None, extra: dict[str, Any] | None = None, conn_id: str = ""):
+        self._secret = secret
+        self.extra = dict(extra or {})
+        self.conn_id = conn_id
+
+    @property
+    def secret(self) -> str | None:
+        return self._secret
+
+    def __repr__(self) -> str:
+        return f"Credentials(conn_id={self.conn_id!r}, secret=***)"
+
+    __str__ = __repr__
+
+
+class ConnectorError(RuntimeError):
+    """An extraction failure that the task reports as is: it says what to do, without secrets."""
+
+
+class Connector(ABC):
+    """Extracts one account's canonical rows for one data interval."""
+
+    network: ClassVar[str]
+
+    def __init__(self, credentials: Credentials | None = None, **settings: Any) -> None:
+        self.credentials = credentials
+        self.settings = settings
+
+    @abstractmethod
+    def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
+        """Return canonical tables (name -> Arrow table) for rows dated inside the interval.
+
+        post_metrics_daily and audience_daily hold one row per date of the interval; posts and
+        messages those created inside it.
+        """
+
+
+def connector_class(network: str) -> type[Connector]:
+    try:
+        target = NETWORKS[network]
+    except KeyError:
+        raise ConnectorError(
+            f"unknown network '{network}'; known networks: {', '.join(sorted(NETWORKS))}"
+        ) from None
+    module_name, class_name = target.split(":")
+    return getattr(importlib.import_module(module_name), class_name)

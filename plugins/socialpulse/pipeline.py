@@ -1,0 +1,60 @@
+"""What the DAG tasks do, as plain functions of (config, account, interval): testable without Airflow."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from socialpulse.config import Config
+from socialpulse.lake import Lake
+from socialpulse.networks.base import Account, Connector, Credentials, Interval, connector_class
+
+log = logging.getLogger(__name__)
+
+CredentialsLookup = Callable[[str], Credentials]
+
+
+def airflow_credentials(conn_id: str) -> Credentials:
+    """The secret of an Airflow connection (password, else extra 'token'), wrapped so it never prints."""
+    from airflow.sdk import BaseHook
+
+    conn = BaseHook.get_connection(conn_id)
+    extra = conn.extra_dejson or {}
+    secret = conn.password or extra.get("token") or extra.get("access_token")
+    return Credentials(secret=secret, extra={k: v for k, v in extra.items() if k not in ("token", "access_token")}, conn_id=conn_id)
+
+
+def build_connector(config: Config, account: Account, credentials: CredentialsLookup = airflow_credentials) -> Connector:
+    cls = connector_class(account.network)
+    creds = credentials(account.connection_id) if account.connection_id else None
+    settings = dict(account.options)
+    if account.network == "simulated":
+        settings.setdefault("seed", config.seed)
+    return cls(creds, **settings)
+
+
+def extract(config: Config, account: Account, interval: Interval, credentials: CredentialsLookup = airflow_credentials) -> dict[str, int]:
+    """Extract one account's interval into staging; returns rows per table."""
+    connector = build_connector(config, account, credentials)
+    log.info("extracting %s for %s with %s", account.key, interval, type(connector).__name__)
+    tables = connector.extract(account, interval)
+    folder = Lake(config.lake_root).stage(account, interval, tables)
+    counts = {name: table.num_rows for name, table in tables.items()}
+    log.info("staged %s at %s: %s", account.key, folder, counts)
+    return counts
+
+
+def validate_and_publish(config: Config, account: Account, interval: Interval) -> dict[str, int]:
+    """The gate: validate the staged extraction; publish it to the lake only if every expectation holds."""
+    from socialpulse import quality
+
+    lake = Lake(config.lake_root)
+    tables = lake.read_staged(account, interval)
+    outcome = quality.validate(lake, account, interval, tables)
+    if not outcome.success:
+        raise quality.ValidationFailed(
+            f"validation failed for {account.key} {interval}: {outcome.summary()}. "
+            f"The extraction stays in staging, out of the lake. Read {outcome.html_path}"
+        )
+    log.info("validation passed for %s %s (%s)", account.key, interval, outcome.html_path)
+    return lake.publish(account, interval, tables)

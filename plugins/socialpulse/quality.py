@@ -1,0 +1,219 @@
+"""Great Expectations suites for the canonical tables, and the gate in front of the lake.
+
+The expectations are declared as data in SUITES, one list per canonical table. "INTERVAL_START"
+and "INTERVAL_END" stand for the run's data interval and are filled in at validation time.
+great_expectations is imported inside validate(): it costs ~12 s and must stay off DAG parsing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from socialpulse import model
+from socialpulse.lake import Lake, atomic_write_bytes, atomic_write_json
+from socialpulse.networks.base import Account, Interval
+
+log = logging.getLogger(__name__)
+
+INTERVAL_START = "INTERVAL_START"
+INTERVAL_END = "INTERVAL_END"
+
+
+def _not_null_unique(*columns: str) -> list[tuple[str, dict[str, Any]]]:
+    rules: list[tuple[str, dict[str, Any]]] = [("ExpectColumnValuesToNotBeNull", {"column": c}) for c in columns]
+    if len(columns) == 1:
+        rules.append(("ExpectColumnValuesToBeUnique", {"column": columns[0]}))
+    else:
+        rules.append(("ExpectCompoundColumnsToBeUnique", {"column_list": list(columns)}))
+    return rules
+
+
+def _in_interval(column: str) -> tuple[str, dict[str, Any]]:
+    return (
+        "ExpectColumnValuesToBeBetween",
+        {"column": column, "min_value": INTERVAL_START, "max_value": INTERVAL_END, "strict_max": True},
+    )
+
+
+def _non_negative(*columns: str) -> list[tuple[str, dict[str, Any]]]:
+    return [("ExpectColumnValuesToBeBetween", {"column": c, "min_value": 0}) for c in columns]
+
+
+SUITES: dict[str, list[tuple[str, dict[str, Any]]]] = {
+    "accounts": [
+        *_not_null_unique("account_id", "snapshot_date"),
+        ("ExpectColumnValuesToNotBeNull", {"column": "handle"}),
+        ("ExpectColumnValuesToBeInSet", {"column": "purpose", "value_set": list(model.PURPOSES)}),
+        _in_interval("snapshot_date"),
+    ],
+    "posts": [
+        *_not_null_unique("post_id"),
+        ("ExpectColumnValuesToNotBeNull", {"column": "created_at"}),
+        ("ExpectColumnValuesToBeInSet", {"column": "kind", "value_set": list(model.POST_KINDS)}),
+        _in_interval("created_at"),
+    ],
+    "post_metrics_daily": [
+        *_not_null_unique("post_id", "date"),
+        *_non_negative(*model.COUNT_COLUMNS),
+        _in_interval("date"),
+    ],
+    "audience_daily": [
+        *_not_null_unique("account_id", "date"),
+        *_non_negative("followers_total", "followers_gained", "followers_lost"),
+        _in_interval("date"),
+    ],
+    "messages": [
+        *_not_null_unique("message_id"),
+        ("ExpectColumnValuesToNotBeNull", {"column": "thread_id"}),
+        ("ExpectColumnValuesToNotBeNull", {"column": "author_id"}),
+        ("ExpectColumnValuesToBeInSet", {"column": "direction", "value_set": list(model.DIRECTIONS)}),
+        ("ExpectColumnValuesToBeInSet", {"column": "channel", "value_set": list(model.CHANNELS)}),
+        ("ExpectColumnValuesToBeInSet", {"column": "intent", "value_set": list(model.INTENTS)}),
+        _in_interval("created_at"),
+        # parent_created_at is looked up before validation (this batch, then the lake)
+        (
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            {
+                "column_A": "created_at",
+                "column_B": "parent_created_at",
+                "or_equal": True,
+                "ignore_row_if": "either_value_is_missing",
+            },
+        ),
+    ],
+}
+
+
+@dataclass
+class ValidationOutcome:
+    success: bool
+    failures: list[str]
+    result_path: Path
+    html_path: Path
+
+    def summary(self) -> str:
+        return "; ".join(self.failures) if self.failures else "all expectations met"
+
+
+class ValidationFailed(RuntimeError):
+    """Raised by the gate: the extraction stays in staging, out of the lake, marts and reports."""
+
+
+def _bounds(interval: Interval, column_type: pa.DataType) -> tuple[Any, Any]:
+    if pa.types.is_date(column_type):
+        return interval.start.date(), (interval.end - dt.timedelta(microseconds=1)).date() + dt.timedelta(days=1)
+    return interval.start, interval.end
+
+
+def _with_parent_times(messages: pa.Table, posts: pa.Table, lake: Lake) -> "Any":
+    """Messages as a DataFrame with parent_created_at: the parent's time, from this batch or the lake."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("batch_messages", messages)
+    con.register("batch_posts", posts)
+    sources = ["SELECT message_id AS id, created_at FROM batch_messages", "SELECT post_id AS id, created_at FROM batch_posts"]
+    for table, id_column in (("messages", "message_id"), ("posts", "post_id")):
+        if lake.has_data(table):
+            sources.append(
+                f"SELECT {id_column} AS id, created_at FROM read_parquet('{lake.glob(table)}', hive_partitioning=false) "
+                f"WHERE {id_column} IN (SELECT parent_id FROM batch_messages)"
+            )
+    query = f"""
+        WITH parents AS ({' UNION ALL '.join(sources)}),
+        parent_time AS (SELECT id, min(created_at) AS created_at FROM parents GROUP BY id)
+        SELECT m.*, p.created_at AS parent_created_at
+        FROM batch_messages m LEFT JOIN parent_time p ON p.id = m.parent_id
+    """
+    df = con.sql(query).df()
+    con.close()
+    return df
+
+
+def validate(lake: Lake, account: Account, interval: Interval, tables: dict[str, pa.Table]) -> ValidationOutcome:
+    """Run every suite over one extraction; write result.json and result.html under validation/."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # keep task logs readable
+    source = context.data_sources.add_pandas("socialpulse")
+    report: dict[str, Any] = {
+        "account": account.key,
+        "interval": {"start": interval.start.isoformat(), "end": interval.end.isoformat()},
+        "tables": {},
+    }
+    failures: list[str] = []
+    for name, rules in SUITES.items():
+        data = tables[name]
+        if name == "messages":
+            frame = _with_parent_times(data, tables["posts"], lake)
+        else:
+            frame = data.to_pandas()
+        if frame.empty:
+            report["tables"][name] = {"rows": 0, "success": True, "expectations": []}
+            continue
+        suite = gx.ExpectationSuite(name=f"socialpulse.{name}")
+        for kind, kwargs in rules:
+            kwargs = dict(kwargs)
+            if kwargs.get("min_value") == INTERVAL_START:
+                column_type = data.schema.field(kwargs["column"]).type
+                kwargs["min_value"], kwargs["max_value"] = _bounds(interval, column_type)
+            suite.add_expectation(getattr(gxe, kind)(**kwargs))
+        batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe(name).get_batch(
+            batch_parameters={"dataframe": frame}
+        )
+        result = batch.validate(suite)
+        checks = []
+        for r in result.results:
+            config = r.expectation_config
+            detail = r.result or {}
+            check = {
+                "expectation": config.type,
+                "kwargs": {k: v for k, v in config.kwargs.items() if k != "batch_id"},
+                "success": bool(r.success),
+                "unexpected_count": detail.get("unexpected_count"),
+                "unexpected_examples": [str(v) for v in (detail.get("partial_unexpected_list") or [])[:5]],
+            }
+            if r.exception_info and r.exception_info.get("raised_exception"):
+                check["success"] = False
+                check["error"] = r.exception_info.get("exception_message")
+            checks.append(check)
+            if not check["success"]:
+                column = check["kwargs"].get("column") or check["kwargs"].get("column_list") or check["kwargs"].get("column_A")
+                failures.append(
+                    f"{name}.{column}: {config.type} failed"
+                    f" ({check['unexpected_count'] or 0} unexpected, e.g. {check['unexpected_examples'][:3]})"
+                )
+        report["tables"][name] = {
+            "rows": len(frame),
+            "success": all(c["success"] for c in checks),
+            "expectations": checks,
+        }
+    report["success"] = not failures
+    report = json.loads(json.dumps(report, default=str))  # dates and timestamps as ISO strings
+    folder = lake.validation_dir(account, interval)
+    result_path = folder / "result.json"
+    html_path = folder / "result.html"
+    atomic_write_json(result_path, report)
+    atomic_write_bytes(html_path, render_result_html(report).encode())
+    return ValidationOutcome(success=not failures, failures=failures, result_path=result_path, html_path=html_path)
+
+
+def render_result_html(report: dict[str, Any]) -> str:
+    """A readable page of one validation run: a table per canonical table, failures first."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    from socialpulse.report import TEMPLATES_DIR
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["j2", "html"]))
+    return env.get_template("validation.html.j2").render(report=report)
