@@ -1,0 +1,452 @@
+"""The HTTP layer every network connector shares: auth, retries, rate limits, pagination, clear errors.
+
+A network module declares how its API authenticates and paginates; everything else is here, once:
+- bounded retries with exponential backoff on 5xx, timeouts and dropped connections;
+- 429 waits for Retry-After / x-rate-limit-reset (capped), and X's "remaining: 0" is honoured
+  before the next call; Meta's X-App-Usage / X-Business-Use-Case-Usage make the client slow down;
+- 401/403 become a ConnectorError that names the connection and the permission to check;
+- invalid JSON, a repeating pagination cursor and a missing required field become errors that
+  name the endpoint (never its query string secrets) and say what to do.
+The token never appears in a log line or an exception: every URL and message goes through scrub().
+Sleeping is injectable (`sleep=`) so tests exercise waits without waiting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import email.utils
+import json
+import logging
+import re
+import time
+from typing import Any, Callable, Iterator, Mapping
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import requests
+
+from socialpulse import model
+from socialpulse.networks.base import Account, ConnectorError, Credentials, Interval
+
+log = logging.getLogger(__name__)
+
+# Query parameters that carry secrets on some API: redacted from every URL we print.
+SECRET_PARAMS = re.compile(r"((?:access_token|token|key|client_secret|appsecret_proof)=)[^&#\s\"']+", re.I)
+RETRY_STATUSES = {500, 502, 503, 504}
+
+
+@dataclasses.dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try. Built from an account's options, so a test can make every wait tiny."""
+
+    max_attempts: int = 5  # first try included
+    backoff_seconds: float = 1.0  # 1, 2, 4, 8 ... between attempts
+    max_backoff_seconds: float = 60.0
+    max_rate_limit_wait_seconds: float = 900.0  # X's windows are 15 minutes; wait longer than that and fail
+    timeout_seconds: float = 30.0
+    usage_slowdown_percent: float = 80.0  # Meta usage header above this: pause before the next call
+    usage_pause_seconds: float = 60.0
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> "RetryPolicy":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: type(getattr(cls, k))(v) for k, v in settings.items() if k in names})
+
+
+# -- pagination: each network declares one of these ---------------------------------------------------
+
+
+class Paging:
+    """How an API says where the next page is. next_request() returns (url, params) or None when done."""
+
+    def next_request(self, page: Mapping[str, Any], url: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        raise NotImplementedError
+
+    def cursor(self, url: str, params: Mapping[str, Any]) -> str:
+        """What identifies a page request; seeing one twice means the API is looping."""
+        return url + "?" + urlencode(sorted((k, str(v)) for k, v in params.items()))
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenPaging(Paging):
+    """An opaque token in the body sent back as a parameter: X (meta.next_token -> pagination_token),
+    YouTube (nextPageToken -> pageToken), Graph cursors (paging.cursors.after -> after)."""
+
+    token_field: str
+    param: str
+
+    def next_request(self, page, url, params):
+        token = dig(page, self.token_field)
+        if not token:
+            return None
+        return url, {**params, self.param: token}
+
+
+@dataclasses.dataclass(frozen=True)
+class NextUrlPaging(Paging):
+    """A full URL of the next page in the body: Meta's Graph API (paging.next), as its docs advise."""
+
+    url_field: str = "paging.next"
+
+    def next_request(self, page, url, params):
+        next_url = dig(page, self.url_field)
+        return (next_url, {}) if next_url else None
+
+
+@dataclasses.dataclass(frozen=True)
+class OffsetPaging(Paging):
+    """start/count offsets: LinkedIn's Rest.li collections. Done when a page comes back short."""
+
+    items_field: str = "elements"
+    start_param: str = "start"
+    count_param: str = "count"
+
+    def next_request(self, page, url, params):
+        count = int(params[self.count_param])
+        items = dig(page, self.items_field) or []
+        start = int(params.get(self.start_param, 0))
+        total = dig(page, "paging.total")
+        if len(items) < count or (total is not None and start + count >= int(total)):
+            return None
+        return url, {**params, self.start_param: start + count}
+
+
+# -- the client ---------------------------------------------------------------------------------------
+
+
+class ApiClient:
+    """A small JSON-over-HTTPS client for one network and one Airflow connection."""
+
+    def __init__(
+        self,
+        network: str,
+        base_url: str,
+        credentials: Credentials | None,
+        *,
+        auth: str = "bearer",  # or "query": the token goes in `token_param`
+        token_param: str = "access_token",
+        permission_hint: str = "",
+        headers: Mapping[str, str] | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.network = network
+        self.base_url = base_url.rstrip("/") + "/"
+        self.conn_id = (credentials.conn_id if credentials else "") or "(none)"
+        self._token = credentials.secret if credentials else None
+        if not self._token:
+            raise ConnectorError(
+                f"{network}: no token in connection '{self.conn_id}'; store the access token as the "
+                f"connection's password (or extra 'token') in Airflow"
+            )
+        self.auth = auth
+        self.token_param = token_param
+        self.permission_hint = permission_hint
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+        self.clock = clock
+        self.session = requests.Session()
+        self.session.headers.update({"Accept": "application/json", "User-Agent": "socialpulse/0.1"})
+        if headers:
+            self.session.headers.update(headers)
+        if auth == "bearer":
+            self.session.headers["Authorization"] = f"Bearer {self._token}"
+        self._resume_at = 0.0  # a rate limit said: no call before this moment
+
+    # -- secrets ----------------------------------------------------------------------------------
+    def scrub(self, text: str) -> str:
+        """The text with the token and any secret-looking query parameter redacted."""
+        text = SECRET_PARAMS.sub(r"\1***", str(text))
+        return text.replace(self._token, "***") if self._token else text
+
+    def where(self, url: str) -> str:
+        """An endpoint as it may be printed: path only, no query string, no host."""
+        return self.scrub(urlsplit(url).path or url)
+
+    # -- requests ---------------------------------------------------------------------------------
+    def url(self, path_or_url: str) -> str:
+        return path_or_url if "://" in path_or_url else urljoin(self.base_url, path_or_url.lstrip("/"))
+
+    def get(self, path_or_url: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """GET a JSON document, retrying what is worth retrying; raise ConnectorError otherwise."""
+        url = self.url(path_or_url)
+        params = dict(params or {})
+        if self.auth == "query" and self.token_param not in urlsplit(url).query:
+            params[self.token_param] = self._token
+        policy = self.policy
+        failure = ""
+        for attempt in range(1, policy.max_attempts + 1):
+            self._wait_for_rate_limit()
+            try:
+                response = self.session.get(url, params=params, timeout=policy.timeout_seconds)
+            except requests.Timeout:
+                failure = f"timed out after {policy.timeout_seconds:g} s"
+            except requests.ConnectionError as exc:
+                failure = f"connection failed ({type(exc).__name__})"
+            else:
+                self._note_usage(response)
+                status = response.status_code
+                if status == 429:
+                    failure = "HTTP 429 rate limited"
+                    wait = self._rate_limit_wait(response)
+                    if wait > policy.max_rate_limit_wait_seconds:
+                        raise ConnectorError(
+                            f"{self.network} GET {self.where(url)}: rate limited for another {wait:.0f} s "
+                            f"(more than max_rate_limit_wait_seconds={policy.max_rate_limit_wait_seconds:g}); "
+                            f"rerun the task after the limit resets"
+                        )
+                    if attempt < policy.max_attempts:
+                        log.warning("%s GET %s: rate limited, waiting %.1f s (attempt %d)", self.network, self.where(url), wait, attempt)
+                        self.sleep(wait)
+                        continue
+                elif status in RETRY_STATUSES:
+                    failure = f"HTTP {status}"
+                elif status in (401, 403):
+                    raise self._auth_error(url, response)
+                elif status >= 400:
+                    raise ConnectorError(
+                        f"{self.network} GET {self.where(url)} failed: HTTP {status} {self._api_message(response)}"
+                    )
+                else:
+                    return self._decode(url, response)
+            if attempt < policy.max_attempts:
+                backoff = min(policy.backoff_seconds * 2 ** (attempt - 1), policy.max_backoff_seconds)
+                log.warning("%s GET %s: %s, retrying in %.2f s (attempt %d of %d)", self.network, self.where(url), failure, backoff, attempt, policy.max_attempts)
+                self.sleep(backoff)
+        raise ConnectorError(
+            f"{self.network} GET {self.where(url)} failed after {policy.max_attempts} attempts: {failure}; "
+            f"the API is unavailable, rerun the task later"
+        )
+
+    def paginate(self, path: str, params: Mapping[str, Any], paging: Paging, max_pages: int = 1000) -> Iterator[dict[str, Any]]:
+        """Yield every page of a collection; stop early by leaving the loop."""
+        url, params = self.url(path), dict(params)
+        seen: set[str] = set()
+        for _ in range(max_pages):
+            cursor = paging.cursor(url, params)
+            if cursor in seen:
+                raise ConnectorError(
+                    f"{self.network} GET {self.where(url)}: the API returned a pagination cursor it had already "
+                    f"returned; stopping instead of looping. Rerun the task; if it persists, report it to {self.network}"
+                )
+            seen.add(cursor)
+            page = self.get(url, params)
+            yield page
+            following = paging.next_request(page, url, params)
+            if following is None:
+                return
+            url, params = self.url(following[0]), following[1]
+        raise ConnectorError(f"{self.network} GET {self.where(url)}: more than {max_pages} pages; narrow the interval")
+
+    # -- what the responses say -----------------------------------------------------------------
+    def _decode(self, url: str, response: requests.Response) -> dict[str, Any]:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ConnectorError(
+                f"{self.network} GET {self.where(url)}: the response is not valid JSON (HTTP {response.status_code}, "
+                f"{len(response.content)} bytes, {self.scrub(str(exc))}); it was probably cut off. Rerun the task"
+            ) from None
+
+    def _api_message(self, response: requests.Response) -> str:
+        """The API's own error text (X: detail/title, Graph: error.message, LinkedIn: message), scrubbed."""
+        try:
+            body = response.json()
+        except ValueError:
+            return ""
+        if not isinstance(body, dict):
+            return ""
+        error = body.get("error")
+        message = (error.get("message") if isinstance(error, dict) else error) or body.get("detail") or body.get("message") or body.get("title")
+        return f"({self.scrub(str(message))[:300]})" if message else ""
+
+    def _auth_error(self, url: str, response: requests.Response) -> ConnectorError:
+        permission = f" {self.permission_hint}" if self.permission_hint else ""
+        return ConnectorError(
+            f"{self.network} GET {self.where(url)}: HTTP {response.status_code} {self._api_message(response)}: "
+            f"token expired or missing permission{permission} for connection '{self.conn_id}'; rotate the connection"
+        )
+
+    def _rate_limit_wait(self, response: requests.Response) -> float:
+        """Seconds to wait after a 429: Retry-After (seconds or a date), else x-rate-limit-reset, else backoff."""
+        retry_after = response.headers.get("Retry-After")
+        if retry_after:
+            if retry_after.strip().isdigit():
+                return float(retry_after)
+            try:
+                when = email.utils.parsedate_to_datetime(retry_after)
+                return max(0.0, when.timestamp() - self.clock())
+            except (TypeError, ValueError):
+                pass
+        reset = response.headers.get("x-rate-limit-reset")
+        if reset and reset.strip().isdigit():
+            return max(0.0, float(reset) - self.clock())
+        return self.policy.backoff_seconds
+
+    def _note_usage(self, response: requests.Response) -> None:
+        """Remember when the next call may go out: X's exhausted window, or Meta's usage nearing its cap."""
+        headers = response.headers
+        if headers.get("x-rate-limit-remaining") == "0" and (headers.get("x-rate-limit-reset") or "").isdigit():
+            self._resume_at = max(self._resume_at, float(headers["x-rate-limit-reset"]))
+        percent, regain_minutes = _meta_usage(headers)
+        if percent >= self.policy.usage_slowdown_percent:
+            pause = max(self.policy.usage_pause_seconds * percent / 100, regain_minutes * 60)
+            log.warning("%s: API usage at %.0f%% of the app's limit, pausing %.1f s before the next call", self.network, percent, pause)
+            self._resume_at = max(self._resume_at, self.clock() + pause)
+
+    def _wait_for_rate_limit(self) -> None:
+        wait = self._resume_at - self.clock()
+        if wait <= 0:
+            return
+        if wait > self.policy.max_rate_limit_wait_seconds:
+            raise ConnectorError(
+                f"{self.network}: rate limit window exhausted for another {wait:.0f} s; rerun the task after it resets"
+            )
+        self.sleep(wait)
+        self._resume_at = 0.0
+
+
+def _meta_usage(headers: Mapping[str, str]) -> tuple[float, float]:
+    """Highest usage percentage in Meta's X-App-Usage / X-Business-Use-Case-Usage, and minutes to regain access."""
+    percent, regain = 0.0, 0.0
+    for name in ("X-App-Usage", "X-Business-Use-Case-Usage", "X-Page-Usage"):
+        raw = headers.get(name)
+        if not raw:
+            continue
+        try:
+            usage = json.loads(raw)
+        except ValueError:
+            continue
+        # X-App-Usage is one object; X-Business-Use-Case-Usage maps business ids to lists of them
+        if not isinstance(usage, dict):
+            continue
+        entries = [usage] if "call_count" in usage else [e for v in usage.values() for e in (v if isinstance(v, list) else [v])]
+        for entry in entries:
+            if not isinstance(entry, dict):
+                continue
+            for key in ("call_count", "total_time", "total_cputime"):
+                percent = max(percent, float(entry.get(key) or 0))
+            regain = max(regain, float(entry.get("estimated_time_to_regain_access") or 0))
+    return percent, regain
+
+
+# -- reading API objects -------------------------------------------------------------------------------
+
+
+def dig(obj: Any, path: str, default: Any = None) -> Any:
+    """obj["a"]["b"] for path "a.b", or default where any step is missing."""
+    for part in path.split("."):
+        if not isinstance(obj, Mapping) or part not in obj:
+            return default
+        obj = obj[part]
+    return obj
+
+
+def need(obj: Mapping[str, Any], path: str, what: str) -> Any:
+    """A field the canonical row cannot do without; a clear error naming it when the API left it out."""
+    value = dig(obj, path)
+    if value is None:
+        raise ConnectorError(
+            f"{what}: the API response lacks the required field '{path}'; check the fields requested and the "
+            f"token's permissions (object: id={obj.get('id') if isinstance(obj, Mapping) else '?'})"
+        )
+    return value
+
+
+def count(obj: Mapping[str, Any], path: str) -> int | None:
+    """A count the API may not expose: an int, or None (never a made-up zero)."""
+    value = dig(obj, path)
+    return None if value is None else int(value)
+
+
+def parse_time(value: str | int | float) -> dt.datetime:
+    """An API timestamp as a UTC datetime: ISO 8601 (with Z or +0000) or epoch milliseconds (LinkedIn)."""
+    if isinstance(value, (int, float)):
+        return dt.datetime.fromtimestamp(value / 1000, dt.timezone.utc)
+    text = value.strip().replace("Z", "+00:00")
+    if re.search(r"[+-]\d{4}$", text):  # Graph API writes +0000
+        text = text[:-2] + ":" + text[-2:]
+    parsed = dt.datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc)
+
+
+def iso(moment: dt.datetime) -> str:
+    """RFC 3339 in UTC with a Z, as X and Graph accept it."""
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- canonical rows every API connector builds the same way ----------------------------------------------
+
+DEFAULT_LOOKBACK_DAYS = 7  # a post's totals keep moving for about a week
+
+
+def lookback_start(interval: Interval, settings: Mapping[str, Any]) -> dt.datetime:
+    """Oldest creation time of a post whose metrics are re-read in this interval."""
+    days = int(settings.get("lookback_days", DEFAULT_LOOKBACK_DAYS))
+    return min(interval.start, interval.end - dt.timedelta(days=days))
+
+
+def inside(moment: dt.datetime, interval: Interval) -> bool:
+    return interval.start <= moment < interval.end
+
+
+def account_rows(account: Account, interval: Interval) -> list[dict[str, Any]]:
+    return [
+        {
+            "network": account.network,
+            "account_id": account.account_id,
+            "handle": account.handle,
+            "display_name": account.display_name,
+            "purpose": account.purpose,
+            "time_zone": account.time_zone,
+            "snapshot_date": day,
+        }
+        for day in interval.days()
+    ]
+
+
+def metric_rows(account: Account, interval: Interval, post_id: str, created_at: dt.datetime, counts: Mapping[str, int | None]) -> list[dict[str, Any]]:
+    """The totals observed now, one row per interval date on which the post already existed."""
+    unknown = set(counts) - set(model.COUNT_COLUMNS)
+    if unknown:
+        raise ValueError(f"not canonical metrics: {sorted(unknown)}")
+    return [
+        {"network": account.network, "account_id": account.account_id, "post_id": post_id, "date": day, **counts}
+        for day in interval.days()
+        if created_at.date() <= day
+    ]
+
+
+def audience_rows(
+    account: Account,
+    interval: Interval,
+    followers_total: int | None,
+    daily: Mapping[dt.date, tuple[int | None, int | None]] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per interval date: the follower total observed now, gained/lost where the API gives them."""
+    daily = daily or {}
+    return [
+        {
+            "network": account.network,
+            "account_id": account.account_id,
+            "date": day,
+            "followers_total": followers_total,
+            "followers_gained": daily.get(day, (None, None))[0],
+            "followers_lost": daily.get(day, (None, None))[1],
+        }
+        for day in interval.days()
+    ]
+
+
+def tables(accounts: list, posts: list, metrics: list, audience: list, messages: list, source: str) -> dict[str, Any]:
+    """The canonical tables of one extraction, deduplicated on their keys (an API may repeat an item)."""
+    rows = {"accounts": accounts, "posts": posts, "post_metrics_daily": metrics, "audience_daily": audience, "messages": messages}
+    out = {}
+    for name, items in rows.items():
+        key = model.TABLES[name].key
+        unique = {tuple(r[k] for k in key): r for r in items}
+        out[name] = model.table_from_rows(name, unique.values(), source=source)
+    return out
