@@ -127,6 +127,7 @@ class ApiClient:
         token_param: str = "access_token",
         permission_hint: str = "",
         headers: Mapping[str, str] | None = None,
+        error_kind: Callable[[int, Any], str | None] | None = None,
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
@@ -143,6 +144,8 @@ class ApiClient:
         self.auth = auth
         self.token_param = token_param
         self.permission_hint = permission_hint
+        # (status, decoded body) -> "auth" | "rate_limit" | None, for APIs that say so in the body
+        self.error_kind = error_kind or (lambda status, body: None)
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
         self.clock = clock
@@ -187,7 +190,8 @@ class ApiClient:
             else:
                 self._note_usage(response)
                 status = response.status_code
-                if status == 429:
+                kind = self.error_kind(status, _json_or_none(response)) if status >= 400 else None
+                if status == 429 or kind == "rate_limit":
                     failure = "HTTP 429 rate limited"
                     wait = self._rate_limit_wait(response)
                     if wait > policy.max_rate_limit_wait_seconds:
@@ -202,7 +206,7 @@ class ApiClient:
                         continue
                 elif status in RETRY_STATUSES:
                     failure = f"HTTP {status}"
-                elif status in (401, 403):
+                elif status in (401, 403) or kind == "auth":
                     raise self._auth_error(url, response)
                 elif status >= 400:
                     raise ConnectorError(
@@ -251,10 +255,7 @@ class ApiClient:
 
     def _api_message(self, response: requests.Response) -> str:
         """The API's own error text (X: detail/title, Graph: error.message, LinkedIn: message), scrubbed."""
-        try:
-            body = response.json()
-        except ValueError:
-            return ""
+        body = _json_or_none(response)
         if not isinstance(body, dict):
             return ""
         error = body.get("error")
@@ -305,6 +306,13 @@ class ApiClient:
             )
         self.sleep(wait)
         self._resume_at = 0.0
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _meta_usage(headers: Mapping[str, str]) -> tuple[float, float]:

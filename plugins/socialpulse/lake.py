@@ -6,7 +6,7 @@ Layout under the root (a local folder by default):
     lake/<table>/network=<network>/date=<YYYY-MM-DD>/<account_id>.parquet   validated, hive-partitioned
     validation/<network>/<account_id>/<interval>/result.{json,html}         every validation run
     marts/<mart>.parquet                                                     metric tables
-    reports/<report>/<YYYY-MM>/report.{html,pdf}, delivery.json              what was sent
+    reports/<report>/<YYYY-MM>/report.html, email.html, *.pdf, delivery.json  what was sent
 
 Every file is written to a temporary name in its folder and renamed into place, so a reader (or a
 killed task) never sees half a file. Publishing an account's interval replaces exactly the files

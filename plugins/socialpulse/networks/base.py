@@ -18,6 +18,11 @@ import pyarrow as pa
 # network name -> "module:ClassName". Imported lazily so that parsing a DAG stays cheap.
 NETWORKS: dict[str, str] = {
     "simulated": "socialpulse.networks.simulated:SimulatedNetwork",
+    "x": "socialpulse.networks.x:XNetwork",
+    "facebook": "socialpulse.networks.facebook:FacebookNetwork",
+    "instagram": "socialpulse.networks.instagram:InstagramNetwork",
+    "linkedin": "socialpulse.networks.linkedin:LinkedInNetwork",
+    "youtube": "socialpulse.networks.youtube:YouTubeNetwork",
 }
 
 

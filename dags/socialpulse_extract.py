@@ -1,0 +1,59 @@
+"""
+### Social Pulse: daily extract and validate
+
+For every account in the accounts file (config/socialpulse.yml), extract the run's data interval
+from its network into staging, validate it with Great Expectations, and publish it to the lake's
+partitions. A failed validation fails that account's task and keeps its data out of the lake.
+Interval-driven and idempotent, so `airflow backfill create --dag-id socialpulse_extract ...` works.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import CronDataIntervalTimetable, dag, task
+
+from socialpulse.assets import LAKE
+
+
+@dag(
+    dag_id="socialpulse_extract",
+    schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=4,
+    default_args={"retries": 2, "retry_delay": pendulum.duration(minutes=5)},
+    tags=["socialpulse"],
+    doc_md=__doc__,
+)
+def socialpulse_extract():
+    @task
+    def list_accounts() -> list[str]:
+        from socialpulse.config import load_config
+
+        return [account.key for account in load_config().accounts]
+
+    @task
+    def extract(account_key: str, data_interval_start=None, data_interval_end=None) -> str:
+        from socialpulse import pipeline
+        from socialpulse.config import load_config
+        from socialpulse.networks.base import Interval
+
+        config = load_config()
+        pipeline.extract(config, config.account(account_key), Interval.of(data_interval_start, data_interval_end))
+        return account_key
+
+    @task(outlets=[LAKE], retries=0)  # a failed validation is data, not a glitch: no retry
+    def validate_and_publish(account_key: str, data_interval_start=None, data_interval_end=None) -> dict:
+        from socialpulse import pipeline
+        from socialpulse.config import load_config
+        from socialpulse.networks.base import Interval
+
+        config = load_config()
+        return pipeline.validate_and_publish(
+            config, config.account(account_key), Interval.of(data_interval_start, data_interval_end)
+        )
+
+    validate_and_publish.expand(account_key=extract.expand(account_key=list_accounts()))
+
+
+socialpulse_extract()

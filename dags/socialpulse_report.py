@@ -1,0 +1,66 @@
+"""
+### Social Pulse: monthly executive report
+
+On the 1st of each month, for the month just ended (or the `month` param, YYYY-MM, for any past
+month): refresh the marts, render each configured report to HTML and PDF (archived in the lake),
+and email it through the SMTP connection. A retry of `send` resends the archived files without
+re-rendering; a month already delivered to the same recipients is not sent twice.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+
+
+@dag(
+    dag_id="socialpulse_report",
+    schedule=CronDataIntervalTimetable("0 6 1 * *", timezone="UTC"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    params={
+        "month": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$", description="YYYY-MM; default: the month of the data interval"),
+        "report": Param(None, type=["null", "string"], description="one report name from the config; default: all"),
+    },
+    tags=["socialpulse"],
+    doc_md=__doc__,
+)
+def socialpulse_report():
+    @task
+    def refresh_marts() -> dict:
+        from socialpulse.config import load_config
+        from socialpulse.lake import Lake
+        from socialpulse.metrics import compute_marts
+
+        config = load_config()
+        return compute_marts(Lake(config.lake_root), sla_hours=config.sla_hours)
+
+    @task
+    def list_reports(params=None, data_interval_start=None) -> list[dict]:
+        from socialpulse.config import load_config
+
+        month = params.get("month") or data_interval_start.strftime("%Y-%m")
+        names = [params["report"]] if params.get("report") else [r.name for r in load_config().reports]
+        return [{"report": name, "month": month} for name in names]
+
+    @task
+    def render(job: dict) -> dict:
+        from socialpulse import report
+        from socialpulse.config import load_config
+
+        return report.render_report(load_config(), job["report"], job["month"])
+
+    @task(retries=3, retry_delay=pendulum.duration(minutes=2))
+    def send(rendered: dict) -> dict:
+        from socialpulse import delivery
+        from socialpulse.config import load_config
+
+        return delivery.deliver(load_config(), rendered["report"], rendered["month"])
+
+    jobs = list_reports()
+    refresh_marts() >> jobs
+    send.expand(rendered=render.expand(job=jobs))
+
+
+socialpulse_report()

@@ -1,0 +1,191 @@
+"""Charts as inline SVG strings: no JavaScript, crisp in print, legible in grey and for colour-blind readers.
+
+Colours are the Okabe-Ito palette; series are also told apart by labels, never by colour alone.
+Every text that comes from data is escaped here, because the templates mark these strings safe.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from typing import Sequence
+
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+TEXT = "#1f2933"
+GRID = "#d9dee3"
+FONT = 'font-family="DejaVu Sans, Arial, sans-serif"'
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "%":
+        return f"{value * 100:.0f}%"
+    if unit == "h":
+        return f"{value:.1f} h"
+    if abs(value) >= 10_000:
+        return f"{value / 1000:.0f}k"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _nice_top(value: float) -> float:
+    """The smallest round number (1, 2, 2.5 or 5 x 10^k, times 4 ticks) at or above value."""
+    if value <= 0:
+        return 1.0
+    step = value / 4
+    magnitude = 10 ** math.floor(math.log10(step))
+    for factor in (1, 2, 2.5, 5, 10):
+        if step <= factor * magnitude:
+            return 4 * factor * magnitude
+    return value
+
+
+def _svg(width: int, height: int, body: list[str], title: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="{escape(title)}" {FONT} font-size="11">'
+        f"<title>{escape(title)}</title>{''.join(body)}</svg>"
+    )
+
+
+def empty_chart(title: str, message: str = "No data for this period", width: int = 560, height: int = 80) -> str:
+    return _svg(width, height, [f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="{TEXT}">{escape(message)}</text>'], title)
+
+
+def grouped_bars(
+    title: str,
+    categories: Sequence[str],
+    series: dict[str, Sequence[float | None]],
+    unit: str = "",
+    width: int = 560,
+    height: int = 220,
+    target: float | None = None,
+    target_label: str = "",
+) -> str:
+    """Vertical bars, one group per category and one bar per series, values printed above bars."""
+    values = [v for vals in series.values() for v in vals if v is not None]
+    if not categories or not values:
+        return empty_chart(title)
+    top = _nice_top(max(max(values), target or 0) * 1.08)
+    if unit == "%" and max(values) <= 1:
+        top = min(top, 1.0)  # a share never goes past 100%
+    left, right, bottom, legend_h = 44, 10, 34, 20
+    plot_w, plot_h = width - left - right, height - bottom - legend_h - 8
+    y0 = legend_h + 8 + plot_h
+    body = []
+    for i in range(5):  # grid lines and their labels
+        v = top * i / 4
+        y = y0 - plot_h * i / 4
+        body.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
+        body.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(v, unit)}</text>')
+    group_w = plot_w / len(categories)
+    bar_w = min(40, group_w * 0.8 / max(1, len(series)))
+    for ci, category in enumerate(categories):
+        gx = left + ci * group_w + (group_w - bar_w * len(series)) / 2
+        for si, (name, vals) in enumerate(series.items()):
+            v = vals[ci]
+            if v is None:
+                continue
+            h = plot_h * v / top
+            x = gx + si * bar_w
+            body.append(f'<rect x="{x:.1f}" y="{y0 - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" fill="{PALETTE[si % len(PALETTE)]}"/>')
+            body.append(f'<text x="{x + bar_w / 2 - 1:.1f}" y="{y0 - h - 3:.1f}" text-anchor="middle" font-size="9" fill="{TEXT}">{_fmt(v, unit)}</text>')
+        body.append(f'<text x="{left + ci * group_w + group_w / 2:.1f}" y="{y0 + 14}" text-anchor="middle" fill="{TEXT}">{escape(str(category))}</text>')
+    if target is not None:
+        y = y0 - plot_h * target / top
+        body.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{TEXT}" stroke-dasharray="5 3"/>')
+        body.append(f'<text x="{width - right}" y="{y - 4:.1f}" text-anchor="end" fill="{TEXT}">{escape(target_label)}</text>')
+    body.extend(_legend(list(series), left))
+    return _svg(width, height, body, title)
+
+
+def _legend(names: list[str], left: int) -> list[str]:
+    out, x = [], left
+    for i, name in enumerate(names):
+        out.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{PALETTE[i % len(PALETTE)]}"/>')
+        out.append(f'<text x="{x + 14}" y="13" fill="{TEXT}">{escape(name)}</text>')
+        x += 24 + 7 * len(name)
+    return out
+
+
+def histogram(title: str, labels: Sequence[str], counts: Sequence[int], width: int = 560, height: int = 200) -> str:
+    """Bars of counts for ordered buckets (e.g. response-time ranges)."""
+    if not counts or not sum(counts):
+        return empty_chart(title)
+    return grouped_bars(title, labels, {"requests": list(counts)}, width=width, height=height)
+
+
+def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[float | None]], unit: str = "", width: int = 560, height: int = 180) -> str:
+    """Lines over ordered labels (months), with a dot and value on the last point of each line."""
+    values = [v for vals in series.values() for v in vals if v is not None]
+    if len(labels) < 2 or not values:
+        return empty_chart(title, "Not enough history for a trend yet")
+    low, high = min(0.0, min(values)), _nice_top(max(values) * 1.08)
+    left, right, bottom, legend_h = 44, 40, 24, 20
+    plot_w, plot_h = width - left - right, height - bottom - legend_h - 8
+    y0 = legend_h + 8 + plot_h
+
+    def y(v: float) -> float:
+        return y0 - plot_h * (v - low) / (high - low)
+
+    def x(i: int) -> float:
+        return left + plot_w * i / (len(labels) - 1)
+
+    body = []
+    for i in range(5):
+        v = low + (high - low) * i / 4
+        body.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="{GRID}"/>')
+        body.append(f'<text x="{left - 4}" y="{y(v) + 4:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(v, unit)}</text>')
+    for i, label in enumerate(labels):
+        body.append(f'<text x="{x(i):.1f}" y="{y0 + 14}" text-anchor="middle" fill="{TEXT}">{escape(str(label))}</text>')
+    dashes = ("", ' stroke-dasharray="6 3"', ' stroke-dasharray="2 2"', ' stroke-dasharray="8 2 2 2"')
+    for si, (name, vals) in enumerate(series.items()):
+        colour = PALETTE[si % len(PALETTE)]
+        points = [(x(i), y(v)) for i, v in enumerate(vals) if v is not None]
+        if not points:
+            continue
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+        body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dashes[si % len(dashes)]}/>')
+        last = [v for v in vals if v is not None][-1]
+        px, py = points[-1]
+        body.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>')
+        body.append(f'<text x="{px + 5:.1f}" y="{py + 4:.1f}" fill="{TEXT}">{_fmt(last, unit)}</text>')
+    body.extend(_legend(list(series), left))
+    return _svg(width, height, body, title)
+
+
+def scatter(title: str, points: dict[str, Sequence[tuple[float, float]]], x_label: str, y_label: str, width: int = 560, height: int = 220) -> str:
+    """Dots per series (accounts): e.g. posts that day against engagements per post."""
+    all_points = [p for pts in points.values() for p in pts if p[1] is not None]
+    if not all_points:
+        return empty_chart(title)
+    max_x = max(p[0] for p in all_points) * 1.1 or 1
+    max_y = _nice_top(max(p[1] for p in all_points) * 1.08)
+    left, right, bottom, legend_h = 48, 10, 34, 20
+    plot_w, plot_h = width - left - right, height - bottom - legend_h - 8
+    y0 = legend_h + 8 + plot_h
+    body = []
+    for i in range(5):
+        v = max_y * i / 4
+        yy = y0 - plot_h * i / 4
+        body.append(f'<line x1="{left}" x2="{width - right}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="{GRID}"/>')
+        body.append(f'<text x="{left - 4}" y="{yy + 4:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(v, "")}</text>')
+    for i in range(int(max_x) + 1):
+        xx = left + plot_w * i / max_x
+        body.append(f'<text x="{xx:.1f}" y="{y0 + 14}" text-anchor="middle" fill="{TEXT}">{i}</text>')
+    body.append(f'<text x="{left + plot_w / 2}" y="{height - 4}" text-anchor="middle" fill="{TEXT}">{escape(x_label)}</text>')
+    body.append(f'<text x="10" y="{legend_h + 8 + plot_h / 2}" transform="rotate(-90 10 {legend_h + 8 + plot_h / 2})" text-anchor="middle" fill="{TEXT}">{escape(y_label)}</text>')
+    shapes = ("circle", "square", "diamond")
+    for si, (name, pts) in enumerate(points.items()):
+        colour = PALETTE[si % len(PALETTE)]
+        shape = shapes[si % len(shapes)]
+        for px, py in pts:
+            if py is None:
+                continue
+            cx, cy = left + plot_w * px / max_x, y0 - plot_h * py / max_y
+            if shape == "circle":
+                body.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{colour}" fill-opacity="0.75"/>')
+            elif shape == "square":
+                body.append(f'<rect x="{cx - 3.5:.1f}" y="{cy - 3.5:.1f}" width="7" height="7" fill="{colour}" fill-opacity="0.75"/>')
+            else:
+                body.append(f'<polygon points="{cx:.1f},{cy - 4.5:.1f} {cx + 4.5:.1f},{cy:.1f} {cx:.1f},{cy + 4.5:.1f} {cx - 4.5:.1f},{cy:.1f}" fill="{colour}" fill-opacity="0.75"/>')
+    body.extend(_legend(list(points), left))
+    return _svg(width, height, body, title)

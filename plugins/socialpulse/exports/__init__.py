@@ -1,0 +1,115 @@
+"""Historical export importers: platform export files -> canonical tables -> the lake.
+
+Each format is one module with one function `read_<format>(path, account)` that returns the
+canonical tables the file carries. Adding a format is one module and one line in FORMATS.
+See docs/exports.md for every format's columns and mapping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from socialpulse.exports.base import ExportError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from socialpulse.lake import Lake
+    from socialpulse.networks.base import Account, Interval
+
+# format name -> "module:function", imported lazily so that parsing a DAG stays cheap.
+FORMATS: dict[str, str] = {
+    "twcs": "socialpulse.exports.twcs:read_twcs",
+    "x_analytics": "socialpulse.exports.x_analytics:read_x_analytics",
+    "facebook_insights": "socialpulse.exports.facebook_insights:read_facebook_insights",
+    "linkedin_analytics": "socialpulse.exports.linkedin_analytics:read_linkedin_analytics",
+    "youtube_analytics": "socialpulse.exports.youtube_analytics:read_youtube_analytics",
+}
+
+__all__ = ["FORMATS", "ExportError", "reader", "read_export", "covering_interval", "import_file"]
+
+
+def reader(format: str) -> Callable[[Path, "Account"], dict[str, "pa.Table"]]:
+    try:
+        target = FORMATS[format]
+    except KeyError:
+        raise ExportError(f"unknown export format '{format}'; known formats: {', '.join(sorted(FORMATS))}") from None
+    module_name, function_name = target.split(":")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+def read_export(format: str, path: Path, account: "Account") -> dict[str, "pa.Table"]:
+    """Read a whole export file into canonical tables (only those the file carries)."""
+    from socialpulse import model
+
+    path = Path(path)
+    if not path.is_file():
+        raise ExportError(f"{path}: no such file")
+    tables = reader(format)(path, account)
+    return {name: model.conform(name, data) for name, data in tables.items()}
+
+
+def covering_interval(tables: dict[str, "pa.Table"]) -> "Interval | None":
+    """UTC midnight of the earliest row date to midnight after the latest; None without rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from socialpulse import model
+    from socialpulse.networks.base import Interval
+
+    days: list[dt.date] = []
+    for name, data in tables.items():
+        if data.num_rows:
+            column = data.column(model.TABLES[name].date_column)
+            if pa.types.is_timestamp(column.type):
+                column = pc.cast(column, pa.date32())  # timestamps are UTC: their UTC date
+            days += [pc.min(column).as_py(), pc.max(column).as_py()]
+    if not days:
+        return None
+    start = dt.datetime.combine(min(days), dt.time(), dt.timezone.utc)
+    end = dt.datetime.combine(max(days) + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    return Interval(start, end)
+
+
+def import_file(lake: "Lake", format: str, path: Path, account: "Account") -> dict[str, int]:
+    """Import one export file into the lake; returns rows written per table the file carries.
+
+    The file is read and checked completely before the lake is touched, so a bad file changes
+    nothing. The account's partitions for every date the file covers are then replaced, so
+    importing the same file again leaves the same lake.
+    """
+    tables = read_export(format, path, account)
+    interval = covering_interval(tables)
+    if interval is None:
+        return {name: 0 for name in tables}
+    # Lake.publish replaces every canonical table for the interval's dates. An export carries
+    # only some tables (a page-followers file has no posts), so the others are handed back as
+    # they are in the lake, instead of being wiped.
+    complete = {name: _published(lake, name, account, interval) for name in _all_tables() if name not in tables}
+    complete.update(tables)
+    written = lake.publish(account, interval, complete)
+    return {name: written[name] for name in tables}
+
+
+def _all_tables() -> list[str]:
+    from socialpulse import model
+
+    return list(model.TABLES)
+
+
+def _published(lake: "Lake", name: str, account: "Account", interval: "Interval") -> "pa.Table":
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from socialpulse import model
+
+    parts = []
+    for day in interval.days():
+        path = lake.partition_file(name, account.network, day, account.account_id)
+        if path.is_file():
+            # ParquetFile, not read_table: no hive-partition columns guessed from the path
+            parts.append(model.conform(name, pq.ParquetFile(path).read()))
+    return pa.concat_tables(parts) if parts else model.empty(name)

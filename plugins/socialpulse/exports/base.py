@@ -1,0 +1,330 @@
+"""What every export importer shares: reading a CSV export, naming the line of a bad cell, and
+turning text cells into the canonical types.
+
+An export is read in one vectorised pass (pandas' C reader, every cell as text). Line numbers are
+only worked out when something is wrong, by re-reading the file with the csv module: the happy
+path stays fast on multi-million-row files and error messages still name the physical line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from socialpulse import model
+
+# How far down a file the header may sit: some exports (LinkedIn's, once saved as CSV) start with
+# a line or two of description above the real header.
+HEADER_SEARCH_RECORDS = 10
+
+# Exports write "-" or nothing where a metric does not apply (X's promoted columns, for one):
+# that is an unknown value, stored as null, never as zero.
+NOT_REPORTED = ("", "-")
+
+_WHOLE_NUMBER = re.compile(r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.0+)?")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_URL = re.compile(r"https?://\S+")
+
+# A support agent's sign-off at the end of a message: "^JK", "/AY", "-AD", "- Lisa", "^Rashmi".
+# Trailing links and thread counters ("1/2") come after the signature, so they are cut first.
+_TRAILING_NOISE = re.compile(r"(?:\s+(?:https?://\S+|\d+/\d+))+\s*$")
+_SIGNATURE = re.compile(r"(?:^|\s)(?:\^\s*([A-Za-z]{2,20})|[/\-–—]\s*([A-Z][A-Za-z]{1,19}))\s*$")
+
+
+class ExportError(ValueError):
+    """An export file that cannot be imported; the message names the file, line and column."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column an export may carry: the header it is documented with, then known aliases."""
+
+    key: str
+    headers: tuple[str, ...]
+    required: bool = False
+
+    @property
+    def header(self) -> str:
+        return self.headers[0]
+
+
+def normalise_header(name: str) -> str:
+    return " ".join(str(name).replace("\ufeff", "").split()).casefold()
+
+
+class ExportFile:
+    """One CSV export as text cells, with the file and line of every row at hand for errors."""
+
+    def __init__(self, path: Path, text: str, header_line: int, header_offset: int, columns: list[Column]):
+        self.path = path
+        self._text = text
+        self._header_line = header_line
+        self._header_offset = header_offset
+        self._record_lines: list[int] | None = None
+        self.frame = self._read_frame()
+        self._rows_read = len(self.frame)
+        by_header = {normalise_header(name): name for name in self.frame.columns}
+        # key -> the header as spelled in this file, for the columns the file has
+        self.headers: dict[str, str] = {}
+        for column in columns:
+            for alias in column.headers:
+                if normalise_header(alias) in by_header:
+                    self.headers[column.key] = by_header[normalise_header(alias)]
+                    break
+
+    # -- reading ------------------------------------------------------------------------------
+    def _read_frame(self) -> pd.DataFrame:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                frame = pd.read_csv(
+                    io.StringIO(self._text[self._header_offset :]),
+                    dtype=str,
+                    na_filter=False,
+                    index_col=False,
+                    engine="c",
+                    skip_blank_lines=True,
+                )
+            except (pd.errors.ParserError, ValueError) as exc:
+                self._diagnose()
+                raise self.error(f"cannot be read as CSV: {exc}") from None
+        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+            self._diagnose()  # rows longer than the header: fine only if the extra cells are empty
+        return frame.reset_index(drop=True)
+
+    def _physical_lines(self) -> Iterator[str]:
+        for match in _LINE.finditer(self._text, self._header_offset):
+            yield match.group()
+
+    def _records(self) -> Iterator[tuple[int, list[str]]]:
+        """(first line, cells) of every data record, skipping blank lines as pandas does."""
+        reader = csv.reader(self._physical_lines(), strict=True)
+        first = self._header_line
+        try:
+            for index, record in enumerate(reader):
+                start, first = first, self._header_line + reader.line_num
+                if index == 0 or not record or (len(record) == 1 and not record[0].strip()):
+                    continue
+                yield start, record
+        except csv.Error as exc:
+            raise ExportError(f"{self.path} line {first}: cannot be read as CSV: {exc}") from None
+
+    def _diagnose(self) -> None:
+        """Raise an error naming the first structurally broken record, if the csv module finds one."""
+        width = len(next(csv.reader(self._physical_lines())))
+        for line, record in self._records():
+            if len(record) > width and any(cell.strip() for cell in record[width:]):
+                raise ExportError(
+                    f"{self.path} line {line}: {len(record)} cells but the header on line "
+                    f"{self._header_line} names {width} columns"
+                )
+
+    def line_of(self, row: int) -> int | None:
+        """The physical line where data row `row` (0-based, as in self.frame) starts."""
+        if self._record_lines is None:
+            self._record_lines = [line for line, _ in self._records()]
+        if len(self._record_lines) != self._rows_read:
+            return None  # the two readers disagree about this file; say the row instead
+        return self._record_lines[row]
+
+    # -- errors -------------------------------------------------------------------------------
+    def error(self, problem: str, row: int | None = None, key: str | None = None) -> ExportError:
+        where = str(self.path)
+        if row is not None:
+            line = self.line_of(row)
+            where += f" line {line}" if line is not None else f" data row {row + 1}"
+        if key is not None:
+            where += f", column '{self.headers.get(key, key)}'"
+        return ExportError(f"{where}: {problem}")
+
+    # -- cells ----------------------------------------------------------------------------------
+    def has(self, key: str) -> bool:
+        return key in self.headers
+
+    def cells(self, key: str) -> pd.Series:
+        """The stripped text cells of a column; empty strings where the file lacks the column."""
+        if key not in self.headers:
+            return pd.Series([""] * len(self.frame), index=self.frame.index, dtype=object)
+        return self.frame[self.headers[key]].astype(object).str.strip()
+
+    def drop_rows(self, mask: pd.Series) -> None:
+        """Leave out rows (totals, descriptions) while keeping each row's place for line numbers."""
+        self.frame = self.frame[~mask.to_numpy()]
+
+    def first_bad(self, bad: pd.Series, key: str, problem: str) -> None:
+        """Raise for the first row flagged in `bad`, quoting its cell; `problem` follows the value."""
+        if bad.any():
+            row = bad.to_numpy().nonzero()[0][0]
+            position = self.frame.index[row]
+            value = self.cells(key).iloc[row]
+            raise self.error(f"{value!r} {problem}", position, key)
+
+    def text(self, key: str) -> pa.Array:
+        """Free text; an empty cell is null."""
+        raw = self.frame[self.headers[key]] if key in self.headers else pd.Series([""] * len(self.frame))
+        return strings(raw.astype(object).where(raw.str.strip() != ""))
+
+    def required_text(self, key: str) -> pa.Array:
+        cells = self.cells(key)
+        self.first_bad(cells == "", key, "is empty; this column is required")
+        return strings(cells)
+
+    def whole_numbers(self, key: str) -> pa.Array:
+        """A count column: whole numbers >= 0; empty or '-' is null (not reported), never zero."""
+        cells = self.cells(key)
+        missing = cells.isin(NOT_REPORTED)
+        self.first_bad(cells.str.startswith("-") & ~missing, key, "is negative; counts cannot be")
+        self.first_bad(~missing & ~cells.str.fullmatch(_WHOLE_NUMBER), key, "is not a whole number")
+        digits = cells.str.replace(",", "", regex=False).str.replace(r"\.0+$", "", regex=True)
+        self.first_bad(~missing & (digits.str.len() > 18), key, "is too large to be a count")
+        # Arrow's string -> int64 cast is exact where a float detour would round large counts
+        return strings(digits.where(~missing)).cast(pa.int64())
+
+    def ids(self, key: str, required: bool = True) -> pa.Array:
+        """Numeric ids, some written as floats by spreadsheets ('848.0'): kept as digit strings."""
+        cells = self.cells(key)
+        missing = cells == ""
+        if required:
+            self.first_bad(missing, key, "is empty; this column is required")
+        self.first_bad(~missing & ~cells.str.fullmatch(r"\d+(?:\.0+)?"), key, "is not a numeric id")
+        ids = cells.str.replace(r"\.0+$", "", regex=True)
+        return strings(ids.where(~missing))
+
+    def timestamps(self, key: str, formats: tuple[str, ...], time_zone: str = "UTC") -> pa.Array:
+        """Date-times in any of `formats`; values without an offset are read in `time_zone`.
+
+        A date without a time is taken as midnight UTC, so that its UTC date is the date written.
+        """
+        cells = self.cells(key)
+        self.first_bad(cells == "", key, "is empty; this column is required")
+        parsed = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us, UTC]")
+        for fmt in formats:
+            todo = parsed.isna()
+            if not todo.any():
+                break
+            has_offset = "%z" in fmt
+            has_time = "%H" in fmt or "%I" in fmt
+            values = pd.to_datetime(cells[todo], format=fmt, errors="coerce", utc=has_offset)
+            if not has_offset:
+                zone = time_zone if has_time else "UTC"
+                values = values.dt.tz_localize(
+                    zone, ambiguous=np.zeros(len(values), dtype=bool), nonexistent="shift_forward"
+                ).dt.tz_convert("UTC")
+            parsed[todo] = values.astype("datetime64[us, UTC]")
+        self.first_bad(parsed.isna(), key, f"is not a date-time like {_example(formats)}")
+        return pa.array(parsed, model.UTC_TS, from_pandas=True)
+
+    def dates(self, key: str, formats: tuple[str, ...]) -> pa.Array:
+        stamps = self.timestamps(key, formats)
+        return stamps.cast(pa.date32())
+
+
+def strings(values: pd.Series) -> pa.Array:
+    """A string array from a pandas column; missing values (None, NaN) become null."""
+    return pa.array(values.astype(object), pa.string(), from_pandas=True)
+
+
+def _example(formats: tuple[str, ...]) -> str:
+    import datetime as dt
+
+    sample = dt.datetime(2017, 10, 31, 22, 10, 47, tzinfo=dt.timezone.utc)
+    return " or ".join(repr(sample.strftime(fmt)) for fmt in formats)
+
+
+def decode(path: Path) -> str:
+    data = path.read_bytes()
+    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ExportError(f"{path} line {line}: not {encoding} text ({exc.reason} at byte {exc.start})") from None
+
+
+def read_csv_export(path: Path, layouts: dict[str, list[Column]]) -> tuple[str, ExportFile]:
+    """Open an export, recognising which of `layouts` it follows by its header.
+
+    The header is the first record (of the first few) holding every required column of a layout;
+    returns that layout's name and the file. Unknown extra columns are ignored.
+    """
+    path = Path(path)
+    text = decode(path)
+    starts: list[int] = []
+
+    def lines() -> Iterator[str]:
+        for match in _LINE.finditer(text):
+            starts.append(match.start())
+            yield match.group()
+
+    reader = csv.reader(lines())
+    first_header: list[str] | None = None
+    line = 1
+    try:
+        for record in itertools.islice(reader, HEADER_SEARCH_RECORDS):
+            record_line, line = line, reader.line_num + 1
+            if not any(cell.strip() for cell in record):
+                continue
+            first_header = first_header or record
+            present = {normalise_header(cell) for cell in record}
+            for name, columns in layouts.items():
+                required = [c for c in columns if c.required]
+                if all(any(normalise_header(h) in present for h in c.headers) for c in required):
+                    offset = starts[record_line - 1]
+                    return name, ExportFile(path, text, record_line, offset, columns)
+    except csv.Error as exc:
+        raise ExportError(f"{path} line {line}: cannot be read as CSV: {exc}") from None
+    if first_header is None:
+        raise ExportError(f"{path}: the file is empty; expected a CSV export with a header line")
+    wanted = "; or ".join(
+        f"{name}: " + ", ".join(repr(c.header) for c in columns if c.required) for name, columns in layouts.items()
+    )
+    present = {normalise_header(cell) for cell in first_header}
+    missing = [
+        c.header
+        for columns in list(layouts.values())[:1]
+        for c in columns
+        if c.required and not any(normalise_header(h) in present for h in c.headers)
+    ]
+    found = ", ".join(repr(cell) for cell in first_header[:12])
+    raise ExportError(
+        f"{path}: missing required column(s) {', '.join(repr(m) for m in missing)} "
+        f"(needs {wanted}); the header line has {found}"
+    )
+
+
+def links_in(texts: pa.Array) -> pa.Array:
+    """The URLs written in each text, as the posts table's `links` list."""
+    series = pd.Series(texts.to_pylist(), dtype=object)
+    found = [(_URL.findall(t) or None) if isinstance(t, str) else None for t in series]
+    return pa.array(found, pa.list_(pa.string()))
+
+
+def staff_signatures(texts: pa.Array) -> pa.Array:
+    """The support agent's sign-off at the end of each text ('^JK' -> 'JK'), or null."""
+    series = pd.Series(texts.to_pylist(), dtype=object).fillna("").astype(str)
+    trimmed = series.str.replace(_TRAILING_NOISE, "", regex=True)
+    parts = trimmed.str.extract(_SIGNATURE)
+    names = parts[0].fillna(parts[1])
+    return strings(names)
+
+
+def table(name: str, columns: dict[str, pa.Array | object], rows: int) -> pa.Table:
+    """A canonical table from arrays (and scalars repeated `rows` times), cast to its schema."""
+    spec = model.TABLES[name]
+    arrays = {}
+    for key, value in columns.items():
+        if isinstance(value, (pa.Array, pa.ChunkedArray)):
+            arrays[key] = value
+        else:
+            arrays[key] = pa.array([value] * rows, spec.schema.field(key).type)
+    return model.conform(spec, pa.table(arrays) if arrays else model.empty(name))

@@ -1,0 +1,153 @@
+"""Customer Support on Twitter ("twcs", the Kaggle dataset's CSV) -> messages.
+
+Columns: tweet_id, author_id, inbound, created_at, text, response_tweet_id, in_response_to_tweet_id.
+The same reader takes the dataset itself, its published sample, and filtered extracts such as the
+SpotifyCares requests file (inbound rows only, ids written as floats like '848.0').
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from socialpulse.exports.base import Column, ExportError, read_csv_export, staff_signatures, strings, table
+from socialpulse.networks.base import Account
+
+log = logging.getLogger(__name__)
+
+COLUMNS = [
+    Column("tweet_id", ("tweet_id",), required=True),
+    Column("author_id", ("author_id",), required=True),
+    Column("inbound", ("inbound",), required=True),
+    Column("created_at", ("created_at",), required=True),
+    Column("text", ("text",), required=True),
+    Column("response_tweet_id", ("response_tweet_id",)),
+    Column("in_response_to_tweet_id", ("in_response_to_tweet_id",), required=True),
+]
+CREATED_AT_FORMATS = ("%a %b %d %H:%M:%S %z %Y",)  # Tue Oct 31 22:10:47 +0000 2017
+_ID_LIST = r"\d+(?:\.0+)?(?:\s*,\s*\d+(?:\.0+)?)*"
+
+
+def company_author_id(account: Account) -> str:
+    """The dataset's author_id of the account's company: options.company_author_id, else the handle."""
+    return str(account.options.get("company_author_id", account.handle.lstrip("@")))
+
+
+def read_twcs(path: Path, account: Account) -> dict[str, pa.Table]:
+    """The conversations of `path` that involve the account's company, as canonical messages."""
+    _, export = read_csv_export(path, {"twcs": COLUMNS})
+
+    # The filtered extracts carry a few rows that hold nothing but (at most) an id: the residue of
+    # a third party's filtering, not data. They are skipped and logged; any other gap is an error.
+    hollow = pd.Series(True, index=export.frame.index)
+    for key in ("author_id", "inbound", "created_at", "text"):
+        hollow &= export.cells(key) == ""
+    if hollow.any():
+        lines = [export.line_of(row) for row in export.frame.index[hollow.to_numpy()][:10]]
+        log.warning("%s: skipped %d row(s) without author, time or text (lines %s)", path, hollow.sum(), lines)
+        export.drop_rows(hollow)
+
+    tweet_ids = export.ids("tweet_id")
+    ids = pd.Series(tweet_ids.to_pylist(), index=export.frame.index)
+    export.first_bad(ids.duplicated(), "tweet_id", "appears twice; tweet ids must be unique")
+    author_ids = pd.Series(export.required_text("author_id").to_pylist(), index=export.frame.index)
+    flags = export.cells("inbound").str.casefold()
+    export.first_bad(~flags.isin(["true", "false"]), "inbound", "is not True or False")
+    inbound = flags == "true"
+    created_at = export.timestamps("created_at", CREATED_AT_FORMATS)
+    parents = export.ids("in_response_to_tweet_id", required=False)
+    responses = export.cells("response_tweet_id")
+    export.first_bad(
+        (responses != "") & ~responses.str.fullmatch(_ID_LIST), "response_tweet_id", "is not a list of tweet ids"
+    )
+    texts = export.text("text")
+
+    threads = pd.Series(
+        thread_roots(ids.tolist(), parents.to_pylist(), responses.tolist()), index=export.frame.index
+    )
+
+    company = company_author_id(account)
+    ours = (author_ids.str.casefold() == company.casefold()) & ~inbound
+    mention = re.compile(rf"(?<![\w@])@{re.escape(company)}\b", re.IGNORECASE)
+    text_cells = export.cells("text")
+    mentions_us = inbound & text_cells.str.contains(mention)
+    involved = threads.isin(set(threads[ours | mentions_us]))
+    # Other companies' replies inside a thread we are part of are not ours to count as outbound.
+    keep = involved & (inbound | ours)
+    if len(ids) and not keep.any():
+        raise ExportError(
+            f"{path}: no conversation involves the company author_id '{company}' (from the account "
+            f"{account.key} handle); set the account's options.company_author_id to the author_id "
+            "its tweets carry in this file"
+        )
+
+    mask = pa.array(keep.to_numpy())
+    kept_texts = texts.filter(mask)
+    is_ours = pa.array(ours[keep].to_numpy())
+    messages = table(
+        "messages",
+        {
+            "network": account.network,
+            "account_id": account.account_id,
+            "message_id": tweet_ids.filter(mask),
+            "thread_id": strings(threads[keep]),
+            "parent_id": parents.filter(mask),
+            "created_at": created_at.filter(mask),
+            "direction": pa.array(["outbound" if o else "inbound" for o in ours[keep]], pa.string()),
+            "channel": "mention",
+            "author_id": strings(author_ids[keep]),
+            # customers stay the dataset's anonymised number: no handle is stored for them
+            "author_handle": pa.array([account.handle if o else None for o in ours[keep]], pa.string()),
+            "staff_member": _where(is_ours, staff_signatures(kept_texts)),
+            "text": kept_texts,
+        },
+        int(keep.sum()),
+    )
+    return {"messages": messages}
+
+
+def _where(condition: pa.Array, values: pa.Array) -> pa.Array:
+    import pyarrow.compute as pc
+
+    return pc.if_else(condition, values, pa.nulls(len(values), values.type))
+
+
+def thread_roots(ids: list[str], parents: list[str | None], responses: list[str]) -> list[str]:
+    """The thread of each tweet: its earliest ancestor present in the file.
+
+    Ancestors are followed through in_response_to_tweet_id and also across tweets missing from
+    the file: when tweet A lists B in response_tweet_id and B is absent, B's parent is A. That
+    keeps a customer's follow-ups in one thread even though the company's answers between them
+    were filtered out. Broken chains (cycles) stop at the first repeated tweet.
+    """
+    present = set(ids)
+    parent_of: dict[str, str] = {i: p for i, p in zip(ids, parents) if p}
+    for answered, listed in zip(ids, responses):
+        for reply in listed.split(",") if listed else ():
+            reply = reply.strip().split(".")[0]
+            if reply not in present:
+                parent_of.setdefault(reply, answered)
+
+    root_of: dict[str, str] = {}
+    for start in ids:
+        chain: list[str] = []
+        seen: set[str] = set()
+        node: str | None = start
+        top = start
+        while node is not None and node not in seen:
+            if node in root_of:
+                top = root_of[node]
+                break
+            seen.add(node)
+            chain.append(node)
+            if node in present:
+                top = node
+            node = parent_of.get(node)
+        for member in chain:
+            if member in present:
+                root_of[member] = top
+    return [root_of[i] for i in ids]

@@ -1,0 +1,186 @@
+"""Facebook Pages through Meta's Graph API (also the conventions instagram.py builds on).
+
+- posts: GET /{page-id}/posts (since/until, paging.next); metrics: GET /{post-id}/insights
+  (post_media_view, post_clicks_by_type, post_video_views) plus the post's shares and
+  reactions/comments summaries
+- messages: GET /{post-id}/comments?filter=stream (replies carry `parent`), for posts of the lookback window
+- audience: GET /{page-id}?fields=followers_count and GET /{page-id}/insights
+  page_daily_follows_unique / page_daily_unfollows_unique (period=day)
+
+The token is a Page access token, sent as the access_token query parameter as the Graph API
+documents it (the http layer scrubs it from every URL it prints).
+Options: base_url, graph_version, lookback_days, page_size, plus the RetryPolicy fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable, Mapping
+
+import pyarrow as pa
+
+from socialpulse import http
+from socialpulse.http import dig, need
+from socialpulse.networks.base import Account, Connector, Credentials, Interval
+
+GRAPH_VERSION = "v24.0"
+POST_FIELDS = (
+    "id,created_time,message,permalink_url,parent_id,attachments{unshimmed_url},shares,"
+    "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)"
+)
+COMMENT_FIELDS = "id,message,created_time,from{id,name},parent{id}"
+POST_METRICS = "post_media_view,post_clicks_by_type,post_video_views"
+
+
+def graph_client(network: str, base_url: str, credentials: Credentials | None, settings: Mapping[str, Any],
+                 permission_hint: str, sleep: Callable[[float], None] | None) -> http.ApiClient:
+    """A client for a versioned Graph API host, token in the query string."""
+    version = settings.get("graph_version", GRAPH_VERSION)
+    return http.ApiClient(
+        network,
+        f"{settings.get('base_url', base_url).rstrip('/')}/{version}/",
+        credentials,
+        auth="query",
+        token_param="access_token",
+        permission_hint=permission_hint,
+        error_kind=graph_error_kind,
+        policy=http.RetryPolicy.from_settings(settings),
+        **({"sleep": sleep} if sleep else {}),
+    )
+
+
+def graph_error_kind(status: int, body: Any) -> str | None:
+    """Graph reports expired tokens and throttling as error codes, often with HTTP 400."""
+    code = http.dig(body, "error.code")
+    if code in (102, 190, 10) or (isinstance(code, int) and 200 <= code < 300):
+        return "auth"  # 190: token invalid or expired; 10 and 2xx: permission missing
+    if code in (4, 17, 32, 613):
+        return "rate_limit"  # app, user, page and custom-level throttling
+    return None
+
+
+def insight_values(response: Mapping[str, Any]) -> dict[str, Any]:
+    """{metric name: latest value} of a Graph /insights response; absent metrics stay absent."""
+    return {m["name"]: (m.get("values") or [{}])[-1].get("value") for m in response.get("data") or [] if "name" in m}
+
+
+def unix(moment: dt.datetime) -> int:
+    return int(moment.timestamp())
+
+
+class FacebookNetwork(Connector):
+    network = "facebook"
+
+    def __init__(self, credentials=None, sleep=None, **settings):
+        super().__init__(credentials, **settings)
+        self.client = graph_client(
+            "facebook", "https://graph.facebook.com", credentials, settings,
+            "pages_read_engagement, read_insights, pages_read_user_content", sleep,
+        )
+        self.page_size = int(settings.get("page_size", 100))
+
+    def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
+        page_id = account.account_id
+        page = self.client.get(page_id, {"fields": "followers_count,name"})
+        posts, metrics, messages = [], [], []
+        params = {
+            "fields": POST_FIELDS,
+            "since": unix(http.lookback_start(interval, self.settings)),
+            "until": unix(interval.end),
+            "limit": self.page_size,
+        }
+        for batch in self.client.paginate(f"{page_id}/posts", params, http.NextUrlPaging()):
+            for post in batch.get("data") or []:
+                created = http.parse_time(need(post, "created_time", "Facebook post"))
+                metrics += http.metric_rows(account, interval, post["id"], created, self._counts(post))
+                messages += self._comments(account, interval, post["id"])
+                if http.inside(created, interval):
+                    posts.append(
+                        {
+                            "network": account.network,
+                            "account_id": page_id,
+                            "post_id": post["id"],
+                            "created_at": created,
+                            "kind": "share" if post.get("parent_id") else "original",
+                            "text": post.get("message"),
+                            "links": [a["unshimmed_url"] for a in dig(post, "attachments.data", []) if a.get("unshimmed_url")],
+                            "staff_member": None,
+                            "in_reply_to_id": None,
+                        }
+                    )
+        return http.tables(
+            http.account_rows(account, interval),
+            posts,
+            metrics,
+            http.audience_rows(account, interval, http.count(page, "followers_count"), self._follows(page_id, interval)),
+            messages,
+            source=f"facebook/{page_id}",
+        )
+
+    def _counts(self, post: dict[str, Any]) -> dict[str, int | None]:
+        insights = insight_values(self.client.get(f"{post['id']}/insights", {"metric": POST_METRICS}))
+        clicks = insights.get("post_clicks_by_type")
+        return {
+            "impressions": _int(insights.get("post_media_view")),
+            "likes": http.count(post, "reactions.summary.total_count"),
+            "shares": http.count(post, "shares.count"),
+            "replies": http.count(post, "comments.summary.total_count"),
+            "link_clicks": _int(clicks.get("link clicks")) if isinstance(clicks, dict) else None,
+            "saves": None,  # Facebook does not report saves of a Page post
+            "video_views": _int(insights.get("post_video_views")),
+        }
+
+    def _comments(self, account: Account, interval: Interval, post_id: str) -> list[dict[str, Any]]:
+        params = {"fields": COMMENT_FIELDS, "filter": "stream", "order": "chronological", "limit": self.page_size}
+        rows = []
+        for batch in self.client.paginate(f"{post_id}/comments", params, http.NextUrlPaging()):
+            for comment in batch.get("data") or []:
+                created = http.parse_time(need(comment, "created_time", "Facebook comment"))
+                if not http.inside(created, interval):
+                    continue
+                author = need(comment, "from.id", "Facebook comment")
+                parent = dig(comment, "parent.id")
+                ours = author == account.account_id
+                rows.append(
+                    {
+                        "network": account.network,
+                        "account_id": account.account_id,
+                        "message_id": comment["id"],
+                        "thread_id": parent or comment["id"],  # replies hang under one top-level comment
+                        "parent_id": parent or post_id,
+                        "post_id": post_id,
+                        "created_at": created,
+                        "direction": "outbound" if ours else "inbound",
+                        "channel": "comment",
+                        "author_id": author,
+                        "author_handle": account.handle if ours else dig(comment, "from.name"),
+                        "staff_member": None,  # the Graph API shows the Page, not the admin who wrote it
+                        "intent": None,
+                        "text": comment.get("message"),
+                    }
+                )
+        return rows
+
+    def _follows(self, page_id: str, interval: Interval) -> dict[dt.date, tuple[int | None, int | None]]:
+        """Daily follows and unfollows; a day's value is stamped with the end of that day."""
+        response = self.client.get(
+            f"{page_id}/insights",
+            {
+                "metric": "page_daily_follows_unique,page_daily_unfollows_unique",
+                "period": "day",
+                "since": unix(interval.start),
+                "until": unix(interval.end + dt.timedelta(days=1)),
+            },
+        )
+        by_metric: dict[str, dict[dt.date, int]] = {}
+        for metric in response.get("data") or []:
+            for value in metric.get("values") or []:
+                day = (http.parse_time(need(value, "end_time", "Facebook page insights")) - dt.timedelta(days=1)).date()
+                by_metric.setdefault(metric.get("name"), {})[day] = _int(value.get("value"))
+        gained = by_metric.get("page_daily_follows_unique", {})
+        lost = by_metric.get("page_daily_unfollows_unique", {})
+        return {day: (gained.get(day), lost.get(day)) for day in set(gained) | set(lost)}
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None or isinstance(value, dict) else int(value)
