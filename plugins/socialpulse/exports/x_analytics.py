@@ -1,0 +1,71 @@
+"""X (Twitter) analytics "tweet activity" CSV -> posts and post_metrics_daily.
+
+analytics.twitter.com exported one row per tweet (tweet_activity_metrics_<handle>_<from>_<to>_en.csv)
+with lifetime totals as of the download. The download day is not in the file, so the totals are
+dated on the tweet's own UTC date: re-importing the same file lands on the same partitions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from socialpulse.exports.base import Column, links_in, read_csv_export, staff_signatures, table
+from socialpulse.networks.base import Account
+
+COLUMNS = [
+    Column("post_id", ("Tweet id",), required=True),
+    Column("time", ("time",), required=True),
+    Column("text", ("Tweet text",)),
+    Column("impressions", ("impressions",)),
+    Column("likes", ("likes", "favorites")),
+    Column("shares", ("retweets", "reposts")),
+    Column("replies", ("replies",)),
+    Column("link_clicks", ("url clicks",)),
+    Column("saves", ("bookmarks",)),
+    # "media views" counts views of images and GIFs too, so it is not video_views: left null.
+]
+TIME_FORMATS = ("%Y-%m-%d %H:%M %z", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+METRICS = ("impressions", "likes", "shares", "replies", "link_clicks", "saves")
+
+
+def read_x_analytics(path: Path, account: Account) -> dict[str, pa.Table]:
+    """One tweet activity export of the account -> posts and their lifetime totals."""
+    _, export = read_csv_export(path, {"tweet activity": COLUMNS})
+    post_ids = export.ids("post_id")
+    export.first_bad(pd.Series(post_ids.to_pylist()).duplicated(), "post_id", "appears twice; tweet ids must be unique")
+    # the export writes times in UTC ("+0000"); a spreadsheet may have dropped the offset
+    created_at = export.timestamps("time", TIME_FORMATS)
+    texts = export.text("text")
+    rows = len(post_ids)
+    # Replies start with the handle they answer; the export has no other sign of a reply.
+    is_reply = pc.fill_null(pc.starts_with(texts, "@"), False)
+    posts = table(
+        "posts",
+        {
+            "network": account.network,
+            "account_id": account.account_id,
+            "post_id": post_ids,
+            "created_at": created_at,
+            "kind": pc.if_else(is_reply, "reply", "original"),
+            "text": texts,
+            "links": links_in(texts),
+            "staff_member": staff_signatures(texts),
+        },
+        rows,
+    )
+    metrics = table(
+        "post_metrics_daily",
+        {
+            "network": account.network,
+            "account_id": account.account_id,
+            "post_id": post_ids,
+            "date": created_at.cast(pa.date32()),
+            **{name: export.whole_numbers(name) for name in METRICS},
+        },
+        rows,
+    )
+    return {"posts": posts, "post_metrics_daily": metrics}
