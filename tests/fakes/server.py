@@ -1,0 +1,140 @@
+"""A real HTTP server on 127.0.0.1 (random port) that a network fake teaches to answer like its API.
+
+A fake registers routes (a path regex and a handler returning a Reply). Tests inject faults by
+queueing replies for a path: a 429 with Retry-After, a run of 500s, a slow answer, a truncated body.
+Every request is recorded, so a test can assert what the connector asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None  # a dict/list is sent as JSON, bytes as they are
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering, to provoke a client timeout
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    raw_query: str
+    headers: dict[str, str]
+
+
+Handler = Callable[[Request, "re.Match[str]"], Reply]
+
+
+class FakeApi:
+    """One network's API on loopback. Subclasses add routes and their wire format."""
+
+    def __init__(self, token: str, auth: str = "bearer", token_param: str = "access_token"):
+        self.token = token
+        self.auth = auth
+        self.token_param = token_param
+        self.expired = False
+        self.requests: list[Request] = []
+        self._routes: list[tuple[re.Pattern[str], Handler]] = []
+        self._faults: list[tuple[re.Pattern[str], Reply]] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- set-up ---------------------------------------------------------------------------------------
+    def route(self, pattern: str, handler: Handler) -> None:
+        self._routes.append((re.compile(pattern + "$"), handler))
+
+    def fail(self, pattern: str, *replies: Reply) -> None:
+        """Answer the next requests matching `pattern` with these replies, in order, then normally."""
+        with self._lock:
+            self._faults.extend((re.compile(pattern), r) for r in replies)
+
+    def unauthorized(self) -> Reply:
+        """What the API answers to a bad or expired token; networks override with their format."""
+        return Reply(401, {"message": "Unauthorized"})
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+    def start(self) -> "FakeApi":
+        fake = self
+
+        class RequestHandler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                fake._serve(self)
+
+            def log_message(self, *args: Any) -> None:  # keep test output quiet
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def calls(self, pattern: str) -> list[Request]:
+        return [r for r in self.requests if re.search(pattern, r.path)]
+
+    # -- answering ------------------------------------------------------------------------------------
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(handler.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        request = Request("GET", parts.path, query, parts.query, dict(handler.headers.items()))
+        with self._lock:
+            self.requests.append(request)
+            fault = next((f for f in self._faults if f[0].search(parts.path)), None)
+            if fault:
+                self._faults.remove(fault)
+        reply = fault[1] if fault else self._answer(request)
+        if reply.delay:
+            time.sleep(reply.delay)
+        body = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+        try:
+            handler.send_response(reply.status)
+            handler.send_header("Content-Type", "application/json; charset=utf-8")
+            handler.send_header("Content-Length", str(len(body)))
+            for name, value in reply.headers.items():
+                handler.send_header(name, value)
+            handler.end_headers()
+            handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting: that is what a timeout test wants
+
+    def _answer(self, request: Request) -> Reply:
+        if self.expired or not self._authorized(request):
+            return self.unauthorized()
+        for pattern, handler in self._routes:
+            match = pattern.match(request.path)
+            if match:
+                return handler(request, match)
+        return Reply(404, {"error": f"no route for {request.path}"})
+
+    def _authorized(self, request: Request) -> bool:
+        if self.auth == "query":
+            return request.query.get(self.token_param) == self.token
+        return request.headers.get("Authorization") == f"Bearer {self.token}"
+
+
+def window(items: list[Any], offset: int, size: int) -> tuple[list[Any], int | None]:
+    """One page of items from offset, and the next offset (None on the last page)."""
+    page = items[offset : offset + size]
+    following = offset + size
+    return page, following if following < len(items) else None

@@ -1,0 +1,79 @@
+"""The X connector against a fake X API v2 serving the real recorded responses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fakes.harness import FAST, TOKEN, assert_no_secret, lake_rows, run_pipeline
+from fakes.x_api import ACCOUNT_ID, FakeXApi, recording, snowflake_time
+
+from socialpulse.networks.base import Account, Interval
+from socialpulse.networks.x import XNetwork
+
+UTC = dt.timezone.utc
+# The day the mentions were recorded (2022-10-07, ~22:42 UTC)
+DAY = Interval(dt.datetime(2022, 10, 7, tzinfo=UTC), dt.datetime(2022, 10, 8, tzinfo=UTC))
+ACCOUNT = Account("x", ACCOUNT_ID, "@Twitter", "service", connection_id="socialpulse_x")
+
+
+@pytest.fixture
+def api():
+    fake = FakeXApi(TOKEN).start()
+    yield fake
+    fake.stop()
+
+
+def test_x_reads_every_page_of_tweets_and_mentions_into_canonical_rows(api, credentials, sleeps):
+    tables = XNetwork(credentials, sleep=sleeps, base_url=api.base_url, page_size=5, **FAST).extract(ACCOUNT, DAY)
+
+    # several pages: the recorded next_token is sent back, then the fake's own
+    mention_calls = api.calls(r"/mentions$")
+    assert len(mention_calls) == 2
+    assert mention_calls[1].query["pagination_token"] == recording("get_users_mentions")["body"]["meta"]["next_token"]
+    assert len(api.calls(r"/tweets$")) == 2
+
+    posts = tables["posts"].to_pylist()
+    assert len(posts) == 6 and {p["kind"] for p in posts} == {"reply"}  # our six answers, all on the test day
+    assert all(p["created_at"] == snowflake_time(p["post_id"]) for p in posts)
+
+    messages = tables["messages"].to_pylist()
+    inbound = [m for m in messages if m["direction"] == "inbound"]
+    outbound = [m for m in messages if m["direction"] == "outbound"]
+    assert len(inbound) == 10 and len(outbound) == 6
+    first = next(m for m in inbound if m["message_id"] == "1578516295611748353")
+    assert first["text"].startswith("@Twitter @TwitterSupport this is my ENTIRE feed")
+    assert first["author_handle"] == "@Zamari97491661"  # the real user of the recorded followers page
+    assert first["thread_id"] == first["post_id"] == "1577730467436138524"  # it answers our recorded tweet
+    answer = next(m for m in outbound if m["parent_id"] == first["message_id"])
+    assert answer["thread_id"] == first["thread_id"] and answer["author_id"] == ACCOUNT_ID and answer["intent"] is None
+    assert {m["channel"] for m in messages} == {"mention"}
+
+    # metrics: the six replies and the recorded tweet of 2022-10-05 (inside the 7-day lookback), not
+    # the one of 2022-09-01; shares are retweets plus quotes; link clicks need non_public_metrics
+    metrics = {m["post_id"]: m for m in tables["post_metrics_daily"].to_pylist()}
+    assert "1577730467436138524" in metrics and "1565318587736285184" not in metrics and len(metrics) == 7
+    original = next(t for t in api.timeline if t["id"] == "1577730467436138524")["public_metrics"]
+    row = metrics["1577730467436138524"]
+    assert row["date"] == dt.date(2022, 10, 7)
+    assert row["shares"] == original["retweet_count"] + original["quote_count"]
+    assert row["impressions"] == original["impression_count"] and row["saves"] == original["bookmark_count"]
+    assert row["link_clicks"] is None and row["video_views"] is None
+
+    audience = tables["audience_daily"].to_pylist()
+    assert audience == [{"network": "x", "account_id": ACCOUNT_ID, "date": dt.date(2022, 10, 7),
+                         "followers_total": api.followers_count, "followers_gained": None, "followers_lost": None}]
+    assert sleeps == []
+
+
+def test_x_run_through_the_pipeline_lands_validated_rows_in_the_lake(api, tmp_path):
+    account = {"network": "x", "account_id": ACCOUNT_ID, "handle": "@Twitter", "purpose": "service",
+               "connection_id": "socialpulse_x", "options": {"base_url": api.base_url, "page_size": 5, **FAST}}
+    staged, published, lake = run_pipeline(tmp_path, account, DAY)
+
+    assert staged == published
+    assert published["posts"] == 6 and published["messages"] == 16 and published["post_metrics_daily"] == 7
+    assert {r["message_id"] for r in lake_rows(lake, "messages")} >= {"1578516295611748353", "1578516107798884353"}
+    assert lake_rows(lake, "audience_daily")[0]["followers_total"] == api.followers_count
+    assert all(r.headers.get("Authorization") == f"Bearer {TOKEN}" for r in api.requests)
+    assert_no_secret(lake)
