@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from socialpulse import model
+from socialpulse.networks.base import Account
 
 # How far down a file the header may sit: some exports (LinkedIn's, once saved as CSV) start with
 # a line or two of description above the real header.
@@ -328,3 +329,71 @@ def table(name: str, columns: dict[str, pa.Array | object], rows: int) -> pa.Tab
         else:
             arrays[key] = pa.array([value] * rows, spec.schema.field(key).type)
     return model.conform(spec, pa.table(arrays) if arrays else model.empty(name))
+
+
+def posts_with_totals(
+    export: ExportFile,
+    account: Account,
+    post_ids: pa.Array,
+    created_at: pa.Array,
+    kind: pa.Array | str,
+    text: pa.Array,
+    metrics: tuple[str, ...],
+    staff_member: pa.Array | None = None,
+) -> dict[str, pa.Table]:
+    """posts and post_metrics_daily from an export of one row per post with lifetime totals.
+
+    Such exports do not say on which day the totals were read, so they are dated on the post's
+    own UTC date: the import then covers exactly the posts' days and re-imports replace them.
+    Metrics in `metrics` that the file lacks are null.
+    """
+    export.first_bad(pd.Series(post_ids.to_pylist()).duplicated(), "post_id", "appears twice; post ids must be unique")
+    rows = len(post_ids)
+    posts = table(
+        "posts",
+        {
+            "network": account.network,
+            "account_id": account.account_id,
+            "post_id": post_ids,
+            "created_at": created_at,
+            "kind": kind,
+            "text": text,
+            "links": links_in(text),
+            "staff_member": staff_member if staff_member is not None else pa.nulls(rows, pa.string()),
+        },
+        rows,
+    )
+    totals = table(
+        "post_metrics_daily",
+        {
+            "network": account.network,
+            "account_id": account.account_id,
+            "post_id": post_ids,
+            "date": created_at.cast(pa.date32()),
+            **{name: export.whole_numbers(name) for name in metrics},
+        },
+        rows,
+    )
+    return {"posts": posts, "post_metrics_daily": totals}
+
+
+AUDIENCE = ("followers_total", "followers_gained", "followers_lost")
+
+
+def audience_by_day(export: ExportFile, account: Account, date_formats: tuple[str, ...]) -> dict[str, pa.Table]:
+    """audience_daily from an export with one row per date; follower counts it lacks stay null."""
+    if not any(export.has(key) for key in AUDIENCE):
+        raise export.error("has none of the follower columns this format knows; see docs/exports.md")
+    dates = export.dates("date", date_formats)
+    export.first_bad(pd.Series(dates.to_pylist()).duplicated(), "date", "appears twice; one row per day is expected")
+    audience = table(
+        "audience_daily",
+        {
+            "network": account.network,
+            "account_id": account.account_id,
+            "date": dates,
+            **{name: export.whole_numbers(name) for name in AUDIENCE},
+        },
+        len(dates),
+    )
+    return {"audience_daily": audience}

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from socialpulse.exports.base import Column, links_in, read_csv_export, staff_signatures, table
+from socialpulse.exports.base import Column, posts_with_totals, read_csv_export, staff_signatures
 from socialpulse.networks.base import Account
 
 COLUMNS = [
@@ -35,37 +34,18 @@ METRICS = ("impressions", "likes", "shares", "replies", "link_clicks", "saves")
 def read_x_analytics(path: Path, account: Account) -> dict[str, pa.Table]:
     """One tweet activity export of the account -> posts and their lifetime totals."""
     _, export = read_csv_export(path, {"tweet activity": COLUMNS})
-    post_ids = export.ids("post_id")
-    export.first_bad(pd.Series(post_ids.to_pylist()).duplicated(), "post_id", "appears twice; tweet ids must be unique")
     # the export writes times in UTC ("+0000"); a spreadsheet may have dropped the offset
     created_at = export.timestamps("time", TIME_FORMATS)
     texts = export.text("text")
-    rows = len(post_ids)
     # Replies start with the handle they answer; the export has no other sign of a reply.
     is_reply = pc.fill_null(pc.starts_with(texts, "@"), False)
-    posts = table(
-        "posts",
-        {
-            "network": account.network,
-            "account_id": account.account_id,
-            "post_id": post_ids,
-            "created_at": created_at,
-            "kind": pc.if_else(is_reply, "reply", "original"),
-            "text": texts,
-            "links": links_in(texts),
-            "staff_member": staff_signatures(texts),
-        },
-        rows,
+    return posts_with_totals(
+        export,
+        account,
+        post_ids=export.ids("post_id"),
+        created_at=created_at,
+        kind=pc.if_else(is_reply, "reply", "original"),
+        text=texts,
+        metrics=METRICS,
+        staff_member=staff_signatures(texts),
     )
-    metrics = table(
-        "post_metrics_daily",
-        {
-            "network": account.network,
-            "account_id": account.account_id,
-            "post_id": post_ids,
-            "date": created_at.cast(pa.date32()),
-            **{name: export.whole_numbers(name) for name in METRICS},
-        },
-        rows,
-    )
-    return {"posts": posts, "post_metrics_daily": metrics}
