@@ -158,6 +158,11 @@ class ExportFile:
             return pd.Series([""] * len(self.frame), index=self.frame.index, dtype=object)
         return self.frame[self.headers[key]].astype(object).str.strip()
 
+    def rename(self, key: str, new_key: str) -> None:
+        """Read a column under another key, for headers whose meaning depends on their neighbours."""
+        if key in self.headers:
+            self.headers[new_key] = self.headers.pop(key)
+
     def drop_rows(self, mask: pd.Series) -> None:
         """Leave out rows (totals, descriptions) while keeping each row's place for line numbers."""
         self.frame = self.frame[~mask.to_numpy()]
