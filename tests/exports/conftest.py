@@ -1,0 +1,34 @@
+from pathlib import Path
+
+import pytest
+
+from socialpulse.networks.base import Account
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# CI clones the repository with shared/ beside it, as in the workspace.
+SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+TWCS_SAMPLE = SHARED_DATA / "twcs-sample" / "sample.csv"
+SPOTIFY_REQUESTS = SHARED_DATA / "twcs-spotify-requests" / "support_requests.csv"
+
+
+@pytest.fixture
+def spotify_cares() -> Account:
+    return Account(network="x", account_id="spotifycares", handle="@SpotifyCares", purpose="service")
+
+
+@pytest.fixture
+def facebook_page() -> Account:
+    return Account(
+        network="facebook", account_id="183542098374915", handle="socialpulse.demo", purpose="brand",
+        time_zone="Europe/Paris",
+    )
+
+
+@pytest.fixture
+def linkedin_page() -> Account:
+    return Account(network="linkedin", account_id="18543021", handle="socialpulse-demo", purpose="brand")
+
+
+@pytest.fixture
+def youtube_channel() -> Account:
+    return Account(network="youtube", account_id="UCx9demo", handle="@socialpulse", purpose="brand")

@@ -1,0 +1,84 @@
+"""import_file: read everything first, then replace the account's partitions for the covered days."""
+
+import datetime as dt
+import shutil
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import FIXTURES, TWCS_SAMPLE
+
+from socialpulse.exports import ExportError, import_file
+from socialpulse.lake import Lake
+
+
+def snapshot(lake: Lake) -> dict[str, bytes]:
+    return {str(p.relative_to(lake.root)): p.read_bytes() for p in sorted(lake.root.rglob("*")) if p.is_file()}
+
+
+def test_importing_twcs_writes_one_partition_per_day(tmp_path, spotify_cares):
+    lake = Lake(tmp_path)
+    assert import_file(lake, "twcs", TWCS_SAMPLE, spotify_cares) == {"messages": 16}
+    days = sorted(p.parent.name for p in lake.table_dir("messages").glob("*/*/*.parquet"))
+    assert days == ["date=2017-10-11", "date=2017-10-12"]
+
+
+def test_importing_the_same_file_twice_gives_the_same_lake(tmp_path, spotify_cares):
+    lake = Lake(tmp_path)
+    import_file(lake, "twcs", TWCS_SAMPLE, spotify_cares)
+    import_file(lake, "x_analytics", FIXTURES / "x_analytics.csv", spotify_cares)
+    first = snapshot(lake)
+    import_file(lake, "twcs", TWCS_SAMPLE, spotify_cares)
+    import_file(lake, "x_analytics", FIXTURES / "x_analytics.csv", spotify_cares)
+    assert snapshot(lake) == first
+
+
+def test_a_malformed_file_leaves_the_lake_byte_identical(tmp_path, spotify_cares):
+    lake = Lake(tmp_path / "lake")
+    import_file(lake, "x_analytics", FIXTURES / "x_analytics.csv", spotify_cares)
+    before = snapshot(lake)
+    broken = tmp_path / "x_analytics.csv"
+    lines = (FIXTURES / "x_analytics.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    lines[-1] = lines[-1].replace('"655"', '"6x55"')  # the last row's impressions
+    broken.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(ExportError, match="impressions"):
+        import_file(lake, "x_analytics", broken, spotify_cares)
+    assert snapshot(lake) == before
+
+
+def test_an_export_of_one_table_keeps_the_other_tables_of_those_days(tmp_path, facebook_page):
+    lake = Lake(tmp_path)
+    import_file(lake, "facebook_insights", FIXTURES / "facebook_posts.csv", facebook_page)
+    posts_before = snapshot(lake)
+    # the page-data export covers the same days but carries only the audience
+    assert import_file(lake, "facebook_insights", FIXTURES / "facebook_page.csv", facebook_page) == {
+        "audience_daily": 5
+    }
+    after = snapshot(lake)
+    assert {k: v for k, v in after.items() if "audience_daily" not in k} == posts_before
+    assert len([k for k in after if "audience_daily" in k]) == 5
+
+
+def test_a_newer_export_of_the_same_days_replaces_rows_that_are_gone(tmp_path, spotify_cares):
+    lake = Lake(tmp_path / "lake")
+    import_file(lake, "x_analytics", FIXTURES / "x_analytics.csv", spotify_cares)
+    shorter = tmp_path / "x_analytics.csv"
+    lines = (FIXTURES / "x_analytics.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    shorter.write_text(lines[0] + lines[1] + "".join(lines[4:]), encoding="utf-8")  # drop two Oct 31 tweets
+    import_file(lake, "x_analytics", shorter, spotify_cares)
+    oct31 = lake.partition_file("posts", "x", dt.date(2017, 10, 31), "spotifycares")
+    assert pq.ParquetFile(oct31).read().column("post_id").to_pylist() == ["925001374537654272"]
+
+
+def test_an_export_without_rows_changes_nothing(tmp_path, spotify_cares):
+    lake = Lake(tmp_path / "lake")
+    empty = tmp_path / "empty.csv"
+    empty.write_text('"Tweet id","time","impressions"\n')
+    assert import_file(lake, "x_analytics", empty, spotify_cares) == {"posts": 0, "post_metrics_daily": 0}
+    assert not lake.root.exists() or snapshot(lake) == {}
+
+
+def test_unknown_format_and_missing_file_are_export_errors(tmp_path, spotify_cares):
+    with pytest.raises(ExportError, match="known formats: facebook_insights"):
+        import_file(Lake(tmp_path), "myspace", TWCS_SAMPLE, spotify_cares)
+    with pytest.raises(ExportError, match="no such file"):
+        import_file(Lake(tmp_path), "twcs", tmp_path / "nope.csv", spotify_cares)
