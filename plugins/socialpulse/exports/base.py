@@ -20,6 +20,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from socialpulse import model
 from socialpulse.networks.base import Account
@@ -155,8 +156,8 @@ class ExportFile:
     def cells(self, key: str) -> pd.Series:
         """The stripped text cells of a column; empty strings where the file lacks the column."""
         if key not in self.headers:
-            return pd.Series([""] * len(self.frame), index=self.frame.index, dtype=object)
-        return self.frame[self.headers[key]].astype(object).str.strip()
+            return pd.Series("", index=self.frame.index, dtype="str")
+        return self.frame[self.headers[key]].str.strip()
 
     def rename(self, key: str, new_key: str) -> None:
         """Read a column under another key, for headers whose meaning depends on their neighbours."""
@@ -177,8 +178,11 @@ class ExportFile:
 
     def text(self, key: str) -> pa.Array:
         """Free text; an empty cell is null."""
-        raw = self.frame[self.headers[key]] if key in self.headers else pd.Series([""] * len(self.frame))
-        return strings(raw.astype(object).where(raw.str.strip() != ""))
+        if key not in self.headers:
+            return pa.nulls(len(self.frame), pa.string())
+        raw = pa.array(self.frame[self.headers[key]], pa.string())
+        blank = pc.equal(pc.utf8_trim_whitespace(raw), "")
+        return pc.if_else(blank, pa.scalar(None, pa.string()), raw)
 
     def required_text(self, key: str) -> pa.Array:
         cells = self.cells(key)
@@ -188,9 +192,9 @@ class ExportFile:
     def whole_numbers(self, key: str) -> pa.Array:
         """A count column: whole numbers >= 0; empty or '-' is null (not reported), never zero."""
         cells = self.cells(key)
-        missing = cells.isin(NOT_REPORTED)
+        missing = (cells == NOT_REPORTED[0]) | (cells == NOT_REPORTED[1])
         self.first_bad(cells.str.startswith("-") & ~missing, key, "is negative; counts cannot be")
-        self.first_bad(~missing & ~cells.str.fullmatch(_WHOLE_NUMBER), key, "is not a whole number")
+        self.first_bad(~missing & ~cells.str.fullmatch(_WHOLE_NUMBER.pattern), key, "is not a whole number")
         digits = cells.str.replace(",", "", regex=False).str.replace(r"\.0+$", "", regex=True)
         self.first_bad(~missing & (digits.str.len() > 18), key, "is too large to be a count")
         # Arrow's string -> int64 cast is exact where a float detour would round large counts
@@ -213,22 +217,21 @@ class ExportFile:
         """
         cells = self.cells(key)
         self.first_bad(cells == "", key, "is empty; this column is required")
-        parsed = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us, UTC]")
+        values = pa.array(cells, pa.string())
+        parsed = pa.nulls(len(values), model.UTC_TS)
         for fmt in formats:
-            todo = parsed.isna()
-            if not todo.any():
-                break
-            has_offset = "%z" in fmt
-            has_time = "%H" in fmt or "%I" in fmt
-            values = pd.to_datetime(cells[todo], format=fmt, errors="coerce", utc=has_offset)
-            if not has_offset:
-                zone = time_zone if has_time else "UTC"
-                values = values.dt.tz_localize(
-                    zone, ambiguous=np.zeros(len(values), dtype=bool), nonexistent="shift_forward"
-                ).dt.tz_convert("UTC")
-            parsed[todo] = values.astype("datetime64[us, UTC]")
-        self.first_bad(parsed.isna(), key, f"is not a date-time like {_example(formats)}")
-        return pa.array(parsed, model.UTC_TS, from_pandas=True)
+            found = pc.strptime(values, format=fmt, unit="us", error_is_null=True)
+            if "%z" not in fmt:
+                zone = time_zone if ("%H" in fmt or "%I" in fmt) else "UTC"
+                # a wall-clock time skipped by a DST change is read as the moment the clocks resumed
+                found = pc.assume_timezone(found, zone, ambiguous="earliest", nonexistent="latest")
+            parsed = pc.coalesce(parsed, found.cast(model.UTC_TS))
+        self.first_bad(
+            pd.Series(parsed.is_null().to_numpy(zero_copy_only=False)),
+            key,
+            f"is not a date-time like {_example(formats)}",
+        )
+        return parsed
 
     def dates(self, key: str, formats: tuple[str, ...]) -> pa.Array:
         stamps = self.timestamps(key, formats)
@@ -237,7 +240,7 @@ class ExportFile:
 
 def strings(values: pd.Series) -> pa.Array:
     """A string array from a pandas column; missing values (None, NaN) become null."""
-    return pa.array(values.astype(object), pa.string(), from_pandas=True)
+    return pa.array(values, pa.string(), from_pandas=True)
 
 
 def _example(formats: tuple[str, ...]) -> str:

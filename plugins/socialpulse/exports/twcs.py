@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from socialpulse.exports.base import Column, ExportError, read_csv_export, staff_signatures, strings, table
 from socialpulse.networks.base import Account
@@ -72,7 +73,7 @@ def read_twcs(path: Path, account: Account) -> dict[str, pa.Table]:
 
     company = company_author_id(account)
     ours = (author_ids.str.casefold() == company.casefold()) & ~inbound
-    mention = re.compile(rf"(?<![\w@])@{re.escape(company)}\b", re.IGNORECASE)
+    mention = rf"(?i)(?:^|[^\w@])@{re.escape(company)}\b"
     text_cells = export.cells("text")
     mentions_us = inbound & text_cells.str.contains(mention)
     involved = threads.isin(set(threads[ours | mentions_us]))
@@ -88,6 +89,7 @@ def read_twcs(path: Path, account: Account) -> dict[str, pa.Table]:
     mask = pa.array(keep.to_numpy())
     kept_texts = texts.filter(mask)
     is_ours = pa.array(ours[keep].to_numpy())
+    # signatures are looked for in the company's tweets only: customers do not sign
     messages = table(
         "messages",
         {
@@ -102,18 +104,12 @@ def read_twcs(path: Path, account: Account) -> dict[str, pa.Table]:
             "author_id": strings(author_ids[keep]),
             # customers stay the dataset's anonymised number: no handle is stored for them
             "author_handle": pa.array([account.handle if o else None for o in ours[keep]], pa.string()),
-            "staff_member": _where(is_ours, staff_signatures(kept_texts)),
+            "staff_member": staff_signatures(pc.if_else(is_ours, kept_texts, pa.scalar(None, pa.string()))),
             "text": kept_texts,
         },
         int(keep.sum()),
     )
     return {"messages": messages}
-
-
-def _where(condition: pa.Array, values: pa.Array) -> pa.Array:
-    import pyarrow.compute as pc
-
-    return pc.if_else(condition, values, pa.nulls(len(values), values.type))
 
 
 def thread_roots(ids: list[str], parents: list[str | None], responses: list[str]) -> list[str]:
