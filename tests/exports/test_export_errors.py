@@ -105,3 +105,9 @@ def test_facebook_page_data_without_any_follower_column_says_so(tmp_path, facebo
     path = write(tmp_path, "Date,Daily Total Reach\n2017-10-01,5\n", name="page.csv")
     with pytest.raises(ExportError, match="page.csv: has none of the follower columns"):
         read_export("facebook_insights", path, facebook_page)
+
+
+def test_an_implausible_year_is_rejected(tmp_path, spotify_cares):
+    path = write(tmp_path, HEADER + '"1","t","0217-01-02 03:04 +0000","1","1"\n')
+    with pytest.raises(ExportError, match=r"line 2, column 'time': '0217-01-02 03:04 \+0000' is outside 1990-2100"):
+        read_x(path, spotify_cares)

@@ -1,7 +1,6 @@
 """import_file: read everything first, then replace the account's partitions for the covered days."""
 
 import datetime as dt
-import shutil
 
 import pyarrow.parquet as pq
 import pytest

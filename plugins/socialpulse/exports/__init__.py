@@ -81,6 +81,8 @@ def import_file(lake: "Lake", format: str, path: Path, account: "Account") -> di
     nothing. The account's partitions for every date the file covers are then replaced, so
     importing the same file again leaves the same lake.
     """
+    from socialpulse import model
+
     tables = read_export(format, path, account)
     interval = covering_interval(tables)
     if interval is None:
@@ -88,16 +90,10 @@ def import_file(lake: "Lake", format: str, path: Path, account: "Account") -> di
     # Lake.publish replaces every canonical table for the interval's dates. An export carries
     # only some tables (a page-followers file has no posts), so the others are handed back as
     # they are in the lake, instead of being wiped.
-    complete = {name: _published(lake, name, account, interval) for name in _all_tables() if name not in tables}
+    complete = {name: _published(lake, name, account, interval) for name in model.TABLES if name not in tables}
     complete.update(tables)
     written = lake.publish(account, interval, complete)
     return {name: written[name] for name in tables}
-
-
-def _all_tables() -> list[str]:
-    from socialpulse import model
-
-    return list(model.TABLES)
 
 
 def _published(lake: "Lake", name: str, account: "Account", interval: "Interval") -> "pa.Table":

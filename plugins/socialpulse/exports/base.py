@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -108,9 +107,12 @@ class ExportFile:
         for match in _LINE.finditer(self._text, self._header_offset):
             yield match.group()
 
-    def _records(self) -> Iterator[tuple[int, list[str]]]:
-        """(first line, cells) of every data record, skipping blank lines as pandas does."""
-        reader = csv.reader(self._physical_lines(), strict=True)
+    def _records(self, strict: bool = False) -> Iterator[tuple[int, list[str]]]:
+        """(first line, cells) of every data record, skipping blank lines as pandas does.
+
+        Strict reading (for diagnosis) also rejects an unclosed quote at the end of the file.
+        """
+        reader = csv.reader(self._physical_lines(), strict=strict)
         first = self._header_line
         try:
             for index, record in enumerate(reader):
@@ -124,7 +126,7 @@ class ExportFile:
     def _diagnose(self) -> None:
         """Raise an error naming the first structurally broken record, if the csv module finds one."""
         width = len(next(csv.reader(self._physical_lines())))
-        for line, record in self._records():
+        for line, record in self._records(strict=True):
             if len(record) > width and any(cell.strip() for cell in record[width:]):
                 raise ExportError(
                     f"{self.path} line {line}: {len(record)} cells but the header on line "
@@ -231,6 +233,9 @@ class ExportFile:
             key,
             f"is not a date-time like {_example(formats)}",
         )
+        # Spreadsheets turn bad dates into year 1900 or 0217; no social network predates 1990.
+        years = pc.year(parsed).to_numpy(zero_copy_only=False)
+        self.first_bad(pd.Series((years < 1990) | (years > 2100)), key, "is outside 1990-2100; check the year")
         return parsed
 
     def dates(self, key: str, formats: tuple[str, ...]) -> pa.Array:
