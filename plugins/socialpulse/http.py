@@ -33,6 +33,20 @@ log = logging.getLogger(__name__)
 # Query parameters that carry secrets on some API: redacted from every URL we print.
 SECRET_PARAMS = re.compile(r"((?:access_token|token|key|client_secret|appsecret_proof)=)[^&#\s\"']+", re.I)
 RETRY_STATUSES = {500, 502, 503, 504}
+ERROR_KINDS = ("auth", "rate_limit", "retry", "fatal")
+
+
+class RedactSecrets(logging.Filter):
+    """Scrubs secret query parameters from another library's log records (urllib3 logs every URL at DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if SECRET_PARAMS.search(message):
+            record.msg, record.args = SECRET_PARAMS.sub(r"\1***", message), ()
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(RedactSecrets())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,7 +143,7 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
         error_kind: Callable[[int, Any], str | None] | None = None,
         policy: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,  # time.sleep; tests pass a recorder
         clock: Callable[[], float] = time.time,
     ):
         self.network = network
@@ -144,10 +158,10 @@ class ApiClient:
         self.auth = auth
         self.token_param = token_param
         self.permission_hint = permission_hint
-        # (status, decoded body) -> "auth" | "rate_limit" | None, for APIs that say so in the body
+        # (status, decoded body) -> one of ERROR_KINDS, for APIs that say what went wrong in the body
         self.error_kind = error_kind or (lambda status, body: None)
         self.policy = policy or RetryPolicy()
-        self.sleep = sleep
+        self.sleep = time.sleep if sleep is None else sleep
         self.clock = clock
         self.session = requests.Session()
         self.session.headers.update({"Accept": "application/json", "User-Agent": "socialpulse/0.1"})
@@ -190,8 +204,8 @@ class ApiClient:
             else:
                 self._note_usage(response)
                 status = response.status_code
-                kind = self.error_kind(status, _json_or_none(response)) if status >= 400 else None
-                if status == 429 or kind == "rate_limit":
+                kind = self._error_kind(response)
+                if kind == "rate_limit":
                     failure = "HTTP 429 rate limited"
                     wait = self._rate_limit_wait(response)
                     if wait > policy.max_rate_limit_wait_seconds:
@@ -203,12 +217,13 @@ class ApiClient:
                     if attempt < policy.max_attempts:
                         log.warning("%s GET %s: rate limited, waiting %.1f s (attempt %d)", self.network, self.where(url), wait, attempt)
                         self.sleep(wait)
+                        self._resume_at = 0.0  # that wait was the one the limit asked for
                         continue
-                elif status in RETRY_STATUSES:
+                elif kind == "retry":
                     failure = f"HTTP {status}"
-                elif status in (401, 403) or kind == "auth":
+                elif kind == "auth":
                     raise self._auth_error(url, response)
-                elif status >= 400:
+                elif kind == "fatal":
                     raise ConnectorError(
                         f"{self.network} GET {self.where(url)} failed: HTTP {status} {self._api_message(response)}"
                     )
@@ -244,6 +259,20 @@ class ApiClient:
         raise ConnectorError(f"{self.network} GET {self.where(url)}: more than {max_pages} pages; narrow the interval")
 
     # -- what the responses say -----------------------------------------------------------------
+    def _error_kind(self, response: requests.Response) -> str | None:
+        """None for a success, else what to do: the network's reading of the body first, then the status."""
+        status = response.status_code
+        if status < 400:
+            return None
+        kind = self.error_kind(status, _json_or_none(response))
+        if kind:
+            return kind
+        if status == 429:
+            return "rate_limit"
+        if status in RETRY_STATUSES:
+            return "retry"
+        return "auth" if status in (401, 403) else "fatal"
+
     def _decode(self, url: str, response: requests.Response) -> dict[str, Any]:
         try:
             return response.json()
@@ -283,6 +312,9 @@ class ApiClient:
         reset = response.headers.get("x-rate-limit-reset")
         if reset and reset.strip().isdigit():
             return max(0.0, float(reset) - self.clock())
+        _, regain_minutes = _meta_usage(response.headers)
+        if regain_minutes:
+            return regain_minutes * 60
         return self.policy.backoff_seconds
 
     def _note_usage(self, response: requests.Response) -> None:

@@ -45,7 +45,7 @@ def graph_client(network: str, base_url: str, credentials: Credentials | None, s
         permission_hint=permission_hint,
         error_kind=graph_error_kind,
         policy=http.RetryPolicy.from_settings(settings),
-        **({"sleep": sleep} if sleep else {}),
+        sleep=sleep,
     )
 
 

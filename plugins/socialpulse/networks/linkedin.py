@@ -49,7 +49,7 @@ class LinkedInNetwork(Connector):
             permission_hint="r_organization_social, rw_organization_admin (ADMINISTRATOR or ANALYST role on the Page)",
             headers={"LinkedIn-Version": str(settings.get("linkedin_version", LINKEDIN_VERSION)), "X-Restli-Protocol-Version": "2.0.0"},
             policy=http.RetryPolicy.from_settings(settings),
-            **({"sleep": sleep} if sleep else {}),
+            sleep=sleep,
         )
         self.page_size = int(settings.get("page_size", 50))
 

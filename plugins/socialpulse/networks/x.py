@@ -34,7 +34,7 @@ class XNetwork(Connector):
             auth="bearer",
             permission_hint="tweet.read users.read (and a user-context token for non_public_metrics)",
             policy=http.RetryPolicy.from_settings(settings),
-            **({"sleep": sleep} if sleep else {}),
+            sleep=sleep,
         )
         self.page_size = int(settings.get("page_size", 100))
         self.non_public = bool(settings.get("non_public_metrics", False))

@@ -35,8 +35,9 @@ class YouTubeNetwork(Connector):
         common = dict(
             auth="bearer",
             permission_hint=SCOPES,
+            error_kind=google_error_kind,
             policy=http.RetryPolicy.from_settings(settings),
-            **({"sleep": sleep} if sleep else {}),
+            sleep=sleep,
         )
         base = settings.get("base_url")
         self.data = http.ApiClient("youtube", settings.get("data_base_url", base or "https://www.googleapis.com"), credentials, **common)
@@ -157,6 +158,16 @@ class YouTubeNetwork(Connector):
             values = dict(zip(columns, row))
             changes[dt.date.fromisoformat(values["day"])] = (int(values["subscribersGained"]), int(values["subscribersLost"]))
         return changes
+
+
+def google_error_kind(status: int, body: Any) -> str | None:
+    """Google APIs answer 403 both for a missing scope and for an exhausted quota; the reason tells them apart."""
+    reasons = {e.get("reason") for e in dig(body, "error.errors", []) if isinstance(e, dict)}
+    if reasons & {"rateLimitExceeded", "userRateLimitExceeded"}:
+        return "rate_limit"
+    if "quotaExceeded" in reasons:
+        return "fatal"  # the daily quota resets at midnight Pacific time: waiting in a task will not help
+    return None
 
 
 def _counts(video: dict[str, Any]) -> dict[str, int | None]:

@@ -1,0 +1,224 @@
+"""What the connectors do when an API misbehaves: the shared HTTP layer under real faults on loopback.
+
+Each fault is injected into a real fake server; sleeps are recorded, not slept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pytest
+from fakes.graph_api import FakeFacebookApi, FakeInstagramApi
+from fakes.harness import FAST, TOKEN
+from fakes.linkedin_api import FakeLinkedInApi
+from fakes.server import FakeApi, Reply
+from fakes.x_api import ACCOUNT_ID, FakeXApi, too_many_requests
+from fakes.youtube_api import CHANNEL_ID, FakeYouTubeApi
+
+from socialpulse.networks.base import Account, ConnectorError, Interval
+from socialpulse.networks.facebook import FacebookNetwork
+from socialpulse.networks.instagram import InstagramNetwork
+from socialpulse.networks.linkedin import LinkedInNetwork
+from socialpulse.networks.x import XNetwork
+from socialpulse.networks.youtube import YouTubeNetwork
+
+UTC = dt.timezone.utc
+GRAPH_DAY = dt.date(2026, 11, 2)
+GRAPH_INTERVAL = Interval(dt.datetime(2026, 11, 2, tzinfo=UTC), dt.datetime(2026, 11, 3, tzinfo=UTC))
+X_INTERVAL = Interval(dt.datetime(2022, 10, 7, tzinfo=UTC), dt.datetime(2022, 10, 8, tzinfo=UTC))
+
+
+@dataclass
+class Case:
+    """One network under test: its fake, its connector, and a paginated endpoint to break."""
+
+    make_fake: Callable[[], FakeApi]
+    connector: type
+    account: Account
+    interval: Interval
+    paged: str  # path regex of a paginated endpoint
+
+    def extract(self, fake: FakeApi, sleeps, **settings: Any) -> dict:
+        from socialpulse.networks.base import Credentials
+
+        credentials = Credentials(secret=TOKEN, conn_id=f"socialpulse_{self.account.network}")
+        options = {**FAST, "page_size": 5, **settings}
+        return self.connector(credentials, sleep=sleeps, base_url=fake.base_url, **options).extract(self.account, self.interval)
+
+
+CASES = {
+    "x": Case(lambda: FakeXApi(TOKEN), XNetwork, Account("x", ACCOUNT_ID, "@Twitter", "service"), X_INTERVAL, r"/mentions$"),
+    "facebook": Case(lambda: FakeFacebookApi(TOKEN, "1122334455", GRAPH_DAY), FacebookNetwork,
+                     Account("facebook", "1122334455", "Pulse Care", "service"), GRAPH_INTERVAL, r"/1122334455/posts$"),
+    "instagram": Case(lambda: FakeInstagramApi(TOKEN, "17841400000000001", GRAPH_DAY), InstagramNetwork,
+                      Account("instagram", "17841400000000001", "@pulse_care", "brand"), GRAPH_INTERVAL, r"/media$"),
+    "linkedin": Case(lambda: FakeLinkedInApi(TOKEN, "2414183", GRAPH_DAY), LinkedInNetwork,
+                     Account("linkedin", "2414183", "Pulse", "brand"), GRAPH_INTERVAL, r"/rest/posts$"),
+    "youtube": Case(lambda: FakeYouTubeApi(TOKEN, GRAPH_DAY), YouTubeNetwork,
+                    Account("youtube", CHANNEL_ID, "Pulse", "brand"), GRAPH_INTERVAL, r"/commentThreads$"),
+}
+X_AND_GRAPH = ["x", "facebook"]
+
+
+@pytest.fixture
+def run(request):
+    """Start the fake of a network case; yields (case, fake)."""
+    case = CASES[request.param]
+    fake = case.make_fake().start()
+    yield case, fake
+    fake.stop()
+
+
+def rows(tables: dict) -> dict:
+    return {name: table.to_pylist() for name, table in tables.items()}
+
+
+@pytest.mark.parametrize("run", ["x"], indirect=True)
+def test_a_429_waits_as_long_as_retry_after_says_then_succeeds(run, sleeps):
+    case, fake = run
+    baseline = rows(case.extract(fake, []))
+    fake.fail(case.paged, too_many_requests(retry_after="3"))
+    assert rows(case.extract(fake, sleeps)) == baseline
+    assert sleeps == [3.0]
+
+
+@pytest.mark.parametrize("run", ["x"], indirect=True)
+def test_a_429_without_retry_after_waits_until_x_rate_limit_reset(run, sleeps):
+    case, fake = run
+    fake.fail(case.paged, too_many_requests(reset=int(time.time()) + 4))
+    case.extract(fake, sleeps)
+    assert len(sleeps) == 1 and 2.5 < sleeps[0] <= 4
+
+
+@pytest.mark.parametrize("run", ["x"], indirect=True)
+def test_a_rate_limit_longer_than_allowed_fails_with_a_clear_error(run, sleeps):
+    case, fake = run
+    fake.fail(case.paged, too_many_requests(retry_after="3600"))
+    with pytest.raises(ConnectorError, match=r"rate limited for another 3600 s .*rerun the task"):
+        case.extract(fake, sleeps)
+    assert sleeps == []
+
+
+@pytest.mark.parametrize("run", ["facebook"], indirect=True)
+def test_graph_throttling_error_waits_for_the_time_meta_says_access_returns(run, sleeps):
+    case, fake = run
+    usage = '{"1122334455":[{"type":"pages","call_count":100,"total_cputime":20,"total_time":30,"estimated_time_to_regain_access":2}]}'
+    throttled = Reply(403, {"error": {"message": "(#32) Page request limit reached", "type": "OAuthException", "code": 32,
+                                      "fbtrace_id": "Ab1"}}, {"X-Business-Use-Case-Usage": usage})
+    fake.fail(case.paged, throttled)
+    case.extract(fake, sleeps, max_rate_limit_wait_seconds=600)
+    assert 120.0 in sleeps  # two minutes, as estimated_time_to_regain_access said
+
+
+@pytest.mark.parametrize("run", ["facebook"], indirect=True)
+def test_graph_usage_near_its_cap_slows_the_next_calls_down(run, sleeps):
+    case, fake = run
+    fake.usage_header = '{"call_count":92,"total_cputime":15,"total_time":20}'
+    case.extract(fake, sleeps, usage_pause_seconds=2)
+    assert sleeps and all(1.5 < s <= 1.84 for s in sleeps)  # 92% of the 2 s pause before each following call
+
+
+@pytest.mark.parametrize("run", X_AND_GRAPH, indirect=True)
+def test_a_run_of_500s_is_retried_a_bounded_number_of_times_then_fails_clearly(run, sleeps):
+    case, fake = run
+    fake.fail(case.paged, *[Reply(500, {"errors": [{"message": "Internal error"}]})] * 5)
+    with pytest.raises(ConnectorError, match=r"failed after 5 attempts: HTTP 500; the API is unavailable, rerun the task later") as error:
+        case.extract(fake, sleeps)
+    assert sleeps == [0.001, 0.002, 0.004, 0.008]  # exponential backoff between the five attempts
+    assert TOKEN not in str(error.value)
+
+
+@pytest.mark.parametrize("run", X_AND_GRAPH, indirect=True)
+def test_a_few_500s_then_success_yields_the_same_rows(run, sleeps):
+    case, fake = run
+    baseline = rows(case.extract(fake, []))
+    fake.fail(case.paged, Reply(503, {}), Reply(502, {}))
+    assert rows(case.extract(fake, sleeps)) == baseline
+    assert len(sleeps) == 2
+
+
+@pytest.mark.parametrize("run", X_AND_GRAPH, indirect=True)
+def test_a_timeout_is_retried(run, sleeps):
+    case, fake = run
+    baseline = rows(case.extract(fake, []))
+    fake.fail(case.paged, Reply(200, {}, delay=0.4))
+    assert rows(case.extract(fake, sleeps, timeout_seconds=0.1)) == baseline
+    assert len(sleeps) == 1
+
+
+@pytest.mark.parametrize("run", X_AND_GRAPH, indirect=True)
+def test_truncated_json_fails_naming_the_endpoint_without_its_secrets(run, sleeps):
+    case, fake = run
+    fake.fail(case.paged, Reply(200, b'{"data": [{"id": "1578516295611748353", "text": "@Twit'))
+    with pytest.raises(ConnectorError, match="not valid JSON") as error:
+        case.extract(fake, sleeps)
+    message = str(error.value)
+    path = fake.calls(case.paged)[-1].path
+    assert path in message and "?" not in message and TOKEN not in message
+
+
+@pytest.mark.parametrize("run", X_AND_GRAPH, indirect=True)
+def test_a_pagination_cursor_that_repeats_stops_with_a_clear_error(run, sleeps):
+    case, fake = run
+    if case.account.network == "x":
+        looping = Reply(200, {"data": [], "meta": {"result_count": 0, "next_token": "7140dibdnow9c7btw423i3sy3u5zupmkcpofxcsmxj48j"}})
+    else:
+        # Graph's next URL pointing at the page just read
+        looping = Reply(200, {"data": [], "paging": {"next": f"{fake.base_url}/v24.0/1122334455/posts?access_token={TOKEN}&after=QUFB"}})
+    fake.fail(case.paged, *[looping] * 3)
+    with pytest.raises(ConnectorError, match="pagination cursor it had already returned") as error:
+        case.extract(fake, sleeps)
+    assert TOKEN not in str(error.value)
+    assert len(fake.calls(case.paged)) <= 3
+
+
+@pytest.mark.parametrize("run", ["x"], indirect=True)
+def test_x_tweet_without_created_at_fails_naming_the_field(run, sleeps):
+    case, fake = run
+    fake.drop_fields = {"created_at"}
+    with pytest.raises(ConnectorError, match="lacks the required field 'created_at'"):
+        case.extract(fake, sleeps)
+
+
+@pytest.mark.parametrize("run", ["x"], indirect=True)
+def test_x_tweet_without_public_metrics_gives_null_metrics_not_zeros(run, sleeps):
+    case, fake = run
+    fake.drop_fields = {"public_metrics"}
+    metrics = case.extract(fake, sleeps)["post_metrics_daily"].to_pylist()
+    assert metrics and all(m[c] is None for m in metrics for c in ("impressions", "likes", "shares", "replies", "saves"))
+
+
+@pytest.mark.parametrize("run", ["facebook"], indirect=True)
+def test_facebook_comment_without_author_fails_naming_the_field(run, sleeps):
+    case, fake = run
+    for thread in fake.comments.values():
+        for comment in thread:
+            comment.pop("from")
+    with pytest.raises(ConnectorError, match="lacks the required field 'from.id'"):
+        case.extract(fake, sleeps)
+
+
+@pytest.mark.parametrize("run", X_AND_GRAPH, indirect=True)
+def test_a_field_the_api_added_is_ignored(run, sleeps):
+    case, fake = run
+    baseline = rows(case.extract(fake, []))
+    fake.extra_fields = {"brand_new_field": {"nested": [1, 2, 3]}, "edit_controls": {"editable_until": "2030-01-01T00:00:00Z"}}
+    assert rows(case.extract(fake, sleeps)) == baseline
+
+
+@pytest.mark.parametrize("run", list(CASES), indirect=True)
+def test_an_expired_token_says_to_rotate_the_connection_and_never_shows_the_token(run, sleeps, caplog):
+    case, fake = run
+    fake.expired = True
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(ConnectorError) as error:
+        case.extract(fake, sleeps)
+    message = str(error.value)
+    assert "token expired or missing permission" in message
+    assert f"connection 'socialpulse_{case.account.network}'; rotate the connection" in message
+    assert TOKEN not in message and TOKEN not in caplog.text
+    assert sleeps == []  # a rejected token is not retried
