@@ -4,7 +4,7 @@ import datetime as dt
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import FIXTURES, TWCS_SAMPLE
+from export_files import FIXTURES, TWCS_SAMPLE
 
 from socialpulse.exports import ExportError, import_file
 from socialpulse.lake import Lake

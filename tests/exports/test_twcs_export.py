@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from conftest import SPOTIFY_REQUESTS, TWCS_SAMPLE
+from export_files import SPOTIFY_REQUESTS, TWCS_SAMPLE
 
 from socialpulse.exports import ExportError, read_export
 from socialpulse.exports.base import staff_signatures

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from conftest import FIXTURES
+from export_files import FIXTURES
 
 from socialpulse.exports import read_export
 

@@ -57,7 +57,7 @@ def read_twcs(path: Path, account: Account) -> dict[str, pa.Table]:
     export.first_bad(ids.duplicated(), "tweet_id", "appears twice; tweet ids must be unique")
     author_ids = pd.Series(export.required_text("author_id").to_pylist(), index=export.frame.index)
     flags = export.cells("inbound").str.casefold()
-    export.first_bad(~flags.isin(["true", "false"]), "inbound", "is not True or False")
+    export.first_bad((flags != "true") & (flags != "false"), "inbound", "is not True or False")
     inbound = flags == "true"
     created_at = export.timestamps("created_at", CREATED_AT_FORMATS)
     parents = export.ids("in_response_to_tweet_id", required=False)
@@ -89,7 +89,7 @@ def read_twcs(path: Path, account: Account) -> dict[str, pa.Table]:
     mask = pa.array(keep.to_numpy())
     kept_texts = texts.filter(mask)
     is_ours = pa.array(ours[keep].to_numpy())
-    # signatures are looked for in the company's tweets only: customers do not sign
+    no_text = pa.scalar(None, pa.string())
     messages = table(
         "messages",
         {
@@ -99,12 +99,13 @@ def read_twcs(path: Path, account: Account) -> dict[str, pa.Table]:
             "thread_id": strings(threads[keep]),
             "parent_id": parents.filter(mask),
             "created_at": created_at.filter(mask),
-            "direction": pa.array(["outbound" if o else "inbound" for o in ours[keep]], pa.string()),
+            "direction": pc.if_else(is_ours, "outbound", "inbound"),
             "channel": "mention",
             "author_id": strings(author_ids[keep]),
             # customers stay the dataset's anonymised number: no handle is stored for them
-            "author_handle": pa.array([account.handle if o else None for o in ours[keep]], pa.string()),
-            "staff_member": staff_signatures(pc.if_else(is_ours, kept_texts, pa.scalar(None, pa.string()))),
+            "author_handle": pc.if_else(is_ours, account.handle, no_text),
+            # only the company's tweets are signed by staff
+            "staff_member": staff_signatures(pc.if_else(is_ours, kept_texts, no_text)),
             "text": kept_texts,
         },
         int(keep.sum()),
