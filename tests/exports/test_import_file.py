@@ -81,3 +81,27 @@ def test_unknown_format_and_missing_file_are_export_errors(tmp_path, spotify_car
         import_file(Lake(tmp_path), "myspace", TWCS_SAMPLE, spotify_cares)
     with pytest.raises(ExportError, match="no such file"):
         import_file(Lake(tmp_path), "twcs", tmp_path / "nope.csv", spotify_cares)
+
+
+def test_a_year_of_daily_exports_imports_into_one_partition_per_day(tmp_path, facebook_page):
+    start = dt.date(2023, 1, 1)
+    days = [start + dt.timedelta(days=i) for i in range(365)]
+    page = tmp_path / "page.csv"
+    page.write_text(
+        "Date,Lifetime Total Likes,Daily New Likes,Daily Unlikes\n"
+        + "".join(f"{day.isoformat()},{10_000 + i},{i % 17},{i % 5}\n" for i, day in enumerate(days))
+    )
+    posts = tmp_path / "posts.csv"
+    posts.write_text(
+        "Post ID,Posted,Post Message,Lifetime Post Total Impressions,Reactions\n"
+        + "".join(
+            f"1_{i}{n},{day:%m/%d/%Y} {9 + n}:00,post {n} of {day},{100 * n + i},{n}\n"
+            for i, day in enumerate(days)
+            for n in range(3)
+        )
+    )
+    lake = Lake(tmp_path / "lake")
+    assert import_file(lake, "facebook_insights", page, facebook_page) == {"audience_daily": 365}
+    assert import_file(lake, "facebook_insights", posts, facebook_page) == {"posts": 1095, "post_metrics_daily": 1095}
+    assert len(list(lake.table_dir("audience_daily").glob("*/*/*.parquet"))) == 365
+    assert len(list(lake.table_dir("posts").glob("*/*/*.parquet"))) == 365

@@ -226,7 +226,10 @@ class ExportFile:
             if "%z" not in fmt:
                 zone = time_zone if ("%H" in fmt or "%I" in fmt) else "UTC"
                 # a wall-clock time skipped by a DST change is read as the moment the clocks resumed
-                found = pc.assume_timezone(found, zone, ambiguous="earliest", nonexistent="latest")
+                try:
+                    found = pc.assume_timezone(found, zone, ambiguous="earliest", nonexistent="latest")
+                except pa.ArrowInvalid as exc:
+                    raise self.error(f"cannot read local times in time zone '{zone}': {exc}", key=key) from None
             parsed = pc.coalesce(parsed, found.cast(model.UTC_TS))
         self.first_bad(
             pd.Series(parsed.is_null().to_numpy(zero_copy_only=False)),
