@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 # Query parameters that carry secrets on some API: redacted from every URL we print.
 SECRET_PARAMS = re.compile(r"((?:access_token|token|key|client_secret|appsecret_proof)=)[^&#\s\"']+", re.I)
 RETRY_STATUSES = {500, 502, 503, 504}
-ERROR_KINDS = ("auth", "rate_limit", "retry", "fatal")
+APP_WIDE = ""  # key of a limit that holds for every endpoint (Meta's app usage), not just one path
 
 
 class RedactSecrets(logging.Filter):
@@ -84,7 +84,7 @@ class Paging:
 @dataclasses.dataclass(frozen=True)
 class TokenPaging(Paging):
     """An opaque token in the body sent back as a parameter: X (meta.next_token -> pagination_token),
-    YouTube (nextPageToken -> pageToken), Graph cursors (paging.cursors.after -> after)."""
+    YouTube (nextPageToken -> pageToken). Done when the body has no token."""
 
     token_field: str
     param: str
@@ -158,7 +158,8 @@ class ApiClient:
         self.auth = auth
         self.token_param = token_param
         self.permission_hint = permission_hint
-        # (status, decoded body) -> one of ERROR_KINDS, for APIs that say what went wrong in the body
+        # (status, decoded body) -> "auth" | "rate_limit" | "retry" | "fatal" | None, for APIs whose
+        # body says more than the status (Graph's error codes, Google's error reasons)
         self.error_kind = error_kind or (lambda status, body: None)
         self.policy = policy or RetryPolicy()
         self.sleep = time.sleep if sleep is None else sleep
@@ -169,7 +170,7 @@ class ApiClient:
             self.session.headers.update(headers)
         if auth == "bearer":
             self.session.headers["Authorization"] = f"Bearer {self._token}"
-        self._resume_at = 0.0  # a rate limit said: no call before this moment
+        self._resume_at: dict[str, float] = {}  # path (or APP_WIDE) -> no call before this moment
 
     # -- secrets ----------------------------------------------------------------------------------
     def scrub(self, text: str) -> str:
@@ -194,19 +195,19 @@ class ApiClient:
         policy = self.policy
         failure = ""
         for attempt in range(1, policy.max_attempts + 1):
-            self._wait_for_rate_limit()
+            self._wait_for_rate_limit(url)
             try:
                 response = self.session.get(url, params=params, timeout=policy.timeout_seconds)
             except requests.Timeout:
                 failure = f"timed out after {policy.timeout_seconds:g} s"
-            except requests.ConnectionError as exc:
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 failure = f"connection failed ({type(exc).__name__})"
             else:
-                self._note_usage(response)
+                self._note_usage(url, response)
                 status = response.status_code
                 kind = self._error_kind(response)
                 if kind == "rate_limit":
-                    failure = "HTTP 429 rate limited"
+                    failure = f"HTTP {status} rate limited"
                     wait = self._rate_limit_wait(response)
                     if wait > policy.max_rate_limit_wait_seconds:
                         raise ConnectorError(
@@ -217,7 +218,7 @@ class ApiClient:
                     if attempt < policy.max_attempts:
                         log.warning("%s GET %s: rate limited, waiting %.1f s (attempt %d)", self.network, self.where(url), wait, attempt)
                         self.sleep(wait)
-                        self._resume_at = 0.0  # that wait was the one the limit asked for
+                        self._resume_at.clear()  # that wait was the one the limit asked for
                         continue
                 elif kind == "retry":
                     failure = f"HTTP {status}"
@@ -242,21 +243,30 @@ class ApiClient:
         """Yield every page of a collection; stop early by leaving the loop."""
         url, params = self.url(path), dict(params)
         seen: set[str] = set()
+        previous = None
         for _ in range(max_pages):
             cursor = paging.cursor(url, params)
             if cursor in seen:
-                raise ConnectorError(
-                    f"{self.network} GET {self.where(url)}: the API returned a pagination cursor it had already "
-                    f"returned; stopping instead of looping. Rerun the task; if it persists, report it to {self.network}"
-                )
+                raise self._loop_error(url, "a pagination cursor it had already returned")
             seen.add(cursor)
             page = self.get(url, params)
+            # an API that ignores the offset or token sends the same page under a new cursor
+            content = json.dumps(page, sort_keys=True)
+            if content == previous:
+                raise self._loop_error(url, "the same page twice")
+            previous = content
             yield page
             following = paging.next_request(page, url, params)
             if following is None:
                 return
             url, params = self.url(following[0]), following[1]
         raise ConnectorError(f"{self.network} GET {self.where(url)}: more than {max_pages} pages; narrow the interval")
+
+    def _loop_error(self, url: str, what: str) -> ConnectorError:
+        return ConnectorError(
+            f"{self.network} GET {self.where(url)}: the API returned {what}; stopping instead of looping. "
+            f"Rerun the task; if it persists, report it to {self.network}"
+        )
 
     # -- what the responses say -----------------------------------------------------------------
     def _error_kind(self, response: requests.Response) -> str | None:
@@ -317,27 +327,33 @@ class ApiClient:
             return regain_minutes * 60
         return self.policy.backoff_seconds
 
-    def _note_usage(self, response: requests.Response) -> None:
-        """Remember when the next call may go out: X's exhausted window, or Meta's usage nearing its cap."""
+    def _note_usage(self, url: str, response: requests.Response) -> None:
+        """Remember when the next call may go out: X's exhausted window of this endpoint, or Meta's usage nearing its cap."""
         headers = response.headers
         if headers.get("x-rate-limit-remaining") == "0" and (headers.get("x-rate-limit-reset") or "").isdigit():
-            self._resume_at = max(self._resume_at, float(headers["x-rate-limit-reset"]))
+            self._hold(urlsplit(url).path, float(headers["x-rate-limit-reset"]))
         percent, regain_minutes = _meta_usage(headers)
         if percent >= self.policy.usage_slowdown_percent:
             pause = max(self.policy.usage_pause_seconds * percent / 100, regain_minutes * 60)
             log.warning("%s: API usage at %.0f%% of the app's limit, pausing %.1f s before the next call", self.network, percent, pause)
-            self._resume_at = max(self._resume_at, self.clock() + pause)
+            self._hold(APP_WIDE, self.clock() + pause)
 
-    def _wait_for_rate_limit(self) -> None:
-        wait = self._resume_at - self.clock()
+    def _hold(self, key: str, until: float) -> None:
+        self._resume_at[key] = max(self._resume_at.get(key, 0.0), until)
+
+    def _wait_for_rate_limit(self, url: str) -> None:
+        keys = (APP_WIDE, urlsplit(url).path)
+        wait = max(self._resume_at.get(k, 0.0) for k in keys) - self.clock()
         if wait <= 0:
             return
         if wait > self.policy.max_rate_limit_wait_seconds:
             raise ConnectorError(
-                f"{self.network}: rate limit window exhausted for another {wait:.0f} s; rerun the task after it resets"
+                f"{self.network} GET {self.where(url)}: rate limit window exhausted for another {wait:.0f} s; "
+                f"rerun the task after it resets"
             )
         self.sleep(wait)
-        self._resume_at = 0.0
+        for key in keys:
+            self._resume_at.pop(key, None)
 
 
 def _json_or_none(response: requests.Response) -> Any:

@@ -48,6 +48,7 @@ class FakeApi:
         self.requests: list[Request] = []
         self._routes: list[tuple[re.Pattern[str], Handler]] = []
         self._faults: list[tuple[re.Pattern[str], Reply]] = []
+        self._extra_headers: list[tuple[re.Pattern[str], dict[str, str]]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -59,6 +60,11 @@ class FakeApi:
         """Answer the next requests matching `pattern` with these replies, in order, then normally."""
         with self._lock:
             self._faults.extend((re.compile(pattern), r) for r in replies)
+
+    def add_headers(self, pattern: str, headers: dict[str, str]) -> None:
+        """Send these headers with the next normal answer to a request matching `pattern` (rate-limit news)."""
+        with self._lock:
+            self._extra_headers.append((re.compile(pattern), headers))
 
     def unauthorized(self) -> Reply:
         """What the API answers to a bad or expired token; networks override with their format."""
@@ -103,7 +109,12 @@ class FakeApi:
             fault = next((f for f in self._faults if f[0].search(parts.path)), None)
             if fault:
                 self._faults.remove(fault)
+            extra = None if fault else next((h for h in self._extra_headers if h[0].search(parts.path)), None)
+            if extra:
+                self._extra_headers.remove(extra)
         reply = fault[1] if fault else self._answer(request)
+        if extra:
+            reply = Reply(reply.status, reply.body, {**reply.headers, **extra[1]}, reply.delay)
         if reply.delay:
             time.sleep(reply.delay)
         body = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()

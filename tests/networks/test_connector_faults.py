@@ -170,10 +170,38 @@ def test_a_pagination_cursor_that_repeats_stops_with_a_clear_error(run, sleeps):
         # Graph's next URL pointing at the page just read
         looping = Reply(200, {"data": [], "paging": {"next": f"{fake.base_url}/v24.0/1122334455/posts?access_token={TOKEN}&after=QUFB"}})
     fake.fail(case.paged, *[looping] * 3)
-    with pytest.raises(ConnectorError, match="pagination cursor it had already returned") as error:
+    with pytest.raises(ConnectorError, match="returned the same page twice; stopping instead of looping") as error:
         case.extract(fake, sleeps)
     assert TOKEN not in str(error.value)
     assert len(fake.calls(case.paged)) <= 3
+
+
+@pytest.mark.parametrize("run", ["x"], indirect=True)
+def test_a_next_token_seen_before_stops_the_loop_even_when_the_pages_differ(run, sleeps):
+    case, fake = run
+    token = "7140dibdnow9c7btw423i3sy3u5zupmkcpofxcsmxj48j"
+    fake.fail(case.paged, *[Reply(200, {"data": [{"id": str(n), "text": "again"}], "meta": {"result_count": 1, "next_token": token}})
+                            for n in range(3)])
+    with pytest.raises(ConnectorError, match="a pagination cursor it had already returned"):
+        case.extract(fake, sleeps)
+
+
+@pytest.mark.parametrize("run", ["linkedin"], indirect=True)
+def test_an_api_ignoring_the_offset_is_caught_instead_of_paging_forever(run, sleeps):
+    case, fake = run
+    first_page = fake.posts[:5]
+    fake.fail(case.paged, *[Reply(200, {"paging": {"start": 0, "count": 5, "links": []}, "elements": first_page})] * 3)
+    with pytest.raises(ConnectorError, match="same page twice"):
+        case.extract(fake, sleeps)
+    assert len(fake.calls(case.paged)) == 2
+
+
+@pytest.mark.parametrize("run", ["x"], indirect=True)
+def test_x_exhausted_window_makes_the_next_call_to_that_endpoint_wait_for_the_reset(run, sleeps):
+    case, fake = run
+    fake.add_headers(case.paged, {"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(time.time()) + 3)})
+    case.extract(fake, sleeps)
+    assert len(sleeps) == 1 and 1.5 < sleeps[0] <= 3  # only the second page of mentions waited
 
 
 @pytest.mark.parametrize("run", ["x"], indirect=True)

@@ -8,7 +8,7 @@ import pytest
 from fakes.harness import FAST, TOKEN, assert_no_secret, lake_rows, run_pipeline
 from fakes.x_api import ACCOUNT_ID, FakeXApi, recording, snowflake_time
 
-from socialpulse.networks.base import Account, Interval
+from socialpulse.networks.base import Account, ConnectorError, Interval
 from socialpulse.networks.x import XNetwork
 
 UTC = dt.timezone.utc
@@ -64,6 +64,12 @@ def test_x_reads_every_page_of_tweets_and_mentions_into_canonical_rows(api, cred
     assert audience == [{"network": "x", "account_id": ACCOUNT_ID, "date": dt.date(2022, 10, 7),
                          "followers_total": api.followers_count, "followers_gained": None, "followers_lost": None}]
     assert sleeps == []
+
+
+def test_x_unknown_user_id_says_what_account_id_must_be(api, credentials, sleeps):
+    account = Account("x", "999999999", "@nobody", "service")
+    with pytest.raises(ConnectorError, match=r"no user 999999999 \(Could not find user with id: \[999999999\]\.\); account_id must be the numeric"):
+        XNetwork(credentials, sleep=sleeps, base_url=api.base_url, **FAST).extract(account, DAY)
 
 
 def test_x_run_through_the_pipeline_lands_validated_rows_in_the_lake(api, tmp_path):

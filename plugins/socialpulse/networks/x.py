@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from socialpulse import http
 from socialpulse.http import dig, need
-from socialpulse.networks.base import Account, Connector, Interval
+from socialpulse.networks.base import Account, Connector, ConnectorError, Interval
 
 TWEET_FIELDS = "created_at,public_metrics,conversation_id,in_reply_to_user_id,referenced_tweets,entities,author_id"
 
@@ -41,8 +41,11 @@ class XNetwork(Connector):
 
     def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
         user_id = account.account_id
-        user = need(self.client.get(f"/2/users/{user_id}", {"user.fields": "public_metrics,username"}), "data", "X GET /2/users/:id")
-        followers = http.count(user, "public_metrics.followers_count")
+        response = self.client.get(f"/2/users/{user_id}", {"user.fields": "public_metrics,username"})
+        if "data" not in response:  # X answers 200 with `errors` for an unknown user
+            details = "; ".join(str(e.get("detail")) for e in response.get("errors") or [])
+            raise ConnectorError(f"x: no user {user_id} ({details}); account_id must be the numeric user id, not the @handle")
+        followers = http.count(response["data"], "public_metrics.followers_count")
 
         tweet_fields = TWEET_FIELDS + (",non_public_metrics" if self.non_public else "")
         timeline = self._tweets(f"/2/users/{user_id}/tweets", http.lookback_start(interval, self.settings), interval, tweet_fields)
