@@ -202,6 +202,9 @@ class ApiClient:
                 failure = f"timed out after {policy.timeout_seconds:g} s"
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 failure = f"connection failed ({type(exc).__name__})"
+            except requests.RequestException as exc:
+                # requests puts the full URL, query secrets included, in its messages: name the kind only
+                raise ConnectorError(f"{self.network} GET {self.where(url)}: request failed ({type(exc).__name__})") from None
             else:
                 self._note_usage(url, response)
                 status = response.status_code
