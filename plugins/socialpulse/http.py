@@ -500,6 +500,44 @@ def audience_rows(
     ]
 
 
+def post_row(account: Account, post_id: str, created_at: dt.datetime, text: str | None, kind: str = "original",
+             links: list[str] | None = None, in_reply_to_id: str | None = None) -> dict[str, Any]:
+    """A row of `posts`. staff_member stays null: no API says which person wrote a post."""
+    return {
+        "network": account.network,
+        "account_id": account.account_id,
+        "post_id": post_id,
+        "created_at": created_at,
+        "kind": kind,
+        "text": text,
+        "links": links or [],
+        "staff_member": None,
+        "in_reply_to_id": in_reply_to_id,
+    }
+
+
+def message_row(account: Account, *, message_id: str, thread_id: str, parent_id: str | None, post_id: str | None,
+                created_at: dt.datetime, outbound: bool, channel: str, author_id: str, author_handle: str | None,
+                text: str | None, staff_member: str | None = None) -> dict[str, Any]:
+    """A row of `messages`: outbound when the account wrote it. intent stays null: no API classifies it."""
+    return {
+        "network": account.network,
+        "account_id": account.account_id,
+        "message_id": message_id,
+        "thread_id": thread_id,
+        "parent_id": parent_id,
+        "post_id": post_id,
+        "created_at": created_at,
+        "direction": "outbound" if outbound else "inbound",
+        "channel": channel,
+        "author_id": author_id,
+        "author_handle": author_handle,
+        "staff_member": staff_member,
+        "intent": None,
+        "text": text,
+    }
+
+
 def tables(accounts: list, posts: list, metrics: list, audience: list, messages: list, source: str) -> dict[str, Any]:
     """The canonical tables of one extraction, deduplicated on their keys (an API may repeat an item)."""
     rows = {"accounts": accounts, "posts": posts, "post_metrics_daily": metrics, "audience_daily": audience, "messages": messages}

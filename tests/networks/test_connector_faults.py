@@ -19,7 +19,7 @@ from fakes.server import FakeApi, Reply
 from fakes.x_api import ACCOUNT_ID, FakeXApi, too_many_requests
 from fakes.youtube_api import CHANNEL_ID, FakeYouTubeApi
 
-from socialpulse.networks.base import Account, ConnectorError, Interval
+from socialpulse.networks.base import Account, ConnectorError, Credentials, Interval
 from socialpulse.networks.facebook import FacebookNetwork
 from socialpulse.networks.instagram import InstagramNetwork
 from socialpulse.networks.linkedin import LinkedInNetwork
@@ -43,8 +43,6 @@ class Case:
     paged: str  # path regex of a paginated endpoint
 
     def extract(self, fake: FakeApi, sleeps, **settings: Any) -> dict:
-        from socialpulse.networks.base import Credentials
-
         credentials = Credentials(secret=TOKEN, conn_id=f"socialpulse_{self.account.network}")
         options = {**FAST, "page_size": 5, **settings}
         return self.connector(credentials, sleep=sleeps, base_url=fake.base_url, **options).extract(self.account, self.interval)

@@ -95,19 +95,9 @@ class FacebookNetwork(Connector):
                 metrics += http.metric_rows(account, interval, post["id"], created, self._counts(post))
                 messages += self._comments(account, interval, post["id"])
                 if http.inside(created, interval):
-                    posts.append(
-                        {
-                            "network": account.network,
-                            "account_id": page_id,
-                            "post_id": post["id"],
-                            "created_at": created,
-                            "kind": "share" if post.get("parent_id") else "original",
-                            "text": post.get("message"),
-                            "links": [a["unshimmed_url"] for a in dig(post, "attachments.data", []) if a.get("unshimmed_url")],
-                            "staff_member": None,
-                            "in_reply_to_id": None,
-                        }
-                    )
+                    links = [a["unshimmed_url"] for a in dig(post, "attachments.data", []) if a.get("unshimmed_url")]
+                    kind = "share" if post.get("parent_id") else "original"
+                    posts.append(http.post_row(account, post["id"], created, post.get("message"), kind, links))
         return http.tables(
             http.account_rows(account, interval),
             posts,
@@ -142,22 +132,19 @@ class FacebookNetwork(Connector):
                 parent = dig(comment, "parent.id")
                 ours = author == account.account_id
                 rows.append(
-                    {
-                        "network": account.network,
-                        "account_id": account.account_id,
-                        "message_id": comment["id"],
-                        "thread_id": parent or comment["id"],  # replies hang under one top-level comment
-                        "parent_id": parent or post_id,
-                        "post_id": post_id,
-                        "created_at": created,
-                        "direction": "outbound" if ours else "inbound",
-                        "channel": "comment",
-                        "author_id": author,
-                        "author_handle": account.handle if ours else dig(comment, "from.name"),
-                        "staff_member": None,  # the Graph API shows the Page, not the admin who wrote it
-                        "intent": None,
-                        "text": comment.get("message"),
-                    }
+                    http.message_row(
+                        account,
+                        message_id=comment["id"],
+                        thread_id=parent or comment["id"],  # replies hang under one top-level comment
+                        parent_id=parent or post_id,
+                        post_id=post_id,
+                        created_at=created,
+                        outbound=ours,
+                        channel="comment",
+                        author_id=author,
+                        author_handle=account.handle if ours else dig(comment, "from.name"),
+                        text=comment.get("message"),
+                    )
                 )
         return rows
 

@@ -55,19 +55,8 @@ class InstagramNetwork(Connector):
                 metrics += http.metric_rows(account, interval, media["id"], created, self._counts(media))
                 messages += self._comments(account, interval, media["id"])
                 if http.inside(created, interval):
-                    posts.append(
-                        {
-                            "network": account.network,
-                            "account_id": user_id,
-                            "post_id": media["id"],
-                            "created_at": created,
-                            "kind": "original",  # the API has no reposts or replies as media
-                            "text": media.get("caption"),
-                            "links": [],  # captions' links are not clickable on Instagram
-                            "staff_member": None,
-                            "in_reply_to_id": None,
-                        }
-                    )
+                    # media are always originals, and links in captions are not clickable
+                    posts.append(http.post_row(account, media["id"], created, media.get("caption")))
         return http.tables(
             http.account_rows(account, interval),
             posts,
@@ -102,24 +91,20 @@ class InstagramNetwork(Connector):
 
     def _message(self, account: Account, comment: dict[str, Any], media_id: str, thread: str, parent: str) -> dict[str, Any]:
         author = need(comment, "from.id", "Instagram comment")
-        ours = author == account.account_id
         username = dig(comment, "from.username") or comment.get("username")
-        return {
-            "network": account.network,
-            "account_id": account.account_id,
-            "message_id": need(comment, "id", "Instagram comment"),
-            "thread_id": thread,
-            "parent_id": parent,
-            "post_id": media_id,
-            "created_at": http.parse_time(need(comment, "timestamp", "Instagram comment")),
-            "direction": "outbound" if ours else "inbound",
-            "channel": "comment",
-            "author_id": author,
-            "author_handle": f"@{username}" if username else None,
-            "staff_member": None,
-            "intent": None,
-            "text": comment.get("text"),
-        }
+        return http.message_row(
+            account,
+            message_id=need(comment, "id", "Instagram comment"),
+            thread_id=thread,
+            parent_id=parent,
+            post_id=media_id,
+            created_at=http.parse_time(need(comment, "timestamp", "Instagram comment")),
+            outbound=author == account.account_id,
+            channel="comment",
+            author_id=author,
+            author_handle=f"@{username}" if username else None,
+            text=comment.get("text"),
+        )
 
     def _new_followers(self, user_id: str, interval: Interval) -> dict[dt.date, tuple[int | None, int | None]]:
         response = self.client.get(

@@ -71,19 +71,8 @@ class LinkedInNetwork(Connector):
             messages += self._comments(account, org, interval, post["id"])
             if http.inside(created, interval):
                 article = dig(post, "content.article.source")
-                posts.append(
-                    {
-                        "network": account.network,
-                        "account_id": account.account_id,
-                        "post_id": post["id"],
-                        "created_at": created,
-                        "kind": "share" if post.get("reshareContext") else "original",
-                        "text": post.get("commentary"),
-                        "links": [article] if article else [],
-                        "staff_member": None,
-                        "in_reply_to_id": None,
-                    }
-                )
+                kind = "share" if post.get("reshareContext") else "original"
+                posts.append(http.post_row(account, post["id"], created, post.get("commentary"), kind, [article] if article else []))
         followers = self.client.get(f"/rest/networkSizes/{urn(org)}", {"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"})
         return http.tables(
             http.account_rows(account, interval),
@@ -130,23 +119,21 @@ class LinkedInNetwork(Connector):
     def _message(self, account: Account, org: str, comment: dict[str, Any], post_id: str, thread: str, parent: str) -> dict[str, Any]:
         actor = need(comment, "actor", "LinkedIn comment")
         ours = actor == org
-        return {
-            "network": account.network,
-            "account_id": account.account_id,
-            "message_id": need(comment, "commentUrn", "LinkedIn comment"),
-            "thread_id": thread,
-            "parent_id": parent,
-            "post_id": post_id,
-            "created_at": http.parse_time(need(comment, "created.time", "LinkedIn comment")),
-            "direction": "outbound" if ours else "inbound",
-            "channel": "comment",
-            "author_id": actor,
-            "author_handle": account.handle if ours else None,  # a member's name needs another API product
+        return http.message_row(
+            account,
+            message_id=need(comment, "commentUrn", "LinkedIn comment"),
+            thread_id=thread,
+            parent_id=parent,
+            post_id=post_id,
+            created_at=http.parse_time(need(comment, "created.time", "LinkedIn comment")),
+            outbound=ours,
+            channel="comment",
+            author_id=actor,
+            author_handle=account.handle if ours else None,  # a member's name needs another API product
+            text=dig(comment, "message.text"),
             # LinkedIn names the member who commented on the organization's behalf
-            "staff_member": dig(comment, "created.impersonator") if ours else None,
-            "intent": None,
-            "text": dig(comment, "message.text"),
-        }
+            staff_member=dig(comment, "created.impersonator") if ours else None,
+        )
 
     def _follower_gains(self, org: str, interval: Interval) -> dict[dt.date, tuple[int | None, int | None]]:
         start = dt.datetime.combine(interval.days()[0], dt.time(), dt.timezone.utc)

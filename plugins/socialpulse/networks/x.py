@@ -59,19 +59,9 @@ class XNetwork(Connector):
             if not http.inside(created, interval):
                 continue
             replied_to = _reference(tweet, "replied_to")
-            posts.append(
-                {
-                    "network": account.network,
-                    "account_id": user_id,
-                    "post_id": tweet["id"],
-                    "created_at": created,
-                    "kind": "reply" if replied_to else "share" if _reference(tweet, "retweeted") else "original",
-                    "text": tweet.get("text"),
-                    "links": [u.get("expanded_url") or u.get("url") for u in dig(tweet, "entities.urls", [])],
-                    "staff_member": None,
-                    "in_reply_to_id": replied_to,
-                }
-            )
+            kind = "reply" if replied_to else "share" if _reference(tweet, "retweeted") else "original"
+            links = [u.get("expanded_url") or u.get("url") for u in dig(tweet, "entities.urls", [])]
+            posts.append(http.post_row(account, tweet["id"], created, tweet.get("text"), kind, links, replied_to))
             # A reply to someone else is our answer in a conversation; a reply to ourselves is a thread.
             if replied_to and tweet.get("in_reply_to_user_id") != user_id:
                 messages.append(self._message(account, tweet, created, own_ids, outbound=True))
@@ -125,22 +115,19 @@ class XNetwork(Connector):
     def _message(self, account: Account, tweet: dict[str, Any], created, own_ids: set[str], outbound: bool) -> dict[str, Any]:
         conversation = need(tweet, "conversation_id", "X tweet")
         username = account.handle if outbound else tweet.get("_username")
-        return {
-            "network": account.network,
-            "account_id": account.account_id,
-            "message_id": tweet["id"],
-            "thread_id": conversation,
-            "parent_id": _reference(tweet, "replied_to"),
-            "post_id": conversation if conversation in own_ids else None,
-            "created_at": created,
-            "direction": "outbound" if outbound else "inbound",
-            "channel": "mention",
-            "author_id": account.account_id if outbound else need(tweet, "author_id", "X mention"),
-            "author_handle": (username if username.startswith("@") else f"@{username}") if username else None,
-            "staff_member": None,  # X does not say which person behind the account wrote a tweet
-            "intent": None,
-            "text": tweet.get("text"),
-        }
+        return http.message_row(
+            account,
+            message_id=tweet["id"],
+            thread_id=conversation,
+            parent_id=_reference(tweet, "replied_to"),
+            post_id=conversation if conversation in own_ids else None,
+            created_at=created,
+            outbound=outbound,
+            channel="mention",
+            author_id=account.account_id if outbound else need(tweet, "author_id", "X mention"),
+            author_handle=(username if username.startswith("@") else f"@{username}") if username else None,
+            text=tweet.get("text"),
+        )
 
 
 def _reference(tweet: dict[str, Any], kind: str) -> str | None:

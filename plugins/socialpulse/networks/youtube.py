@@ -72,19 +72,7 @@ class YouTubeNetwork(Connector):
                 created = http.parse_time(need(video, "snippet.publishedAt", "YouTube video"))
                 metrics += http.metric_rows(account, interval, video["id"], created, _counts(video))
                 if http.inside(created, interval):
-                    posts.append(
-                        {
-                            "network": account.network,
-                            "account_id": channel_id,
-                            "post_id": video["id"],
-                            "created_at": created,
-                            "kind": "original",
-                            "text": dig(video, "snippet.title"),
-                            "links": [],
-                            "staff_member": None,
-                            "in_reply_to_id": None,
-                        }
-                    )
+                    posts.append(http.post_row(account, video["id"], created, dig(video, "snippet.title")))
         return http.tables(
             http.account_rows(account, interval),
             posts,
@@ -119,23 +107,19 @@ class YouTubeNetwork(Connector):
 
     def _message(self, account: Account, comment: dict[str, Any], thread_id: str, parent: str | None, video_id: str | None) -> dict[str, Any]:
         author = need(comment, "snippet.authorChannelId.value", "YouTube comment")
-        ours = author == account.account_id
-        return {
-            "network": account.network,
-            "account_id": account.account_id,
-            "message_id": need(comment, "id", "YouTube comment"),
-            "thread_id": thread_id,
-            "parent_id": parent,
-            "post_id": video_id,
-            "created_at": http.parse_time(need(comment, "snippet.publishedAt", "YouTube comment")),
-            "direction": "outbound" if ours else "inbound",
-            "channel": "comment",
-            "author_id": author,
-            "author_handle": dig(comment, "snippet.authorDisplayName"),
-            "staff_member": None,
-            "intent": None,
-            "text": dig(comment, "snippet.textOriginal") or dig(comment, "snippet.textDisplay"),
-        }
+        return http.message_row(
+            account,
+            message_id=need(comment, "id", "YouTube comment"),
+            thread_id=thread_id,
+            parent_id=parent,
+            post_id=video_id,
+            created_at=http.parse_time(need(comment, "snippet.publishedAt", "YouTube comment")),
+            outbound=author == account.account_id,
+            channel="comment",
+            author_id=author,
+            author_handle=dig(comment, "snippet.authorDisplayName"),
+            text=dig(comment, "snippet.textOriginal") or dig(comment, "snippet.textDisplay"),
+        )
 
     def _subscriber_changes(self, interval: Interval) -> dict[dt.date, tuple[int | None, int | None]]:
         days = interval.days()
