@@ -190,10 +190,10 @@ def validate(lake: Lake, account: Account, interval: Interval, tables: dict[str,
             checks.append(check)
             if not check["success"]:
                 column = check["kwargs"].get("column") or check["kwargs"].get("column_list") or check["kwargs"].get("column_A")
-                failures.append(
-                    f"{name}.{column}: {config.type} failed"
-                    f" ({check['unexpected_count'] or 0} unexpected, e.g. {check['unexpected_examples'][:3]})"
+                why = check.get("error") or (
+                    f"{check['unexpected_count'] or 0} unexpected, e.g. {check['unexpected_examples'][:3]}"
                 )
+                failures.append(f"{name}.{column}: {config.type} failed ({why})")
         report["tables"][name] = {
             "rows": len(frame),
             "success": all(c["success"] for c in checks),

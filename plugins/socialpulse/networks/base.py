@@ -61,7 +61,13 @@ class Interval:
 
     @classmethod
     def of(cls, start: dt.datetime, end: dt.datetime) -> "Interval":
-        return cls(start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc))
+        """From any aware datetimes (Airflow passes pendulum ones) to plain UTC datetimes."""
+
+        def plain_utc(value: dt.datetime) -> dt.datetime:
+            value = value.astimezone(dt.timezone.utc)
+            return dt.datetime(*value.timetuple()[:6], value.microsecond, tzinfo=dt.timezone.utc)
+
+        return cls(plain_utc(start), plain_utc(end))
 
     def days(self) -> list[dt.date]:
         """Every UTC date the interval touches."""

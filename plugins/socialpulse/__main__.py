@@ -1,0 +1,5 @@
+import sys
+
+from socialpulse.cli import main
+
+sys.exit(main())

@@ -1,0 +1,152 @@
+"""Command line: `python -m socialpulse <command>` (PYTHONPATH=plugins; the Makefile sets it).
+
+  demo     run the real DAGs end to end on the simulated network: lake, validation, marts,
+           report HTML and PDF, and an email to an SMTP server on loopback
+  report   render (and with --send, email) the report of any past month
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from socialpulse.local import REPO_ROOT
+
+log = logging.getLogger("socialpulse")
+
+
+def _month(value: str) -> str:
+    try:
+        dt.datetime.strptime(value, "%Y-%m")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a month as YYYY-MM, got {value!r}") from None
+    return value
+
+
+def _last_full_month(today: dt.date) -> str:
+    return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
+def _days_of(month: str) -> list[dt.date]:
+    first = dt.date.fromisoformat(f"{month}-01")
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return [first + dt.timedelta(days=i) for i in range((following - first).days)]
+
+
+def demo(args: argparse.Namespace) -> int:
+    workdir = Path(args.workdir).resolve()
+    lake_root, mailbox_dir, airflow_home = workdir / "lake", workdir / "mailbox", workdir / "airflow"
+    log_file = workdir / "airflow-runs.log"
+    # A demo starts from an empty lake and mailbox; Airflow's metadata database is kept.
+    for folder in (lake_root, mailbox_dir):
+        shutil.rmtree(folder, ignore_errors=True)
+    airflow_home.mkdir(parents=True, exist_ok=True)
+    log_file.write_text("")
+
+    from socialpulse.local import Mailbox, airflow_environment, load_dags, migrate_metadata_db, output_to
+
+    month = args.month or _last_full_month(dt.date.today())
+    months = [(dt.date.fromisoformat(f"{month}-01") - dt.timedelta(days=1)).strftime("%Y-%m"), month]
+    with Mailbox(mailbox_dir) as mailbox:
+        os.environ.update(airflow_environment(airflow_home, lake_root, smtp_port=mailbox.port))
+        print(f"Social Pulse demo: simulated network, report for {month}; Airflow logs in {log_file}")
+        started = time.perf_counter()
+        print("  preparing Airflow's metadata database (SQLite) ...", flush=True)
+        migrate_metadata_db(log_file)
+        with output_to(log_file):
+            dags = load_dags()
+        days = [d for m in months for d in _days_of(m)]
+        for i, day in enumerate(days, 1):
+            with output_to(log_file):
+                run = dags["socialpulse_extract"].test(logical_date=_midnight(day + dt.timedelta(days=1)))
+            _check(run, f"socialpulse_extract for {day}", log_file)
+            if i % 7 == 0 or i == len(days):
+                print(f"  extracted and validated {i}/{len(days)} days ({day}) in {time.perf_counter() - started:.0f} s", flush=True)
+        with output_to(log_file):
+            run = dags["socialpulse_metrics"].test()
+        _check(run, "socialpulse_metrics", log_file)
+        print("  computed the metric marts", flush=True)
+        report_day = dt.date.fromisoformat(f"{month}-01") + dt.timedelta(days=32)
+        with output_to(log_file):
+            run = dags["socialpulse_report"].test(
+                logical_date=dt.datetime.combine(report_day.replace(day=1), dt.time(6), dt.timezone.utc),
+                run_conf={"month": month},
+            )
+        _check(run, "socialpulse_report", log_file)
+        messages = mailbox.messages()
+
+    from socialpulse.config import load_config
+    from socialpulse.lake import Lake
+    from socialpulse.report import pdf_name
+
+    config = load_config()
+    for report in config.reports:
+        folder = Lake(config.lake_root).report_dir(report.name, month)
+        print(f"\nReport '{report.name}' for {month}:")
+        print(f"  HTML: {folder / 'report.html'}")
+        print(f"  PDF:  {folder / pdf_name(report.name, month)}")
+    for message in messages:
+        attachments = [part.get_filename() for part in message.iter_attachments()]
+        print(f"Email delivered to {message['To']} via SMTP on 127.0.0.1:{mailbox.port}: "
+              f"'{message['Subject']}', attachments {attachments}; saved in {mailbox_dir}")
+    if not messages:
+        print(f"No email was delivered; see {log_file}", file=sys.stderr)
+        return 1
+    print(f"Done in {time.perf_counter() - started:.0f} s. Lake: {lake_root}")
+    return 0
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), dt.timezone.utc)
+
+
+def _check(run, what: str, log_file: Path) -> None:
+    state = getattr(run, "state", None)
+    if str(state) not in ("success", "DagRunState.SUCCESS"):
+        raise SystemExit(f"{what} ended in state {state}; see the task logs in {log_file}")
+
+
+def report(args: argparse.Namespace) -> int:
+    from socialpulse import report as reports
+    from socialpulse.config import load_config
+
+    config = load_config(args.config)
+    names = [args.report] if args.report else [r.name for r in config.reports]
+    for name in names:
+        rendered = reports.render_report(config, name, args.month)
+        print(f"{name} {args.month}: {rendered['html']} and {rendered['pdf']}")
+        if args.send:
+            from socialpulse import delivery
+
+            sent = delivery.deliver(config, name, args.month)
+            print(f"  {'sent to ' + ', '.join(sent['recipients']) if sent['sent'] else 'already delivered to these recipients'}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="socialpulse", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("demo", help="run the whole pipeline on the simulated network")
+    p.add_argument("--month", type=_month, help="report month YYYY-MM (default: last full month)")
+    p.add_argument("--workdir", default=str(REPO_ROOT / ".demo"), help="where the lake, mailbox and Airflow home go")
+    p.set_defaults(func=demo)
+    p = sub.add_parser("report", help="render the report of any past month from the marts")
+    p.add_argument("--month", type=_month, required=True)
+    p.add_argument("--report", help="one report name from the config (default: all)")
+    p.add_argument("--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)")
+    p.add_argument("--send", action="store_true", help="also email it through the report's SMTP connection")
+    p.set_defaults(func=report)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # the loopback SMTP server's chatter
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

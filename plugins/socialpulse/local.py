@@ -1,0 +1,124 @@
+"""Running the real DAGs on one machine without a scheduler: the embedded default behind `make demo`.
+
+Airflow's metadata lives in SQLite under a local folder, the DAGs run in-process with `dag.test()`,
+and email goes to an SMTP server on loopback that stores each message as an .eml file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Iterator
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def airflow_environment(home: Path, lake_root: Path, smtp_port: int | None = None) -> dict[str, str]:
+    """Environment for a self-contained Airflow: SQLite metadata, this repo's DAGs and plugins."""
+    env = {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        "SOCIALPULSE_LAKE_ROOT": str(lake_root),
+        "GX_ANALYTICS_ENABLED": "False",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT / "plugins"), os.environ.get("PYTHONPATH")])),
+    }
+    if smtp_port is not None:
+        env["AIRFLOW_CONN_SMTP_DEFAULT"] = json.dumps(
+            {
+                "conn_type": "smtp",
+                "host": "127.0.0.1",
+                "port": smtp_port,
+                "extra": {"disable_tls": True, "disable_ssl": True, "retry_limit": 2, "timeout": 10},
+            }
+        )
+    return env
+
+
+def migrate_metadata_db(log_file: Path) -> None:
+    """`airflow db migrate` in a subprocess (it configures logging its own way)."""
+    with open(log_file, "ab") as log:
+        subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mailbox:
+    """A real SMTP server on loopback (aiosmtpd) that keeps every message it receives as an .eml file."""
+
+    def __init__(self, folder: Path, port: int | None = None):
+        self.folder = folder
+        self.port = port or free_port()
+        self._controller = None
+
+    def __enter__(self) -> "Mailbox":
+        from aiosmtpd.controller import Controller
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        folder = self.folder
+
+        class SaveToFolder:
+            async def handle_DATA(self, server, session, envelope):
+                name = f"{time.time_ns()}.eml"
+                (folder / name).write_bytes(envelope.original_content or envelope.content)
+                (folder / f"{name}.rcpt").write_text("\n".join(envelope.rcpt_tos))
+                return "250 Message accepted for delivery"
+
+        self._controller = Controller(SaveToFolder(), hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._controller:
+            self._controller.stop()
+
+    def messages(self) -> list:
+        return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(self.folder.glob("*.eml"))]
+
+    def recipients(self) -> list[list[str]]:
+        return [p.read_text().splitlines() for p in sorted(self.folder.glob("*.eml.rcpt"))]
+
+
+@contextlib.contextmanager
+def output_to(log_file: Path) -> Iterator[None]:
+    """Send everything written to stdout/stderr (file descriptors included) to a log file."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_file, "ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def load_dags() -> dict:
+    """The repository's DAGs, parsed the way the DAG processor does; fails on any import error."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(REPO_ROOT / "dags"))
+    if bag.import_errors:
+        raise RuntimeError(f"DAG import errors: {bag.import_errors}")
+    return bag.dags
