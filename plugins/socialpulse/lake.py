@@ -102,11 +102,26 @@ class Lake:
         return self.table_dir(table) / f"network={network}" / f"date={day.isoformat()}" / f"{account_id}.parquet"
 
     def publish(self, account: Account, interval: Interval, tables: dict[str, pa.Table]) -> dict[str, int]:
-        """Replace the account's partitions for every date of the interval; returns rows per table."""
-        written: dict[str, int] = {}
-        for name, spec in model.TABLES.items():
-            data = model.conform(spec, tables.get(name, model.empty(name)))
+        """Replace the account's partitions of the given tables for every date of the interval.
+
+        Tables not given are left as they are (an export of followers carries no posts). Returns
+        rows written per table; a row dated outside the interval is an error, not a silent drop.
+        """
+        prepared = {}
+        for name, data in tables.items():
+            spec = model.TABLES[name]
+            data = model.conform(spec, data)
             days = _row_days(data, spec)
+            inside = pc.and_(
+                pc.greater_equal(days, pa.scalar(interval.days()[0], pa.date32())),
+                pc.less_equal(days, pa.scalar(interval.days()[-1], pa.date32())),
+            )
+            outside = data.num_rows - pc.sum(pc.cast(inside, pa.int64())).as_py() if data.num_rows else 0
+            if outside:
+                raise ValueError(f"{name}: {outside} row(s) of {account.key} are dated outside {interval}; nothing was published")
+            prepared[name] = (data, days)
+        written: dict[str, int] = {}
+        for name, (data, days) in prepared.items():
             for day in interval.days():
                 path = self.partition_file(name, account.network, day, account.account_id)
                 part = data.filter(pc.equal(days, pa.scalar(day, pa.date32())))
@@ -115,8 +130,7 @@ class Lake:
                 else:
                     path.unlink(missing_ok=True)  # the source no longer has rows for that day
             written[name] = data.num_rows
-        staged = self.staging_dir(account, interval)
-        shutil.rmtree(staged, ignore_errors=True)
+        shutil.rmtree(self.staging_dir(account, interval), ignore_errors=True)
         log.info("published %s %s: %s", account.key, interval, written)
         return written
 

@@ -194,6 +194,8 @@ def conform(table: str | CanonicalTable, data: pa.Table) -> pa.Table:
                 raise RowError(f"{spec.name}: column '{field.name}' cannot be read as {field.type}: {exc}") from exc
         else:
             arrays.append(pa.nulls(data.num_rows, field.type))
+        if not field.nullable and arrays[-1].null_count:
+            raise RowError(f"{spec.name}: column '{field.name}' is required but has {arrays[-1].null_count} null value(s)")
     return pa.Table.from_arrays(arrays, schema=spec.schema)
 
 

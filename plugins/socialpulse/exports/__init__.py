@@ -81,31 +81,8 @@ def import_file(lake: "Lake", format: str, path: Path, account: "Account") -> di
     nothing. The account's partitions for every date the file covers are then replaced, so
     importing the same file again leaves the same lake.
     """
-    from socialpulse import model
-
     tables = read_export(format, path, account)
     interval = covering_interval(tables)
     if interval is None:
         return {name: 0 for name in tables}
-    # Lake.publish replaces every canonical table for the interval's dates. An export carries
-    # only some tables (a page-followers file has no posts), so the others are handed back as
-    # they are in the lake, instead of being wiped.
-    complete = {name: _published(lake, name, account, interval) for name in model.TABLES if name not in tables}
-    complete.update(tables)
-    written = lake.publish(account, interval, complete)
-    return {name: written[name] for name in tables}
-
-
-def _published(lake: "Lake", name: str, account: "Account", interval: "Interval") -> "pa.Table":
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from socialpulse import model
-
-    parts = []
-    for day in interval.days():
-        path = lake.partition_file(name, account.network, day, account.account_id)
-        if path.is_file():
-            # ParquetFile, not read_table: no hive-partition columns guessed from the path
-            parts.append(model.conform(name, pq.ParquetFile(path).read()))
-    return pa.concat_tables(parts) if parts else model.empty(name)
+    return lake.publish(account, interval, tables)
