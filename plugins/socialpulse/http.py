@@ -440,6 +440,16 @@ def iso(moment: dt.datetime) -> str:
 # -- canonical rows every API connector builds the same way ----------------------------------------------
 
 DEFAULT_LOOKBACK_DAYS = 7  # a post's totals keep moving for about a week
+COMMON_OPTIONS = {"base_url", "lookback_days", "page_size", *(f.name for f in dataclasses.fields(RetryPolicy))}
+
+
+def check_options(network: str, settings: Mapping[str, Any], own: set[str] | frozenset[str] = frozenset()) -> None:
+    """Refuse an option no code reads: a typo would otherwise silently fall back to a default."""
+    unknown = sorted(set(settings) - COMMON_OPTIONS - set(own))
+    if unknown:
+        raise ConnectorError(
+            f"{network}: unknown option(s) {unknown} in the account's `options:`; known: {sorted(COMMON_OPTIONS | set(own))}"
+        )
 
 
 def lookback_start(interval: Interval, settings: Mapping[str, Any]) -> dt.datetime:

@@ -237,6 +237,12 @@ def test_a_field_the_api_added_is_ignored(run, sleeps):
     assert rows(case.extract(fake, sleeps)) == baseline
 
 
+@pytest.mark.parametrize("network", list(CASES))
+def test_a_misspelt_option_is_refused_naming_it(network, credentials):
+    with pytest.raises(ConnectorError, match=r"unknown option\(s\) \['lookback_day'\] in the account's `options:`"):
+        CASES[network].connector(credentials, lookback_day=3)
+
+
 @pytest.mark.parametrize("run", list(CASES), indirect=True)
 def test_an_expired_token_says_to_rotate_the_connection_and_never_shows_the_token(run, sleeps, caplog):
     case, fake = run

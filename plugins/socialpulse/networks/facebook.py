@@ -73,6 +73,7 @@ class FacebookNetwork(Connector):
 
     def __init__(self, credentials=None, sleep=None, **settings):
         super().__init__(credentials, **settings)
+        http.check_options("facebook", settings, {"graph_version"})
         self.client = graph_client(
             "facebook", "https://graph.facebook.com", credentials, settings,
             "pages_read_engagement, read_insights, pages_read_user_content", sleep,

@@ -33,6 +33,7 @@ class InstagramNetwork(Connector):
 
     def __init__(self, credentials=None, sleep=None, **settings):
         super().__init__(credentials, **settings)
+        http.check_options("instagram", settings, {"graph_version"})
         self.client = graph_client(
             "instagram", "https://graph.facebook.com", credentials, settings,
             "instagram_basic, instagram_manage_insights, instagram_manage_comments, pages_read_engagement", sleep,

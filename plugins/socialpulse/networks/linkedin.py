@@ -41,6 +41,7 @@ class LinkedInNetwork(Connector):
 
     def __init__(self, credentials=None, sleep=None, **settings):
         super().__init__(credentials, **settings)
+        http.check_options("linkedin", settings, {"linkedin_version"})
         self.client = http.ApiClient(
             "linkedin",
             settings.get("base_url", "https://api.linkedin.com"),

@@ -27,6 +27,7 @@ class XNetwork(Connector):
 
     def __init__(self, credentials=None, sleep=None, **settings):
         super().__init__(credentials, **settings)
+        http.check_options("x", settings, {"non_public_metrics"})
         self.client = http.ApiClient(
             "x",
             settings.get("base_url", "https://api.x.com"),

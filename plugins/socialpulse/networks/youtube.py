@@ -32,6 +32,7 @@ class YouTubeNetwork(Connector):
 
     def __init__(self, credentials=None, sleep=None, **settings):
         super().__init__(credentials, **settings)
+        http.check_options("youtube", settings, {"data_base_url", "analytics_base_url"})
         common = dict(
             auth="bearer",
             permission_hint=SCOPES,
