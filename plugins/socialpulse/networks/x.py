@@ -11,6 +11,7 @@ token of the account itself and only covers tweets younger than 30 days), plus t
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pyarrow as pa
@@ -81,7 +82,7 @@ class XNetwork(Connector):
             source=f"x/{user_id}",
         )
 
-    def _tweets(self, path: str, since, interval: Interval, fields: str) -> list[dict[str, Any]]:
+    def _tweets(self, path: str, since: dt.datetime, interval: Interval, fields: str) -> list[dict[str, Any]]:
         """Every tweet of a timeline created in [since, interval.end), usernames of authors attached."""
         params = {
             "start_time": http.iso(since),
