@@ -119,18 +119,22 @@ def _with_parent_times(messages: pa.Table, posts: pa.Table, lake: Lake) -> "Any"
     con = duckdb.connect()
     con.register("batch_messages", messages)
     con.register("batch_posts", posts)
-    sources = ["SELECT message_id AS id, created_at FROM batch_messages", "SELECT post_id AS id, created_at FROM batch_posts"]
+    sources = [
+        "SELECT network, message_id AS id, created_at FROM batch_messages",
+        "SELECT network, post_id AS id, created_at FROM batch_posts",
+    ]
     for table, id_column in (("messages", "message_id"), ("posts", "post_id")):
         if lake.has_data(table):
+            # ids are unique per network only; the network's own partitions are all we read
             sources.append(
-                f"SELECT {id_column} AS id, created_at FROM read_parquet('{lake.glob(table)}', hive_partitioning=false) "
-                f"WHERE {id_column} IN (SELECT parent_id FROM batch_messages)"
+                f"SELECT network, {id_column} AS id, created_at FROM read_parquet('{lake.glob(table)}', hive_partitioning=false) "
+                f"WHERE ({id_column}, network) IN (SELECT (parent_id, network) FROM batch_messages)"
             )
     query = f"""
         WITH parents AS ({' UNION ALL '.join(sources)}),
-        parent_time AS (SELECT id, min(created_at) AS created_at FROM parents GROUP BY id)
+        parent_time AS (SELECT network, id, min(created_at) AS created_at FROM parents GROUP BY ALL)
         SELECT m.*, p.created_at AS parent_created_at
-        FROM batch_messages m LEFT JOIN parent_time p ON p.id = m.parent_id
+        FROM batch_messages m LEFT JOIN parent_time p ON p.network = m.network AND p.id = m.parent_id
     """
     df = con.sql(query).df()
     con.close()
