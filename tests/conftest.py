@@ -1,0 +1,32 @@
+"""Test-wide set-up: a private Airflow home on SQLite, created before anything imports Airflow."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from socialpulse.local import airflow_environment
+
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="socialpulse-test-airflow-"))
+os.environ.update(airflow_environment(_AIRFLOW_HOME, _AIRFLOW_HOME / "lake"))
+os.environ.pop("SOCIALPULSE_CONFIG", None)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """Airflow's metadata database (SQLite), migrated once per test session."""
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+    )
+    return _AIRFLOW_HOME
