@@ -14,7 +14,9 @@ from socialpulse.local import airflow_environment
 
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="socialpulse-test-airflow-"))
 os.environ.update(airflow_environment(_AIRFLOW_HOME, _AIRFLOW_HOME / "lake"))
-os.environ.pop("SOCIALPULSE_CONFIG", None)
+# Tests name their own config and lake; nothing from the developer's shell leaks in.
+for _name in ("SOCIALPULSE_CONFIG", "SOCIALPULSE_LAKE_ROOT"):
+    os.environ.pop(_name, None)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
