@@ -1,13 +1,21 @@
--- post_performance: one row per post of ours.
--- Grain: network, account_id, post_id.
+-- post_performance: one row per post of ours, with its latest totals.
+-- Grain: network, account_id, post_id. A post belongs to the month (UTC) it was published.
 -- Totals are the latest lifetime snapshot in post_metrics_daily (networks keep updating a post's
--- numbers for days, so the last observation wins). A post belongs to the month it was published.
+-- numbers for days, so the last observation wins).
 -- engagements = likes + shares + replies + link_clicks + saves, counting what the network reports;
--- a network that reports none of them leaves engagements null rather than zero.
+-- a network that reports none of them (or a post not yet measured) leaves engagements null.
+-- is_conversation: the post answers or joins a conversation (a reply) rather than broadcasting.
+-- is_promotional: the text sells (see is_promotional in _macros.sql).
+-- is_repeat: a near-duplicate, i.e. the same normalised text as an earlier post of the same
+-- account within the previous 30 days (the first of a series is not a repeat).
 WITH latest AS (
     SELECT *
     FROM post_metrics_daily
     QUALIFY row_number() OVER (PARTITION BY network, post_id ORDER BY date DESC) = 1
+),
+posts_with_text AS (
+    SELECT *, normalised_text(text) AS normalised
+    FROM posts
 )
 SELECT
     p.network,
@@ -20,6 +28,14 @@ SELECT
     p.text,
     len(coalesce(p.links, [])) > 0 AS has_link,
     p.staff_member,
+    (p.kind = 'reply' OR p.in_reply_to_id IS NOT NULL) AS is_conversation,
+    is_promotional(p.text) AS is_promotional,
+    coalesce(
+        p.normalised <> ''
+        AND lag(p.created_at) OVER (PARTITION BY p.network, p.account_id, p.normalised ORDER BY p.created_at, p.post_id)
+            >= p.created_at - INTERVAL 30 DAY,
+        false
+    ) AS is_repeat,
     m.date AS observed_on,
     m.impressions,
     m.likes,
@@ -33,5 +49,5 @@ SELECT
          ELSE coalesce(m.likes, 0) + coalesce(m.shares, 0) + coalesce(m.replies, 0)
               + coalesce(m.link_clicks, 0) + coalesce(m.saves, 0)
     END AS engagements
-FROM posts p
+FROM posts_with_text p
 LEFT JOIN latest m USING (network, post_id)

@@ -1,8 +1,15 @@
 -- service_monthly: did we answer our customers, and how fast? Per account and month of request.
--- Grain: network, account_id, month.
--- response_rate = answered / requests. Median and 90th percentile of time to first response are
--- over answered requests, in hours. within_sla_share = met / (met + missed): requests still
--- pending inside the SLA are not judged yet. open_requests are unanswered at as_of.
+-- Grain: network, account_id, month (UTC, of the request; see service_requests for definitions).
+-- response_rate = answered / requests (answered by us, up to as_of; any later month counts).
+-- median_ and p90_response_hours: time to first response over answered requests, calendar
+-- hours, continuous quantiles (linear interpolation between the two nearest answers).
+-- within_sla_share = met / (met + missed): requests still pending inside the SLA are not judged.
+-- open_requests: the month's requests still unanswered at as_of.
+-- backlog_at_month_end: every request sent up to the month's end (of any month) and not answered
+-- by then, i.e. the unanswered pile as it stood when the month closed.
+-- negative_requests: complaints (or negative wording where the network does not classify).
+-- spike_days: days of the month flagged in negative_spikes_daily.
+-- <metric>_change = this month minus the previous calendar month (rates in rate points).
 WITH monthly AS (
     SELECT
         network,
@@ -15,20 +22,58 @@ WITH monthly AS (
         quantile_cont(response_hours, 0.5) AS median_response_hours,
         quantile_cont(response_hours, 0.9) AS p90_response_hours,
         count(*) FILTER (WHERE sla_status = 'met') AS within_sla,
+        count(*) FILTER (WHERE sla_status = 'missed') AS missed_sla,
+        count(*) FILTER (WHERE sla_status = 'pending') AS pending_sla,
         count(*) FILTER (WHERE sla_status = 'met') * 1.0
             / nullif(count(*) FILTER (WHERE sla_status IN ('met', 'missed')), 0) AS within_sla_share,
-        count(*) FILTER (WHERE intent = 'complaint') AS complaints
+        count(*) FILTER (WHERE response_month > month) AS answered_in_a_later_month,
+        count(*) FILTER (WHERE community_replies > 0) AS community_replied,
+        count(*) FILTER (WHERE intent = 'complaint') AS complaints,
+        count(*) FILTER (WHERE negative) AS negative_requests
     FROM service_requests
     GROUP BY ALL
+),
+-- The backlog as a running balance: +1 in the month a request arrives, -1 in the month answered.
+flows AS (
+    SELECT network, account_id, month, 1 AS opened, 0 AS closed FROM service_requests
+    UNION ALL
+    SELECT network, account_id, response_month, 0, 1 FROM service_requests WHERE responded_at IS NOT NULL
+),
+backlog AS (
+    SELECT
+        network,
+        account_id,
+        month,
+        sum(sum(opened) - sum(closed)) OVER (PARTITION BY network, account_id ORDER BY month) AS backlog_at_month_end
+    FROM flows
+    GROUP BY network, account_id, month
+),
+spikes AS (
+    SELECT network, account_id, month, count(*) FILTER (WHERE spike) AS spike_days
+    FROM negative_spikes_daily
+    GROUP BY ALL
+),
+joined AS (
+    SELECT m.*, b.backlog_at_month_end::BIGINT AS backlog_at_month_end, coalesce(s.spike_days, 0) AS spike_days
+    FROM monthly m
+    LEFT JOIN backlog b USING (network, account_id, month)
+    LEFT JOIN spikes s USING (network, account_id, month)
 )
 SELECT
     m.*,
+    m.requests - prev.requests AS requests_change,
     prev.response_rate AS prev_response_rate,
+    m.response_rate - prev.response_rate AS response_rate_change,
     prev.median_response_hours AS prev_median_response_hours,
-    prev.within_sla_share AS prev_within_sla_share
-FROM monthly m
-LEFT JOIN monthly prev
+    m.median_response_hours - prev.median_response_hours AS median_response_hours_change,
+    m.p90_response_hours - prev.p90_response_hours AS p90_response_hours_change,
+    prev.within_sla_share AS prev_within_sla_share,
+    m.within_sla_share - prev.within_sla_share AS within_sla_share_change,
+    m.backlog_at_month_end - prev.backlog_at_month_end AS backlog_change,
+    m.negative_requests - prev.negative_requests AS negative_requests_change
+FROM joined m
+LEFT JOIN joined prev
     ON prev.network = m.network
     AND prev.account_id = m.account_id
-    AND prev.month = strftime(CAST(m.month || '-01' AS DATE) - INTERVAL 1 MONTH, '%Y-%m')
+    AND prev.month = previous_month(m.month)
 ORDER BY m.network, m.account_id, m.month

@@ -1,14 +1,59 @@
 -- staff_monthly: people, not logos. Who answered, how many and how fast, per month.
--- Grain: network, account_id, month, staff_member (the author of the first response).
+-- Grain: network, account_id, month (UTC), staff_member.
+-- first_responses: requests of the month whose first response this person sent (as in
+-- service_monthly, a request belongs to the month it was sent); their median and p90 response
+-- hours and the share within the SLA (met / first responses). replies: every outbound message
+-- the person sent in the month, first responses or not. Unsigned messages count as 'unattributed'.
+-- Only people with at least one first response in the month have a row.
+-- <metric>_change = this month minus the previous calendar month for the same person.
+WITH first_responses AS (
+    SELECT
+        network,
+        account_id,
+        month,
+        coalesce(responder, 'unattributed') AS staff_member,
+        count(*) AS first_responses,
+        quantile_cont(response_hours, 0.5) AS median_response_hours,
+        quantile_cont(response_hours, 0.9) AS p90_response_hours,
+        avg(CASE WHEN sla_status = 'met' THEN 1.0 ELSE 0.0 END) AS within_sla_share
+    FROM service_requests
+    WHERE responded_at IS NOT NULL
+    GROUP BY ALL
+),
+replies AS (
+    SELECT
+        network,
+        account_id,
+        strftime(created_at, '%Y-%m') AS month,
+        coalesce(staff_member, 'unattributed') AS staff_member,
+        count(*) AS replies
+    FROM messages
+    WHERE direction = 'outbound'
+    GROUP BY ALL
+),
+monthly AS (
+    SELECT
+        network,
+        account_id,
+        month,
+        staff_member,
+        f.first_responses,
+        f.median_response_hours,
+        f.p90_response_hours,
+        f.within_sla_share,
+        coalesce(r.replies, 0) AS replies
+    FROM first_responses f
+    LEFT JOIN replies r USING (network, account_id, month, staff_member)
+)
 SELECT
-    network,
-    account_id,
-    month,
-    coalesce(responder, 'unattributed') AS staff_member,
-    count(*) AS first_responses,
-    quantile_cont(response_hours, 0.5) AS median_response_hours,
-    avg(CASE WHEN sla_status = 'met' THEN 1.0 ELSE 0.0 END) AS within_sla_share
-FROM service_requests
-WHERE responded_at IS NOT NULL
-GROUP BY ALL
-ORDER BY network, account_id, month, first_responses DESC
+    m.*,
+    m.first_responses - prev.first_responses AS first_responses_change,
+    m.median_response_hours - prev.median_response_hours AS median_response_hours_change,
+    m.within_sla_share - prev.within_sla_share AS within_sla_share_change
+FROM monthly m
+LEFT JOIN monthly prev
+    ON prev.network = m.network
+    AND prev.account_id = m.account_id
+    AND prev.staff_member = m.staff_member
+    AND prev.month = previous_month(m.month)
+ORDER BY m.network, m.account_id, m.month, m.first_responses DESC, m.staff_member

@@ -39,13 +39,38 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class SlaPolicy:
+    """How fast a service request must be answered: hours per network, optionally business hours.
+
+    With business hours set, the SLA clock only runs inside them, in each account's time zone.
+    """
+
+    default_hours: float = 24.0
+    per_network: dict[str, float] = field(default_factory=dict)
+    business_start: str | None = None  # "HH:MM", local time of the account
+    business_end: str | None = None
+    business_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+
+    @property
+    def business_hours(self) -> bool:
+        return self.business_start is not None
+
+    def hours_for(self, network: str) -> float:
+        return self.per_network.get(network, self.default_hours)
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     lake_root: Path
     accounts: tuple[Account, ...]
     reports: tuple[ReportConfig, ...]
-    sla_hours: float = 24.0
+    sla_hours: float = 24.0  # the default SLA; sla.per_network may override it per network
     seed: int = 7
+    sla: SlaPolicy = field(default_factory=SlaPolicy)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def account(self, key: str) -> Account:
@@ -94,10 +119,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     reports = tuple(
         _report(item, f"{where}: reports[{i}]", keys) for i, item in enumerate(raw.get("reports") or [])
     )
-    sla = raw.get("sla_hours", 24)
-    if not isinstance(sla, (int, float)) or sla <= 0:
-        raise ConfigError(f"{where}: sla_hours must be a positive number of hours, got {sla!r}")
-    known = {"lake_root", "accounts", "reports", "sla_hours", "seed"}
+    sla = _sla_policy(raw, where)
+    known = {"lake_root", "accounts", "reports", "sla_hours", "sla", "seed"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {unknown}; known keys: {sorted(known)}")
@@ -106,8 +129,63 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         lake_root=lake_path,
         accounts=accounts,
         reports=reports,
-        sla_hours=float(sla),
+        sla_hours=sla.default_hours,
         seed=int(raw.get("seed", 7)),
+        sla=sla,
+    )
+
+
+def _hours(value: Any, key: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"{where}: {key} must be a positive number of hours, got {value!r}")
+    return float(value)
+
+
+def _sla_policy(raw: dict, where: str) -> SlaPolicy:
+    """sla_hours (the default SLA) and the optional sla: mapping of per-network hours and business hours."""
+    sla = raw.get("sla") or {}
+    if not isinstance(sla, dict):
+        raise ConfigError(f"{where}: sla must be a mapping (default_hours, per_network, business_hours)")
+    unknown = sorted(set(sla) - {"default_hours", "per_network", "business_hours"})
+    if unknown:
+        raise ConfigError(f"{where}: sla: unknown key(s) {unknown}; allowed: ['business_hours', 'default_hours', 'per_network']")
+    if "sla_hours" in raw and "default_hours" in sla:
+        raise ConfigError(f"{where}: give the default SLA once: sla_hours or sla.default_hours, not both")
+    default = _hours(sla.get("default_hours", raw.get("sla_hours", 24)), "sla.default_hours" if "default_hours" in sla else "sla_hours", where)
+    per_network = sla.get("per_network") or {}
+    if not isinstance(per_network, dict):
+        raise ConfigError(f"{where}: sla.per_network must map a network to hours, e.g. {{x: 4}}")
+    for network, hours in per_network.items():
+        if network not in NETWORKS:
+            raise ConfigError(f"{where}: sla.per_network.{network}: unknown network; known: {sorted(NETWORKS)}")
+        _hours(hours, f"sla.per_network.{network}", where)
+    policy = SlaPolicy(default_hours=default, per_network={n: float(h) for n, h in per_network.items()})
+    business = sla.get("business_hours")
+    if business is None:
+        return policy
+    key = "sla.business_hours"
+    if not isinstance(business, dict):
+        raise ConfigError(f"{where}: {key} must be a mapping with start, end and days")
+    unknown = sorted(set(business) - {"start", "end", "days"})
+    if unknown:
+        raise ConfigError(f"{where}: {key}: unknown key(s) {unknown}; allowed: ['days', 'end', 'start']")
+    times = {}
+    for name in ("start", "end"):
+        value = business.get(name)
+        if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d|24:00", value):
+            raise ConfigError(f"{where}: {key}.{name} must be a time \"HH:MM\" in quotes, got {value!r}")
+        times[name] = value
+    if times["start"] >= times["end"]:
+        raise ConfigError(f"{where}: {key}: start {times['start']} must be before end {times['end']}")
+    days = business.get("days", list(SlaPolicy.business_days))
+    if not isinstance(days, list) or not days or any(d not in WEEKDAYS for d in days):
+        raise ConfigError(f"{where}: {key}.days must be a list of weekdays from {list(WEEKDAYS)}, got {days!r}")
+    return SlaPolicy(
+        default_hours=policy.default_hours,
+        per_network=policy.per_network,
+        business_start=times["start"],
+        business_end=times["end"],
+        business_days=tuple(sorted(set(days), key=WEEKDAYS.index)),
     )
 
 

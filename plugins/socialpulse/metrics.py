@@ -1,22 +1,30 @@
 """Computes the marts: runs include/sql/<mart>.sql in DuckDB over the lake and writes Parquet.
 
 Each SQL file is one mart, named after the file; a mart may read the canonical tables and the
-marts listed before it in MARTS. Marts are recomputed in full from the validated lake, so a rerun
-or a backfill always yields the same marts.
+marts listed before it in MARTS. include/sql/_macros.sql defines the macros they share. Marts are
+recomputed in full from the validated lake, so a rerun or a backfill always yields the same marts.
+The definitions of every metric are in docs/metrics.md.
+
+The SLA reaches the SQL as DuckDB variables (sla_hours, business_hours, business_start_s,
+business_end_s, business_days, as_of) and a table sla_policy(network, sla_hours).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
+import uuid
 from pathlib import Path
 
 from socialpulse import model
-from socialpulse.lake import Lake, atomic_write_parquet
+from socialpulse.config import WEEKDAYS, SlaPolicy
+from socialpulse.lake import Lake
 
 log = logging.getLogger(__name__)
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "include" / "sql"
+MACROS = "_macros"
 
 # In dependency order.
 MARTS = (
@@ -24,8 +32,12 @@ MARTS = (
     "engagement_monthly",
     "audience_monthly",
     "cadence_daily",
+    "content_monthly",
     "service_requests",
+    "negative_spikes_daily",
     "service_monthly",
+    "service_channel_monthly",
+    "service_backlog",
     "staff_monthly",
     "influence_leaders_monthly",
 )
@@ -35,14 +47,34 @@ def mart_sql(mart: str) -> str:
     return (SQL_DIR / f"{mart}.sql").read_text()
 
 
-def connect(lake: Lake, sla_hours: float = 24.0, threads: int | None = None):
-    """A DuckDB connection with a view per canonical table over the lake's validated partitions."""
+def _seconds_of_day(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 3600 + int(minutes) * 60
+
+
+def connect(
+    lake: Lake,
+    sla_hours: float = 24.0,
+    threads: int | None = None,
+    sla: SlaPolicy | None = None,
+    as_of: dt.datetime | None = None,
+):
+    """A DuckDB connection with a view per canonical table over the lake, the SLA and the macros."""
     import duckdb
 
+    sla = sla or SlaPolicy(default_hours=float(sla_hours))
     con = duckdb.connect()
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    con.execute("SET VARIABLE sla_hours = ?", [float(sla_hours)])
+    con.execute("SET VARIABLE sla_hours = ?", [float(sla.default_hours)])
+    con.execute("SET VARIABLE as_of = CAST(? AS TIMESTAMPTZ)", [as_of])
+    con.execute("SET VARIABLE business_hours = ?", [sla.business_hours])
+    con.execute("SET VARIABLE business_start_s = ?", [_seconds_of_day(sla.business_start or "00:00")])
+    con.execute("SET VARIABLE business_end_s = ?", [_seconds_of_day(sla.business_end or "24:00")])
+    con.execute("SET VARIABLE business_days = CAST(? AS INTEGER[])", [[WEEKDAYS.index(d) + 1 for d in sla.business_days]])
+    con.execute("CREATE TABLE sla_policy (network VARCHAR, sla_hours DOUBLE)")
+    if sla.per_network:
+        con.executemany("INSERT INTO sla_policy VALUES (?, ?)", list(sla.per_network.items()))
     for name, spec in model.TABLES.items():
         if lake.has_data(name):
             con.execute(
@@ -51,23 +83,49 @@ def connect(lake: Lake, sla_hours: float = 24.0, threads: int | None = None):
         else:
             con.register(f"{name}_empty", spec.schema.empty_table())
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM {name}_empty")
+    con.execute(mart_sql(MACROS))
     return con
 
 
-def compute_marts(lake: Lake, sla_hours: float = 24.0, marts: tuple[str, ...] = MARTS) -> dict[str, int]:
-    """Compute every mart and write marts/<mart>.parquet; returns rows per mart."""
-    con = connect(lake, sla_hours)
+def compute_marts(
+    lake: Lake,
+    sla_hours: float = 24.0,
+    marts: tuple[str, ...] = MARTS,
+    *,
+    sla: SlaPolicy | None = None,
+    as_of: dt.datetime | None = None,
+    threads: int | None = None,
+) -> dict[str, int]:
+    """Compute every mart and write marts/<mart>.parquet; returns rows per mart.
+
+    sla (from config.sla) overrides sla_hours; as_of is the report time that decides which
+    unanswered requests are pending or missed (default: each network's latest message).
+    """
+    import duckdb
+
+    con = connect(lake, sla_hours, threads=threads, sla=sla, as_of=as_of)
     rows: dict[str, int] = {}
     try:
         for mart in marts:
             started = time.perf_counter()
-            con.execute(f"CREATE OR REPLACE TABLE {mart} AS {mart_sql(mart)}")
-            table = con.sql(f"SELECT * FROM {mart}").arrow()
-            if hasattr(table, "read_all"):  # newer DuckDB returns a record batch reader
-                table = table.read_all()
-            atomic_write_parquet(lake.mart_path(mart), table)
-            rows[mart] = table.num_rows
-            log.info("mart %s: %d rows in %.2f s", mart, table.num_rows, time.perf_counter() - started)
+            try:
+                con.execute(f"CREATE OR REPLACE TABLE {mart} AS {mart_sql(mart)}")
+            except duckdb.Error as exc:
+                raise RuntimeError(f"mart {mart} ({SQL_DIR / mart}.sql) failed: {exc}") from exc
+            _write(con, mart, lake.mart_path(mart))
+            rows[mart] = con.execute(f"SELECT count(*) FROM {mart}").fetchone()[0]
+            log.info("mart %s: %d rows in %.2f s", mart, rows[mart], time.perf_counter() - started)
     finally:
         con.close()
     return rows
+
+
+def _write(con, mart: str, path: Path) -> None:
+    """DuckDB writes the Parquet itself (no copy through Python); a rename puts it in place whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
+    try:
+        con.execute(f"COPY {mart} TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)

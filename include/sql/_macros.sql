@@ -1,0 +1,47 @@
+-- Shared SQL macros, created before any mart runs. Not a mart: it writes no table.
+
+-- The calendar month before a 'YYYY-MM' month, as 'YYYY-MM': month-over-month joins use it.
+CREATE OR REPLACE MACRO previous_month(m) AS
+    strftime(CAST(m || '-01' AS DATE) - INTERVAL 1 MONTH, '%Y-%m');
+
+-- Business seconds from 1970-01-01 up to a local wall-clock time (a TIMESTAMP without zone).
+-- The difference of two such values is the business time between them, so weekends, nights and
+-- the account's DST changes fall out without a calendar table. The business window comes from
+-- the variables business_start_s and business_end_s (seconds after local midnight) and
+-- business_days (ISO weekdays, 1 = Monday). 1970-01-01 was a Thursday (ISO 4), so day k of any
+-- epoch-aligned week is ISO weekday ((k + 3) % 7) + 1 and ISO weekday x is day (x + 3) % 7.
+CREATE OR REPLACE MACRO business_seconds_since_epoch(local_ts) AS (
+    floor(epoch(local_ts) / 86400 / 7) * len(getvariable('business_days'))
+        * (getvariable('business_end_s') - getvariable('business_start_s'))
+    + len(list_filter(getvariable('business_days'),
+          lambda x: (x + 3) % 7 < floor(epoch(local_ts) / 86400) - 7 * floor(epoch(local_ts) / 86400 / 7)))
+        * (getvariable('business_end_s') - getvariable('business_start_s'))
+    + CASE WHEN list_contains(getvariable('business_days'), isodow(local_ts))
+           THEN least(greatest(epoch(local_ts) - 86400 * floor(epoch(local_ts) / 86400) - getvariable('business_start_s'), 0),
+                      getvariable('business_end_s') - getvariable('business_start_s'))
+           ELSE 0 END
+);
+
+-- Hours on the SLA clock between two instants for an account in time zone tz: plain hours, or
+-- business hours in the account's local time when business hours are configured.
+CREATE OR REPLACE MACRO sla_clock_hours(started, ended, tz) AS
+    CASE WHEN getvariable('business_hours')
+         THEN (business_seconds_since_epoch(timezone(tz, ended)) - business_seconds_since_epoch(timezone(tz, started))) / 3600.0
+         ELSE date_diff('second', started, ended) / 3600.0
+    END;
+
+-- Negative or complaint wording, for networks that do not classify messages (intent is null):
+-- the words customers use when something is wrong. Case-insensitive, whole words.
+CREATE OR REPLACE MACRO is_negative(text) AS
+    regexp_matches(coalesce(text, ''),
+        '(?i)\b(not working|doesn''?t work|does not work|stopped working|broken|crash\w*|error|fail\w*|bug|worst|terrible|awful|horrible|useless|ridiculous|unacceptable|disappointed|disappointing|angry|annoyed|frustrat\w*|refund|charged twice|overcharged|still waiting|nobody|no one|never arrived|hung up|complain\w*)\b');
+
+-- Promotional wording in our own posts: selling rather than talking.
+CREATE OR REPLACE MACRO is_promotional(text) AS
+    regexp_matches(coalesce(text, ''),
+        '(?i)(\bsale\b|\d+\s*% off|\bdiscount|\bdeals?\b|\boffers?\b|\bpromo|\bcoupon|\bshop now\b|\bbuy\b|\border now\b|free shipping|new arrivals|last chance|limited time|don''?t miss)');
+
+-- A post's text reduced to its words: lower case, links, digits and punctuation removed, so that
+-- copy-pasted posts with a new link, price or emoji still compare equal (near-duplicates).
+CREATE OR REPLACE MACRO normalised_text(text) AS
+    trim(regexp_replace(regexp_replace(lower(coalesce(text, '')), 'https?://\S+', ' ', 'g'), '[^a-z]+', ' ', 'g'));

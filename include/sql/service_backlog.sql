@@ -1,0 +1,20 @@
+-- service_backlog: the requests still unanswered at as_of, oldest first.
+-- Grain: network, message_id (of the request). See service_requests for as_of and the SLA.
+-- age_hours: calendar hours from the request to as_of; overdue: past the SLA already.
+SELECT
+    network,
+    account_id,
+    message_id,
+    thread_id,
+    channel,
+    intent,
+    negative,
+    created_at,
+    month,
+    as_of,
+    date_diff('second', created_at, as_of) / 3600.0 AS age_hours,
+    sla_status = 'missed' AS overdue,
+    community_replies
+FROM service_requests
+WHERE responded_at IS NULL
+ORDER BY network, account_id, created_at, message_id
