@@ -138,6 +138,12 @@ class Lake:
         """A glob over a canonical table's published files, for DuckDB's read_parquet."""
         return str(self.table_dir(table) / "*" / "*" / "*.parquet")
 
+    def read(self, table: str) -> pa.Table:
+        """Every published row of a canonical table (columns from the files, not the folder names)."""
+        if not self.has_data(table):
+            return model.empty(table)
+        return pq.read_table(self.table_dir(table), partitioning=None, schema=model.TABLES[table].schema)
+
     def has_data(self, table: str) -> bool:
         return any(self.table_dir(table).glob("*/*/*.parquet"))
 

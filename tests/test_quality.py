@@ -1,0 +1,93 @@
+"""The validation gate: bad data fails with a readable reason and never reaches the lake."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from helpers import CARE, day_interval, write_config
+from socialpulse import pipeline, quality
+from socialpulse.config import load_config
+from socialpulse.lake import Lake
+from socialpulse.networks.simulated import SimulatedNetwork
+
+DAY = dt.date(2026, 4, 2)
+INTERVAL = day_interval(DAY)
+
+
+def _tables():
+    return SimulatedNetwork(seed=5).extract(CARE, INTERVAL)
+
+
+def _replace(table: pa.Table, column: str, values) -> pa.Table:
+    index = table.column_names.index(column)
+    return table.set_column(index, table.schema.field(column), pa.array(values, table.schema.field(column).type))
+
+
+def test_a_clean_extraction_passes_every_suite_and_leaves_a_readable_result(tmp_path):
+    outcome = quality.validate(Lake(tmp_path), CARE, INTERVAL, _tables())
+    assert outcome.success, outcome.failures
+    result = json.loads(outcome.result_path.read_text())
+    assert set(result["tables"]) == set(quality.SUITES)
+    assert "passed" in outcome.html_path.read_text()
+
+
+@pytest.mark.parametrize(
+    "corrupt, expected",
+    [
+        (lambda t: {**t, "post_metrics_daily": _replace(t["post_metrics_daily"], "likes", [-5] * t["post_metrics_daily"].num_rows)}, "post_metrics_daily.likes"),
+        (lambda t: {**t, "messages": pa.concat_tables([t["messages"], t["messages"].slice(0, 1)])}, "messages.message_id"),
+        (lambda t: {**t, "messages": _replace(t["messages"], "direction", ["sideways"] * t["messages"].num_rows)}, "messages.direction"),
+        (
+            lambda t: {**t, "messages": _replace(t["messages"], "created_at", [v + dt.timedelta(days=3) for v in t["messages"].column("created_at").to_pylist()])},
+            "messages.created_at",
+        ),
+    ],
+    ids=["negative-counts", "duplicate-ids", "unknown-enum", "outside-interval"],
+)
+def test_corrupted_data_fails_validation_naming_table_and_column(tmp_path, corrupt, expected):
+    outcome = quality.validate(Lake(tmp_path), CARE, INTERVAL, corrupt(_tables()))
+    assert not outcome.success
+    assert any(f.startswith(expected) for f in outcome.failures), outcome.failures
+    assert "FAILED" in outcome.html_path.read_text()
+
+
+def test_a_reply_dated_before_its_parent_fails_validation(tmp_path):
+    tables = _tables()
+    messages = tables["messages"].to_pylist()
+    reply = next(m for m in messages if m["direction"] == "outbound" and any(p["message_id"] == m["parent_id"] for p in messages))
+    parent = next(p for p in messages if p["message_id"] == reply["parent_id"])
+    reply["created_at"] = parent["created_at"] - dt.timedelta(minutes=5)
+    if reply["created_at"] < INTERVAL.start:
+        pytest.skip("parent too early in the day for this seed")
+    tables["messages"] = pa.Table.from_pylist(messages, schema=tables["messages"].schema)
+    outcome = quality.validate(Lake(tmp_path), CARE, INTERVAL, tables)
+    assert any("ExpectColumnPairValuesAToBeGreaterThanB" in f or "a_to_be_greater_than_b" in f for f in outcome.failures), outcome.failures
+
+
+def test_failed_gate_raises_keeps_data_in_staging_and_out_of_the_lake(tmp_path):
+    config = load_config(write_config(tmp_path))
+    lake = Lake(config.lake_root)
+    tables = _tables()
+    tables["audience_daily"] = _replace(tables["audience_daily"], "followers_lost", [-1] * tables["audience_daily"].num_rows)
+    lake.stage(CARE, INTERVAL, tables)
+    with pytest.raises(quality.ValidationFailed, match=r"audience_daily\.followers_lost.*result\.html"):
+        pipeline.validate_and_publish(config, config.account("simulated/care"), INTERVAL)
+    assert not lake.has_data("audience_daily") and not lake.has_data("messages")
+    assert lake.read_staged(CARE, INTERVAL)["audience_daily"].num_rows == 1
+
+
+def test_parent_times_are_found_in_earlier_partitions_of_the_lake(tmp_path):
+    lake = Lake(tmp_path)
+    network = SimulatedNetwork(seed=5)
+    yesterday = day_interval(DAY - dt.timedelta(days=1))
+    lake.publish(CARE, yesterday, network.extract(CARE, yesterday))
+    tables = network.extract(CARE, INTERVAL)
+    frame = quality._with_parent_times(tables["messages"], tables["posts"], lake)
+    earlier = frame[frame["parent_id"].str.contains(f"{(DAY - dt.timedelta(days=1)):%Y%m%d}", na=False)]
+    assert len(earlier) and earlier["parent_created_at"].notna().all()
+    assert pc.all(pc.greater_equal(pa.array(earlier["created_at"]), pa.array(earlier["parent_created_at"]))).as_py()
