@@ -1,0 +1,179 @@
+"""A real Airflow on this machine's PostgreSQL: metadata database, API server, scheduler, DAG processor.
+
+Everything runs in subprocesses with their own environment, so the pytest process (and its SQLite
+Airflow home from tests/conftest.py) is never touched. Each test run gets a fresh database that is
+dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from socialpulse.local import REPO_ROOT, free_port
+
+POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+SERVICES = ("api-server", "scheduler", "dag-processor")
+# Compiled bytecode shared by every service and task process across test runs: without it each
+# task process compiles Airflow and Great Expectations from source again (tens of seconds here).
+BYTECODE_CACHE = Path(tempfile.gettempdir()) / "socialpulse-it-pycache"
+
+
+def postgres_or_skip() -> None:
+    """Skip (or, where CI requires PostgreSQL, fail) unless PostgreSQL answers on 127.0.0.1:5432."""
+    import psycopg
+
+    try:
+        psycopg.connect(dbname="postgres", connect_timeout=3, **POSTGRES).close()
+    except psycopg.OperationalError as exc:
+        reason = f"no PostgreSQL reachable at {POSTGRES['host']}:{POSTGRES['port']} as user {POSTGRES['user']}: {exc}".strip()
+        if os.environ.get("SOCIALPULSE_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{reason} (SOCIALPULSE_REQUIRE_POSTGRES=1: this test must run here)")
+        pytest.skip(reason)
+
+
+def _admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(dbname="postgres", autocommit=True, **POSTGRES) as conn:
+        conn.execute(sql)
+
+
+def query(database: str, sql: str, *params: Any) -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(dbname=database, connect_timeout=5, **POSTGRES) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+class AirflowOnPostgres:
+    """Starts Airflow's services against a fresh PostgreSQL database; a context manager that cleans up."""
+
+    def __init__(self, workdir: Path, config_file: Path, lake_root: Path):
+        self.workdir = workdir
+        self.database = f"socialpulse_it_{secrets.token_hex(4)}"
+        self.port = free_port()
+        self.logs = workdir / "service-logs"
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.env = self._environment(config_file, lake_root)
+
+    def _environment(self, config_file: Path, lake_root: Path) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SOCIALPULSE_"))}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env.update(
+            {
+                "AIRFLOW_HOME": str(self.workdir / "airflow"),
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
+                    f"postgresql+psycopg2://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{self.database}"
+                ),
+                "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+                # two CPUs here: a few task processes at a time keep the services responsive
+                "AIRFLOW__CORE__PARALLELISM": "4",
+                "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+                "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
+                "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                # Airflow 3 tasks report to the API server's execution API, signed with a shared JWT secret
+                "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.port}/execution/",
+                "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{self.port}",
+                "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+                "AIRFLOW__API__SECRET_KEY": secrets.token_urlsafe(32),
+                "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+                "SOCIALPULSE_CONFIG": str(config_file),
+                "SOCIALPULSE_LAKE_ROOT": str(lake_root),
+                "GX_ANALYTICS_ENABLED": "False",
+                "PYTHONPATH": str(REPO_ROOT / "plugins"),
+                "PYTHONPYCACHEPREFIX": str(BYTECODE_CACHE),
+            }
+        )
+        return env
+
+    def airflow(self, *args: str, timeout: float = 300) -> str:
+        """Run one `airflow ...` command to completion; its output, or an error that shows it."""
+        done = subprocess.run(
+            [sys.executable, "-m", "airflow", *args],
+            env=self.env, capture_output=True, text=True, timeout=timeout, cwd=self.workdir,
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"`airflow {' '.join(args)}` exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        return done.stdout
+
+    def __enter__(self) -> "AirflowOnPostgres":
+        self.logs.mkdir(parents=True, exist_ok=True)
+        _admin(f'CREATE DATABASE "{self.database}"')
+        try:
+            self.airflow("db", "migrate")
+            for service in SERVICES:
+                args = [service, "--port", str(self.port), "--workers", "1"] if service == "api-server" else [service]
+                log = open(self.logs / f"{service}.log", "wb")
+                # own session: the whole process group (task processes included) is stopped at the end
+                self.processes[service] = subprocess.Popen(
+                    [sys.executable, "-m", "airflow", *args],
+                    env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir, start_new_session=True,
+                )
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for process in self.processes.values():
+            _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+        _admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+    def check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise AssertionError(f"airflow {name} exited with {process.returncode}:\n{self.service_log(name)}")
+
+    def service_log(self, name: str, chars: int = 4000) -> str:
+        path = self.logs / f"{name}.log"
+        return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+
+    def query(self, sql: str, *params: Any) -> list[tuple]:
+        return query(self.database, sql, *params)
+
+    def wait_for(self, what: str, condition, timeout: float, every: float = 3) -> Any:
+        """Poll `condition()` until it returns something truthy; fail with the services' logs after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.check_alive()
+            result = condition()
+            if result:
+                return result
+            time.sleep(every)
+        raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n" + self.diagnosis())
+
+    def diagnosis(self) -> str:
+        """The states of runs and tasks, the tail of each service log and of failed task logs."""
+        parts = ["dag runs: " + repr(self.query("SELECT run_id, run_type, state FROM dag_run ORDER BY run_id"))]
+        parts.append("task instances: " + repr(self.query(
+            "SELECT run_id, task_id, map_index, state, try_number FROM task_instance WHERE state IS DISTINCT FROM 'success' ORDER BY run_id"
+        )))
+        for name in self.processes:
+            parts.append(f"--- {name} ---\n{self.service_log(name, 2500)}")
+        for path in sorted((self.workdir / "airflow" / "logs").rglob("*.log"))[-3:]:
+            parts.append(f"--- {path} ---\n{path.read_text(errors='replace')[-2500:]}")
+        return "\n".join(parts)
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass

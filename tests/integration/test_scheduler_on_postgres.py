@@ -1,0 +1,67 @@
+"""The production shape on this machine: Airflow's metadata on PostgreSQL, a real scheduler, API
+server and DAG processor, running a scheduled run of socialpulse_extract and a 7-day
+`airflow backfill create` to success, with every day landing in the lake."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import yaml
+from airflow_services import AirflowOnPostgres, postgres_or_skip
+
+DAG_ID = "socialpulse_extract"
+BACKFILL_FROM, BACKFILL_TO = dt.date(2026, 10, 1), dt.date(2026, 10, 7)
+
+
+def lake_days(lake_root, table: str = "audience_daily") -> set[dt.date]:
+    """The dates that have a published partition of the table (audience_daily: one row per day)."""
+    folders = (lake_root / "lake" / table).glob("network=simulated/date=*")
+    return {dt.date.fromisoformat(folder.name.removeprefix("date=")) for folder in folders if any(folder.iterdir())}
+
+
+def run_states(airflow: AirflowOnPostgres, run_type: str) -> dict[str, str]:
+    rows = airflow.query("SELECT run_id, state FROM dag_run WHERE dag_id = %s AND run_type = %s", DAG_ID, run_type)
+    return dict(rows)
+
+
+def all_finished(states: dict[str, str], expected: int) -> bool:
+    return len(states) >= expected and all(state in ("success", "failed") for state in states.values())
+
+
+@pytest.mark.integration
+def test_scheduler_on_postgres_runs_a_scheduled_run_and_a_7_day_backfill(tmp_path):
+    postgres_or_skip()
+    lake = tmp_path / "lake"
+    config = tmp_path / "socialpulse.yml"
+    config.write_text(yaml.safe_dump({
+        "lake_root": str(lake),
+        "accounts": [{"network": "simulated", "account_id": "it-care", "handle": "@it_care", "purpose": "service",
+                      "options": {"posts_per_day": 2, "requests_per_day": 10}}],
+    }))
+
+    with AirflowOnPostgres(tmp_path, config, lake) as airflow:
+        airflow.wait_for(
+            f"the DAG processor to serialize {DAG_ID}",
+            lambda: airflow.query("SELECT 1 FROM serialized_dag WHERE dag_id = %s", DAG_ID),
+            timeout=120,
+        )
+        # unpausing lets the scheduler create the run of the latest complete day (catchup is off)
+        airflow.airflow("dags", "unpause", DAG_ID)
+        airflow.airflow(
+            "backfill", "create", "--dag-id", DAG_ID, "--max-active-runs", "3",
+            "--from-date", BACKFILL_FROM.isoformat(), "--to-date", BACKFILL_TO.isoformat(),
+        )
+
+        def finished() -> tuple[dict, dict] | None:
+            scheduled, backfill = run_states(airflow, "scheduled"), run_states(airflow, "backfill")
+            return (scheduled, backfill) if all_finished(scheduled, 1) and all_finished(backfill, 7) else None
+
+        scheduled, backfill = airflow.wait_for("the scheduled run and the 7 backfill runs to finish", finished, timeout=330)
+        diagnosis = "" if {*scheduled.values(), *backfill.values()} == {"success"} else airflow.diagnosis()
+
+    assert set(scheduled.values()) == {"success"}, diagnosis
+    assert sorted(backfill.values()) == ["success"] * 7, diagnosis
+    backfilled = {BACKFILL_FROM + dt.timedelta(days=i) for i in range(7)}
+    assert backfilled <= lake_days(lake)
+    assert len(lake_days(lake) - backfilled) == 1  # the scheduled run's day
