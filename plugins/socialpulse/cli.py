@@ -3,6 +3,8 @@
   demo     run the real DAGs end to end on the simulated network: lake, validation, marts,
            report HTML and PDF, and an email to an SMTP server on loopback
   report   render (and with --send, email) the report of any past month
+  backfill extract, validate and publish past days of API accounts (the bulk path, in chunks)
+  import   import platform export files, or every export file in a folder, into the lake
 """
 
 from __future__ import annotations
@@ -139,6 +141,117 @@ def report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days >= 1, got {value!r}")
+    return int(value)
+
+
+# -- shared with dags/socialpulse_backfill.py: what to backfill, whichever way it is started ------
+EXPORT_SUFFIXES = (".csv",)  # every export format in socialpulse.exports reads CSV
+
+
+def days_interval(first: dt.date, last: dt.date):
+    """The interval covering the days first..last, both included (as `airflow backfill create`)."""
+    from socialpulse.networks.base import Interval
+
+    if last < first:
+        raise ValueError(f"the date range ends ({last}) before it starts ({first})")
+    return Interval(_midnight(first), _midnight(last + dt.timedelta(days=1)))
+
+
+def select_accounts(config, account: str | None = None, network: str | None = None) -> list:
+    """One account by its key (network/account_id), or every configured account of a network."""
+    if account:
+        return [config.account(account)]
+    if not network:
+        raise ValueError("name an account (network/account_id) or a network to backfill")
+    chosen = [a for a in config.accounts if a.network == network]
+    if not chosen:
+        networks = sorted({a.network for a in config.accounts})
+        raise ValueError(f"{config.path}: no account on network '{network}' (networks with accounts: {', '.join(networks)})")
+    return chosen
+
+
+def export_files(path: str | os.PathLike[str]) -> list[Path]:
+    """The export file itself, or every export file (*.csv) under a folder, in name order."""
+    path = Path(path).expanduser()
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    files = sorted(
+        p for p in path.rglob("*")
+        if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    )
+    if not files:
+        raise FileNotFoundError(f"{path}: a folder without export files ({', '.join(EXPORT_SUFFIXES)})")
+    return files
+
+
+def backfill(args: argparse.Namespace) -> int:
+    from socialpulse import pipeline
+    from socialpulse.config import load_config
+
+    try:
+        config = load_config(args.config)
+        interval = days_interval(args.from_date, args.to_date)
+        accounts = select_accounts(config, args.account, args.network)
+    except ValueError as exc:  # ConfigError included: the message names the file and the key
+        return _usage_error(exc)
+    started = time.perf_counter()
+    for i, account in enumerate(accounts, 1):
+        log.info("backfill %d/%d accounts: %s over %s", i, len(accounts), account.key, interval)
+        totals = pipeline.backfill(config, account, interval, chunk_days=args.chunk_days)
+        print(f"{account.key} {args.from_date}..{args.to_date}: {totals} ({time.perf_counter() - started:.0f} s)", flush=True)
+    return 0
+
+
+def import_exports(args: argparse.Namespace) -> int:
+    from socialpulse.config import load_config
+    from socialpulse.exports import ExportError, import_file
+    from socialpulse.lake import Lake
+
+    try:
+        config = load_config(args.config)
+        account = config.account(args.account)
+        files = [file for path in args.paths for file in export_files(path)]
+    except (ValueError, FileNotFoundError) as exc:
+        return _usage_error(exc)
+    lake = Lake(config.lake_root)
+    started = time.perf_counter()
+    for i, file in enumerate(files, 1):
+        try:
+            counts = import_file(lake, args.format, file, account)
+        except ExportError as exc:
+            # the bad file changed nothing; the files before it are imported and stay so
+            print(f"error: {exc}\nimported {i - 1} of {len(files)} files; fix the file and rerun (importing again is harmless)", file=sys.stderr)
+            return 1
+        print(f"imported {i}/{len(files)} {file}: {counts} ({time.perf_counter() - started:.1f} s)", flush=True)
+    return 0
+
+
+def _usage_error(exc: Exception) -> int:
+    print(f"error: {exc}", file=sys.stderr)
+    return 2
+
+
+def _add_account_choice(parser: argparse.ArgumentParser, network: bool) -> None:
+    accounts = parser.add_mutually_exclusive_group(required=True) if network else parser
+    accounts.add_argument("--account", required=not network, help="network/account_id, as in the accounts file")
+    if network:
+        accounts.add_argument("--network", help="every account of this network in the accounts file")
+    parser.add_argument("--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="socialpulse", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -152,6 +265,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)")
     p.add_argument("--send", action="store_true", help="also email it through the report's SMTP connection")
     p.set_defaults(func=report)
+    p = sub.add_parser("backfill", help="extract, validate and publish past days of API accounts")
+    _add_account_choice(p, network=True)
+    p.add_argument("--from-date", type=_date, required=True, help="first day, YYYY-MM-DD")
+    p.add_argument("--to-date", type=_date, required=True, help="last day (included), YYYY-MM-DD")
+    p.add_argument("--chunk-days", type=_positive, default=31, help="days per extraction and validation (default: 31)")
+    p.set_defaults(func=backfill)
+    p = sub.add_parser("import", help="import platform export files (or folders of them) into the lake")
+    _add_account_choice(p, network=False)
+    p.add_argument("--format", required=True, help="export format, e.g. twcs, x_analytics (see docs/exports.md)")
+    p.add_argument("paths", nargs="+", help="export files, or folders whose *.csv files are all in this format")
+    p.set_defaults(func=import_exports)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # the loopback SMTP server's chatter
