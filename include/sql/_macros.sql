@@ -27,7 +27,7 @@ CREATE OR REPLACE MACRO business_seconds_since_epoch(local_ts) AS (
 CREATE OR REPLACE MACRO sla_clock_hours(started, ended, tz) AS
     CASE WHEN getvariable('business_hours')
          THEN (business_seconds_since_epoch(timezone(tz, ended)) - business_seconds_since_epoch(timezone(tz, started))) / 3600.0
-         ELSE date_diff('second', started, ended) / 3600.0
+         ELSE (epoch_us(ended) - epoch_us(started)) / 3600e6
     END;
 
 -- Negative or complaint wording, for networks that do not classify messages (intent is null):

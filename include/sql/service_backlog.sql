@@ -12,7 +12,7 @@ SELECT
     created_at,
     month,
     as_of,
-    date_diff('second', created_at, as_of) / 3600.0 AS age_hours,
+    (epoch_us(as_of) - epoch_us(created_at)) / 3600e6 AS age_hours,
     sla_status = 'missed' AS overdue,
     community_replies
 FROM service_requests

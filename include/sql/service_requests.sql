@@ -90,7 +90,7 @@ judged AS (
 SELECT
     * EXCLUDE (time_zone),
     strftime(responded_at, '%Y-%m') AS response_month,
-    date_diff('second', created_at, responded_at) / 3600.0 AS response_hours,
+    (epoch_us(responded_at) - epoch_us(created_at)) / 3600e6 AS response_hours,
     sla_clock_hours(created_at, coalesce(responded_at, as_of), time_zone) AS sla_clock_hours,
     CASE
         WHEN responded_at IS NOT NULL AND sla_clock_hours(created_at, responded_at, time_zone) <= sla_hours THEN 'met'
