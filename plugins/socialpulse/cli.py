@@ -131,7 +131,7 @@ def report(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     names = [args.report] if args.report else [r.name for r in config.reports]
     for name in names:
-        rendered = reports.render_report(config, name, args.month)
+        rendered = reports.render_report(config, name, args.month, force=args.force)
         print(f"{name} {args.month}: {rendered['html']} and {rendered['pdf']}")
         if args.send:
             from socialpulse import delivery
@@ -264,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--report", help="one report name from the config (default: all)")
     p.add_argument("--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)")
     p.add_argument("--send", action="store_true", help="also email it through the report's SMTP connection")
+    p.add_argument("--force", action="store_true", help="re-render even if this month was already delivered")
     p.set_defaults(func=report)
     p = sub.add_parser("backfill", help="extract, validate and publish past days of API accounts")
     _add_account_choice(p, network=True)

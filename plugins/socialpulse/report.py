@@ -336,6 +336,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
         ],
         "quality": data_quality(lake, list(accounts.values()), month),
         "generated_for": month_name(month),
+        "report_date": month_end.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 
@@ -360,20 +361,28 @@ def pdf_name(report_name: str, month: str) -> str:
     return f"social-pulse-{report_name}-{month}.pdf"
 
 
-def render_report(config: Config, report_name: str, month: str) -> dict[str, str]:
-    """Render the report for a month to HTML, PDF and the email body, archived under reports/."""
+def render_report(config: Config, report_name: str, month: str, force: bool = False) -> dict[str, str]:
+    """Render the report for a month to HTML, PDF and the email body, archived under reports/.
+
+    A report already delivered is not re-rendered (unless force): the archive keeps what was sent.
+    """
     from weasyprint import HTML
 
+    folder = Lake(config.lake_root).report_dir(report_name, month)
+    html_path, pdf_path, email_path = folder / "report.html", folder / pdf_name(report_name, month), folder / "email.html"
+    paths = {"report": report_name, "month": month, "html": str(html_path), "pdf": str(pdf_path), "email": str(email_path)}
+    if (folder / "delivery.json").exists() and not force:
+        # The archive must stay what the recipients received; --force re-renders on purpose.
+        log.info("%s for %s was already delivered; keeping the archived files that were sent", report_name, month)
+        return paths
     started = time.perf_counter()
     context = build_context(config, report_name, month)
     env = environment()
     html = env.get_template("report.html.j2").render(**context)
     email = env.get_template("email.html.j2").render(**context)
-    folder = Lake(config.lake_root).report_dir(report_name, month)
-    html_path, pdf_path, email_path = folder / "report.html", folder / pdf_name(report_name, month), folder / "email.html"
     atomic_write_bytes(html_path, html.encode())
     atomic_write_bytes(email_path, email.encode())
     atomic_write_bytes(pdf_path, HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf())
     atomic_write_json(folder / "rendered.json", {"report": report_name, "month": month, "subject": f"{context['title']}: {context['generated_for']}"})
     log.info("rendered %s for %s in %.1f s: %s", report_name, month, time.perf_counter() - started, pdf_path)
-    return {"report": report_name, "month": month, "html": str(html_path), "pdf": str(pdf_path), "email": str(email_path)}
+    return paths

@@ -1,0 +1,131 @@
+"""The monthly report: autoescaped, private, printable, and delivered once through real SMTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pyarrow as pa
+import pytest
+
+from helpers import day_interval, write_config
+from socialpulse import delivery, metrics, report
+from socialpulse.config import load_config
+from socialpulse.lake import Lake
+from socialpulse.local import Mailbox
+from socialpulse.networks.simulated import SimulatedNetwork
+
+MONTH = "2026-10"
+HOSTILE = '<script>alert("pwned")</script><img src=x onerror=alert(1)> & <b>bold</b>'
+SECRET_CUSTOMER = "@very_private_customer"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """Two months of simulated data with a hostile top post and a named customer, rendered once."""
+    folder = tmp_path_factory.mktemp("report")
+    config = load_config(write_config(folder))
+    lake = Lake(config.lake_root)
+    network = SimulatedNetwork(seed=config.seed)
+    interval = day_interval(dt.date(2026, 9, 1), days=61)
+    for account in config.accounts:
+        tables = network.extract(account, interval)
+        posts = tables["posts"].to_pylist()
+        best = max(tables["post_metrics_daily"].to_pylist(), key=lambda r: (r["date"].month == 10, r["likes"]))
+        for post in posts:
+            if post["post_id"] == best["post_id"]:
+                post["text"] = HOSTILE
+        messages = tables["messages"].to_pylist()
+        for message in messages:
+            if message["direction"] == "inbound" and message["intent"] in ("question", "complaint"):
+                message["author_handle"] = SECRET_CUSTOMER
+        tables["posts"] = pa.Table.from_pylist(posts, schema=tables["posts"].schema)
+        tables["messages"] = pa.Table.from_pylist(messages, schema=tables["messages"].schema)
+        lake.publish(account, interval, tables)
+    metrics.compute_marts(lake, sla_hours=config.sla_hours)
+    paths = report.render_report(config, "board", MONTH)
+    return config, paths
+
+
+def test_hostile_post_text_is_rendered_as_text_not_markup(rendered):
+    _, paths = rendered
+    html = open(paths["html"]).read()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;" in html
+
+
+def test_customers_who_wrote_service_requests_are_never_named(rendered):
+    from pypdf import PdfReader
+
+    _, paths = rendered
+    assert SECRET_CUSTOMER not in open(paths["html"]).read()
+    assert SECRET_CUSTOMER not in open(paths["email"]).read()
+    assert SECRET_CUSTOMER not in " ".join(p.extract_text() for p in PdfReader(paths["pdf"]).pages)
+
+
+def test_pdf_is_a4_with_page_numbers_and_every_section(rendered):
+    from pypdf import PdfReader
+
+    _, paths = rendered
+    pages = PdfReader(paths["pdf"]).pages
+    assert len(pages) >= 4
+    width, height = float(pages[0].mediabox.width), float(pages[0].mediabox.height)
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
+    text = " ".join(p.extract_text() for p in pages)
+    assert f"Page 1 of {len(pages)}" in text
+    for section in ("Are we engaging better", "Did we answer our customers", "Still unanswered", "bucket leaking", "Top posts by engagement", "influence leaders", "Data quality"):
+        assert section in text, section
+
+
+def test_charts_are_inline_svg_without_scripts(rendered):
+    _, paths = rendered
+    html = open(paths["html"]).read()
+    assert html.count("<svg") >= 5
+    assert "<script" not in html and "No data for this period" not in html
+
+
+def test_rendering_twice_gives_the_same_report(rendered):
+    from pypdf import PdfReader
+
+    config, paths = rendered
+    before = {k: open(paths[k], "rb").read() for k in ("html", "email")}
+    pdf_text = [p.extract_text() for p in PdfReader(paths["pdf"]).pages]
+    again = report.render_report(config, "board", MONTH)
+    assert {k: open(again[k], "rb").read() for k in ("html", "email")} == before
+    assert [p.extract_text() for p in PdfReader(again["pdf"]).pages] == pdf_text
+
+
+def test_a_month_without_data_fails_with_what_to_do(rendered):
+    config, _ = rendered
+    with pytest.raises(ValueError, match="backfill"):
+        report.render_report(config, "board", "2019-01")
+
+
+def _smtp_env(monkeypatch, port):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SMTP_TEST",
+        json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": port, "extra": {"disable_tls": True, "disable_ssl": True, "retry_limit": 0, "timeout": 5}}),
+    )
+
+
+def test_delivery_sends_once_and_a_failed_send_fails_then_resends_the_archived_files(rendered, tmp_path, monkeypatch):
+    from socialpulse.local import free_port
+
+    config, paths = rendered
+    port = free_port()
+    _smtp_env(monkeypatch, port)
+    with pytest.raises(Exception):
+        delivery.deliver(config, "board", MONTH)  # nobody listens on the port yet
+    assert not (config.lake_root / "reports" / "board" / MONTH / "delivery.json").exists()
+    with Mailbox(tmp_path / "mail", port=port) as mailbox:
+        first = delivery.deliver(config, "board", MONTH)
+        second = delivery.deliver(config, "board", MONTH)
+        messages = mailbox.messages()
+    assert first["sent"] and not second["sent"]
+    assert len(messages) == 1
+    attachment = next(messages[0].iter_attachments())
+    assert attachment.get_content() == open(paths["pdf"], "rb").read()
+    # once delivered, a rerun of the render task keeps the archived files that were sent
+    sent_pdf = open(paths["pdf"], "rb").read()
+    report.render_report(config, "board", MONTH)
+    assert open(paths["pdf"], "rb").read() == sent_pdf
