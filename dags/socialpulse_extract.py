@@ -18,7 +18,9 @@ from socialpulse.assets import LAKE
 @dag(
     dag_id="socialpulse_extract",
     schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    # Far back so that backfills of old history get tasks (a run before start_date has none);
+    # catchup=False keeps the scheduler itself from creating those runs.
+    start_date=pendulum.datetime(2010, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=4,
     default_args={"retries": 2, "retry_delay": pendulum.duration(minutes=5)},

@@ -16,7 +16,9 @@ from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 @dag(
     dag_id="socialpulse_report",
     schedule=CronDataIntervalTimetable("0 6 1 * *", timezone="UTC"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    # Far back so that backfills of old history get tasks (a run before start_date has none);
+    # catchup=False keeps the scheduler itself from creating those runs.
+    start_date=pendulum.datetime(2010, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
     params={

@@ -123,8 +123,15 @@ class MartReader:
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
-    def scalar(self, sql: str, params: list | None = None) -> Any:
-        return self.con.execute(sql, params or []).fetchone()[0]
+    def request_authors(self, month: str) -> set[str]:
+        """Authors of the month's service requests: customers who must never be named."""
+        if not self.lake.has_data("messages"):
+            return set()
+        sql = (
+            f"SELECT DISTINCT m.author_id FROM read_parquet('{self.lake.glob('messages')}', hive_partitioning = false) m "
+            f"JOIN read_parquet('{self.lake.mart_path('service_requests')}') r USING (network, message_id) WHERE r.month = ?"
+        )
+        return {row[0] for row in self.con.execute(sql, [month]).fetchall()}
 
 
 def _sum(rows: list[dict], key: str) -> float | None:
@@ -287,7 +294,13 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
     for p in top_posts:
         p["account"] = accounts[f"{p['network']}/{p['account_id']}"].handle
         p["engagement_rate"] = _ratio(p["engagements"], p["impressions"])
-    leaders = marts.rows("influence_leaders_monthly", "month = ?", [month], "ORDER BY score DESC, author_id LIMIT 5")
+    # Privacy first: whoever asked us for help this month is not named, even as a leader.
+    requesters = marts.request_authors(month)
+    leaders = [
+        leader
+        for leader in marts.rows("influence_leaders_monthly", "month = ?", [month], "ORDER BY score DESC, author_id")
+        if leader["author_id"] not in requesters
+    ][:5]
     cadence = marts.rows("cadence_daily", "month = ?", [month])
     cadence_points: dict[str, list[tuple[float, float]]] = {}
     for r in cadence:

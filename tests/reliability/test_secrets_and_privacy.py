@@ -1,0 +1,94 @@
+"""Secrets and privacy under a real run: a recognisable token and a named customer go through the
+DAGs (X through its fake API, the simulated network, metrics, report, email) and are found nowhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import textwrap
+
+import pytest
+from fakes.harness import FAST, TOKEN
+from fakes.x_api import ACCOUNT_ID, FakeXApi
+
+from socialpulse.config import load_config
+from socialpulse.local import Mailbox, load_dags, output_to
+
+UTC = dt.timezone.utc
+DAY_AFTER = dt.datetime(2022, 10, 8, tzinfo=UTC)  # the X recordings are of 7 Oct 2022
+
+
+@pytest.fixture(scope="module")
+def scanned_run(tmp_path_factory, airflow_db):
+    root = tmp_path_factory.mktemp("secrets")
+    api = FakeXApi(TOKEN).start()
+    options = json.dumps({"base_url": api.base_url, "page_size": 5, **FAST})
+    config_file = root / "socialpulse.yml"
+    config_file.write_text(
+        textwrap.dedent(
+            f"""
+            lake_root: {root / 'lake'}
+            accounts:
+              - {{network: x, account_id: "{ACCOUNT_ID}", handle: "@Twitter", purpose: service, connection_id: socialpulse_x_secret, options: {options}}}
+              - {{network: simulated, account_id: care, handle: "@acme_care", purpose: service}}
+            reports:
+              - {{name: board, recipients: [board@example.com], smtp_conn_id: smtp_secret}}
+            """
+        )
+    )
+    patch = pytest.MonkeyPatch()
+    try:
+        with Mailbox(root / "mailbox") as mailbox:
+            patch.setenv("SOCIALPULSE_CONFIG", str(config_file))
+            patch.setenv("AIRFLOW_CONN_SOCIALPULSE_X_SECRET", json.dumps({"conn_type": "generic", "password": TOKEN}))
+            patch.setenv(
+                "AIRFLOW_CONN_SMTP_SECRET",
+                json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": mailbox.port, "extra": {"disable_tls": True, "disable_ssl": True}}),
+            )
+            # dag.test() prints every task's log: keep them in a file, which the scans below read.
+            with output_to(root / "task-logs.txt"):
+                dags = load_dags()
+                states = [
+                    dags["socialpulse_extract"].test(logical_date=DAY_AFTER).state,
+                    dags["socialpulse_metrics"].test().state,
+                    dags["socialpulse_report"].test(run_conf={"month": "2022-10"}).state,
+                ]
+            emails = [p.read_bytes() for p in (root / "mailbox").glob("*.eml")]
+    finally:
+        patch.undo()
+        api.stop()
+    yield {"root": root, "states": [str(s) for s in states], "emails": emails, "config": load_config(config_file), "requests": api.requests}
+
+
+def test_the_run_succeeds_and_really_used_the_token(scanned_run):
+    assert all(s.endswith("success") for s in scanned_run["states"]), scanned_run["states"]
+    assert any(r.headers.get("Authorization") == f"Bearer {TOKEN}" for r in scanned_run["requests"])
+    assert len(scanned_run["emails"]) == 1
+
+
+def test_the_token_is_in_no_task_log_no_file_of_the_lake_no_report_and_no_email(scanned_run):
+    logs = (scanned_run["root"] / "task-logs.txt").read_text()
+    assert "validate_and_publish" in logs and "Bearer" not in logs
+    files = [p for p in scanned_run["root"].rglob("*") if p.is_file()]
+    assert any(p.suffix == ".parquet" for p in files) and any(p.suffix == ".pdf" for p in files)
+    leaks = [str(p) for p in files if TOKEN.encode() in p.read_bytes()]
+    assert leaks == []
+    assert all(TOKEN.encode() not in email for email in scanned_run["emails"])
+
+
+def test_customers_who_asked_for_help_are_not_named_in_the_report_or_email(scanned_run):
+    import pyarrow.parquet as pq
+    from pypdf import PdfReader
+
+    root = scanned_run["root"]
+    requests = pq.read_table(root / "lake" / "marts" / "service_requests.parquet").to_pylist()
+    messages = {m["message_id"]: m for f in (root / "lake" / "lake" / "messages").rglob("*.parquet") for m in pq.read_table(f).to_pylist()}
+    authors = {messages[r["message_id"]]["author_handle"] for r in requests} - {None}
+    authors |= {messages[r["message_id"]]["author_id"] for r in requests}
+    assert authors, "the run must contain service requests for this test to mean anything"
+    report_dir = root / "lake" / "reports" / "board" / "2022-10"
+    html = (report_dir / "report.html").read_text() + (report_dir / "email.html").read_text()
+    pdf = " ".join(p.extract_text() for p in PdfReader(next(report_dir.glob("*.pdf"))).pages)
+    email = b"".join(scanned_run["emails"]).decode(errors="replace")
+    for author in authors:
+        assert author not in html and author not in pdf and author not in email, author
