@@ -20,6 +20,11 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Wall times of loading history: a year of exports, a year of API history, a 30-day Airflow backfill.
+.PHONY: bench-import
+bench-import: $(VENV)/.installed
+	$(PY) bench/bench_import.py $(BENCH_ARGS)
+
 lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
