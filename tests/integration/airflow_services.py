@@ -1,4 +1,5 @@
-"""A real Airflow on this machine's PostgreSQL: metadata database, API server, scheduler, DAG processor.
+"""A real Airflow on this machine's PostgreSQL: metadata database, API server, scheduler, DAG processor,
+and with the CeleryExecutor a Celery worker on this machine's Redis.
 
 Everything runs in subprocesses with their own environment, so the pytest process (and its SQLite
 Airflow home from tests/conftest.py) is never touched. Each test run gets a fresh database that is
@@ -22,22 +23,34 @@ import pytest
 from socialpulse.local import REPO_ROOT, free_port
 
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
-SERVICES = ("api-server", "scheduler", "dag-processor")
+REDIS = "redis://127.0.0.1:6379"
 # Compiled bytecode shared by every service and task process across test runs: without it each
 # task process compiles Airflow and Great Expectations from source again (tens of seconds here).
 BYTECODE_CACHE = Path(tempfile.gettempdir()) / "socialpulse-it-pycache"
 
 
-def postgres_or_skip() -> None:
-    """Skip (or, where CI requires PostgreSQL, fail) unless PostgreSQL answers on 127.0.0.1:5432."""
+def unreachable_services() -> str | None:
+    """Why PostgreSQL or Redis on 127.0.0.1 cannot be used, or None when both answer."""
     import psycopg
+    import redis
 
     try:
         psycopg.connect(dbname="postgres", connect_timeout=3, **POSTGRES).close()
     except psycopg.OperationalError as exc:
-        reason = f"no PostgreSQL reachable at {POSTGRES['host']}:{POSTGRES['port']} as user {POSTGRES['user']}: {exc}".strip()
-        if os.environ.get("SOCIALPULSE_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{reason} (SOCIALPULSE_REQUIRE_POSTGRES=1: this test must run here)")
+        return f"no PostgreSQL reachable at {POSTGRES['host']}:{POSTGRES['port']} as user {POSTGRES['user']}: {exc}".strip()
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        return f"no Redis reachable at {REDIS} for the Celery broker: {exc}"
+    return None
+
+
+def services_or_skip() -> None:
+    """Skip unless PostgreSQL and Redis answer; fail instead where CI requires them."""
+    reason = unreachable_services()
+    if reason and os.environ.get("SOCIALPULSE_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"{reason} (SOCIALPULSE_REQUIRE_POSTGRES=1: this test must run here)")
+    if reason:
         pytest.skip(reason)
 
 
@@ -58,10 +71,12 @@ def query(database: str, sql: str, *params: Any) -> list[tuple]:
 class AirflowOnPostgres:
     """Starts Airflow's services against a fresh PostgreSQL database; a context manager that cleans up."""
 
-    def __init__(self, workdir: Path, config_file: Path, lake_root: Path):
+    def __init__(self, workdir: Path, config_file: Path, lake_root: Path, executor: str = "LocalExecutor"):
         self.workdir = workdir
+        self.executor = executor
         self.database = f"socialpulse_it_{secrets.token_hex(4)}"
         self.port = free_port()
+        self.broker = f"{REDIS}/{secrets.randbelow(15) + 1}"
         self.logs = workdir / "service-logs"
         self.processes: dict[str, subprocess.Popen] = {}
         self.env = self._environment(config_file, lake_root)
@@ -75,9 +90,15 @@ class AirflowOnPostgres:
                 "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
                     f"postgresql+psycopg2://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{self.database}"
                 ),
-                "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+                "AIRFLOW__CORE__EXECUTOR": self.executor,
                 # two CPUs here: a few task processes at a time keep the services responsive
                 "AIRFLOW__CORE__PARALLELISM": "4",
+                # Celery: a queue of our own, so a shared Redis never hands our tasks to another worker
+                "AIRFLOW__CELERY__BROKER_URL": self.broker,
+                "AIRFLOW__CELERY__RESULT_BACKEND": (
+                    f"db+postgresql://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{self.database}"
+                ),
+                "AIRFLOW__OPERATORS__DEFAULT_QUEUE": self.database,
                 "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
                 "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -111,8 +132,7 @@ class AirflowOnPostgres:
         _admin(f'CREATE DATABASE "{self.database}"')
         try:
             self.airflow("db", "migrate")
-            for service in SERVICES:
-                args = [service, "--port", str(self.port), "--workers", "1"] if service == "api-server" else [service]
+            for service, args in self._services().items():
                 log = open(self.logs / f"{service}.log", "wb")
                 # own session: the whole process group (task processes included) is stopped at the end
                 self.processes[service] = subprocess.Popen(
@@ -123,6 +143,19 @@ class AirflowOnPostgres:
             self.__exit__()
             raise
         return self
+
+    def _services(self) -> dict[str, list[str]]:
+        services = {
+            "api-server": ["api-server", "--port", str(self.port), "--workers", "1"],
+            "scheduler": ["scheduler"],
+            "dag-processor": ["dag-processor"],
+        }
+        if self.executor == "CeleryExecutor":
+            services["celery-worker"] = [
+                "celery", "worker", "--queues", self.database, "--concurrency", "4", "--skip-serve-logs",
+                "--celery-hostname", f"{self.database}@%h", "--without-gossip", "--without-mingle",
+            ]
+        return services
 
     def __exit__(self, *exc) -> None:
         for process in self.processes.values():
@@ -135,6 +168,11 @@ class AirflowOnPostgres:
                 _signal_group(process, signal.SIGKILL)
                 process.wait()
         _admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        if self.executor == "CeleryExecutor":
+            import redis
+
+            # only the keys of our own queue: the Redis may be shared
+            redis.Redis.from_url(self.broker).delete(self.database, f"_kombu.binding.{self.database}")
 
     def check_alive(self) -> None:
         for name, process in self.processes.items():

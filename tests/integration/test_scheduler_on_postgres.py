@@ -1,6 +1,6 @@
 """The production shape on this machine: Airflow's metadata on PostgreSQL, a real scheduler, API
-server and DAG processor, running a scheduled run of socialpulse_extract and a 7-day
-`airflow backfill create` to success, with every day landing in the lake."""
+server and DAG processor, and a Celery worker on Redis, running a scheduled run of
+socialpulse_extract and a 7-day `airflow backfill create` to success, every day landing in the lake."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 import yaml
-from airflow_services import AirflowOnPostgres, postgres_or_skip
+from airflow_services import AirflowOnPostgres, services_or_skip
 
 DAG_ID = "socialpulse_extract"
 BACKFILL_FROM, BACKFILL_TO = dt.date(2026, 10, 1), dt.date(2026, 10, 7)
@@ -30,8 +30,8 @@ def all_finished(states: dict[str, str], expected: int) -> bool:
 
 
 @pytest.mark.integration
-def test_scheduler_on_postgres_runs_a_scheduled_run_and_a_7_day_backfill(tmp_path):
-    postgres_or_skip()
+def test_scheduler_and_celery_worker_run_a_scheduled_run_and_a_7_day_backfill(tmp_path):
+    services_or_skip()
     lake = tmp_path / "lake"
     config = tmp_path / "socialpulse.yml"
     config.write_text(yaml.safe_dump({
@@ -40,11 +40,11 @@ def test_scheduler_on_postgres_runs_a_scheduled_run_and_a_7_day_backfill(tmp_pat
                       "options": {"posts_per_day": 2, "requests_per_day": 10}}],
     }))
 
-    with AirflowOnPostgres(tmp_path, config, lake) as airflow:
+    with AirflowOnPostgres(tmp_path, config, lake, executor="CeleryExecutor") as airflow:
         airflow.wait_for(
             f"the DAG processor to serialize {DAG_ID}",
             lambda: airflow.query("SELECT 1 FROM serialized_dag WHERE dag_id = %s", DAG_ID),
-            timeout=120,
+            timeout=240,
         )
         # unpausing lets the scheduler create the run of the latest complete day (catchup is off)
         airflow.airflow("dags", "unpause", DAG_ID)
@@ -57,7 +57,7 @@ def test_scheduler_on_postgres_runs_a_scheduled_run_and_a_7_day_backfill(tmp_pat
             scheduled, backfill = run_states(airflow, "scheduled"), run_states(airflow, "backfill")
             return (scheduled, backfill) if all_finished(scheduled, 1) and all_finished(backfill, 7) else None
 
-        scheduled, backfill = airflow.wait_for("the scheduled run and the 7 backfill runs to finish", finished, timeout=330)
+        scheduled, backfill = airflow.wait_for("the scheduled run and the 7 backfill runs to finish", finished, timeout=480)
         diagnosis = "" if {*scheduled.values(), *backfill.values()} == {"success"} else airflow.diagnosis()
 
     assert set(scheduled.values()) == {"success"}, diagnosis
