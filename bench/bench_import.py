@@ -6,7 +6,7 @@
    and the socialpulse_backfill DAG run). Target: under 2 minutes.
 2. API history: pipeline.backfill (extract, Great Expectations gate, publish, 31 days at a time)
    of one year for five accounts, one per network, on the simulated network (the only one that
-   needs no credentials), one account after the other.
+   needs no credentials), two accounts at a time as the backfill DAG runs them.
 3. Airflow: `airflow backfill create` of 30 days of socialpulse_extract, run by a real scheduler
    and a Celery worker, metadata on the local PostgreSQL, broker on the local Redis (skipped when
    they are not reachable).
@@ -211,9 +211,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--days", type=int, default=365, help="days of history per source (default: a year)")
     parser.add_argument("--airflow-days", type=int, default=30, help="days of the Airflow backfill (default: 30)")
-    # One at a time by default: two accounts publishing at once can fail validation, whose DuckDB glob
-    # over the lake also lists the other writer's temporary .tmp-*.parquet files (a lake.py fix is due)
-    parser.add_argument("--workers", type=int, default=1, help="accounts backfilled at once on the API path")
+    # two at a time, as the backfill DAG runs its mapped accounts (max_active_tis_per_dag=2)
+    parser.add_argument("--workers", type=int, default=2, help="accounts backfilled at once on the API path")
     parser.add_argument("--skip-api", action="store_true")
     parser.add_argument("--skip-airflow", action="store_true")
     args = parser.parse_args()
