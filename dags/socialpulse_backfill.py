@@ -5,8 +5,8 @@ Triggered by hand with params, one of two ways:
 
 - **Export files**: `account` (network/account_id from the accounts file), `format` (twcs,
   x_analytics, facebook_insights, linkedin_analytics, youtube_analytics) and `path`, an export file
-  or a folder of them as the workers see it. One mapped task per file; each replaces exactly the
-  days its file covers, so a rerun is harmless. See docs/exports.md.
+  or a folder of them as the workers see it. One mapped task per file, in name order; each replaces
+  exactly the days its file covers, so a rerun is harmless. See docs/exports.md.
 - **API history**: `account`, or `network` for every account of that network, with `from_date`
   and `to_date` (both included). One mapped task per account, extracting, validating and
   publishing `chunk_days` at a time, with progress in the task log.
@@ -64,7 +64,9 @@ def socialpulse_backfill():
         log.info("importing %d export file(s) for %s from %s", len(files), params["account"], params["path"])
         return [{"file": str(file), "number": i, "of": len(files)} for i, file in enumerate(files, 1)]
 
-    @task(outlets=[LAKE])
+    # One file at a time, in name order (the scheduler queues map indexes in order): a file replaces
+    # the account's days it covers, so where two files overlap the later one wins, as on the CLI.
+    @task(outlets=[LAKE], max_active_tis_per_dag=1)
     def import_export(job: dict, params=None) -> dict:
         from pathlib import Path
 
