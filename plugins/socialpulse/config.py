@@ -103,10 +103,10 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         raise ConfigError(f"{path}: expected a mapping at the top level")
     where = str(path)
 
-    lake_root = os.environ.get("SOCIALPULSE_LAKE_ROOT") or _require(raw, "lake_root", str, where)
-    lake_path = Path(lake_root).expanduser()
-    if not lake_path.is_absolute():
-        lake_path = (path.parent / lake_path).resolve()
+    if os.environ.get("SOCIALPULSE_LAKE_ROOT"):  # relative to where the command runs
+        lake_path = Path(os.environ["SOCIALPULSE_LAKE_ROOT"]).expanduser().resolve()
+    else:  # relative to the configuration file
+        lake_path = (path.parent / Path(_require(raw, "lake_root", str, where)).expanduser()).resolve()
 
     accounts = tuple(_account(item, f"{where}: accounts[{i}]") for i, item in enumerate(_require(raw, "accounts", list, where)))
     keys = [a.key for a in accounts]

@@ -238,12 +238,12 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
         trend_eng.append(engagement_rate(month_rows("engagement_monthly", m)))
         trend_sla.append(within_sla(marts.rows("service_requests", "month = ?", [m])))
     history = [(m, e, s) for m, e, s in zip(months, trend_eng, trend_sla) if e is not None or s is not None]
-    trend_chart = charts.line_chart(
-        "Six-month trend",
-        [dt.datetime.strptime(m, "%Y-%m").strftime("%b") for m, _, _ in history],
-        {"engagement rate": [e for _, e, _ in history], f"answered within {sla:g} h": [s for _, _, s in history]},
-        unit="%",
-    )
+    # Two charts, not one: a 4% rate and an 85% share on one axis would flatten the first.
+    labels = [dt.datetime.strptime(m, "%Y-%m").strftime("%b") for m, _, _ in history]
+    trend_charts = [
+        charts.line_chart("Engagement rate, six months", labels, {"engagement rate": [e for _, e, _ in history]}, unit="%", width=330),
+        charts.line_chart(f"Answered within {sla:g} h, six months", labels, {f"within {sla:g} h": [s for _, _, s in history]}, unit="%", width=330),
+    ]
 
     # Customer service.
     counts = [0] * len(RESPONSE_BUCKETS)
@@ -318,7 +318,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
         "sla_hours": sla,
         "kpis": kpis,
         "channels": channels,
-        "trend_chart": trend_chart,
+        "trend_charts": trend_charts,
         "service": {
             "requests": len(requests),
             "answered": sum(1 for r in requests if r["responded_at"] is not None),

@@ -51,15 +51,24 @@ PROMO_TEXTS = (
     "Last chance! Our biggest sale of the season ends tonight",
     "Buy one, get one half price on all accessories",
 )
-ORIGINAL_TEXTS = (
-    "Behind the scenes: how our team tests every product before it ships",
-    "We asked you what to build next, and here is what you said",
-    "Tips for getting the most out of your new device",
-    "Meet the people who answer your questions every day",
-    "Our plan to cut packaging waste in half this year",
-    "Three things we learned from your feedback this month",
-    "A quick guide to the new settings page",
-    "Thank you to everyone who joined our live Q&A",
+# Original posts: an opener and a subject, cycling so an account does not repeat itself within
+# 30 days (10 posts a day at most); only the promotional account flogs the same few lines.
+OPENERS = (
+    "Behind the scenes:", "New on the blog:", "Your questions answered:", "Tip of the day:",
+    "From our team:", "Community spotlight:", "This week we learned:", "A quick guide:",
+    "We listened:", "Live Q&A recap:", "Meet the makers:", "Roadmap update:",
+)
+SUBJECTS = (
+    "how we test every product before it ships", "cutting packaging waste in half",
+    "getting the most out of the new settings page", "what you asked us to build next",
+    "the people who answer your questions every day", "keeping your account secure",
+    "our repair programme", "making the app faster on older phones", "accessibility improvements",
+    "how deliveries are planned", "the story behind our logo", "saving battery with dark mode",
+    "three things your feedback changed", "our volunteering day", "choosing better materials",
+    "family sharing explained", "what happens to returned items", "how to export your data",
+    "the night shift of our support team", "a year of open feedback sessions", "our new help centre",
+    "the backstage of our photo shoots", "sustainable shipping options", "keyboard shortcuts you may not know",
+    "the design of our new store",
 )
 REQUEST_TEXTS = {
     "question": (
@@ -157,8 +166,8 @@ class SimulatedNetwork(Connector):
             text_idx = rng.integers(0, len(PROMO_TEXTS), size=n)
             texts = np.array(PROMO_TEXTS)[text_idx]
         else:
-            text_idx = rng.integers(0, len(ORIGINAL_TEXTS), size=n)
-            texts = np.array(ORIGINAL_TEXTS)[text_idx]
+            slots = day.toordinal() * 10 + np.arange(n)
+            texts = np.array([f"{OPENERS[k % len(OPENERS)]} {SUBJECTS[(k // len(OPENERS)) % len(SUBJECTS)]}" for k in slots])
         has_link = rng.random(n) < (0.9 if promo else 0.4)
         has_video = rng.random(n) < 0.2
         staff = np.array(STAFF)[rng.integers(0, len(STAFF), size=n)]
