@@ -20,6 +20,9 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+bench: $(VENV)/.installed
+	$(PY) bench/bench_metrics.py
+
 # Wall times of loading history: a year of exports, a year of API history, a 30-day Airflow backfill.
 .PHONY: bench-import
 bench-import: $(VENV)/.installed

@@ -8,36 +8,49 @@
 -- Only members with at least one reply received are listed; rank 1 is the highest score of the
 -- account's month (ties broken by author_id). score_change: this month minus the previous one.
 WITH inbound AS (
-    SELECT * FROM messages WHERE direction = 'inbound'
+    SELECT network, account_id, message_id, parent_id, author_id, author_handle, created_at
+    FROM messages
+    WHERE direction = 'inbound'
 ),
-received AS (
+-- Each reply from another member, credited to the author and month of the message it answers.
+replies AS (
     SELECT
         parent.network,
-        parent.message_id,
-        count(*) AS replies_received,
-        list(DISTINCT child.author_id) AS repliers
-    FROM inbound parent
-    JOIN inbound child
-        ON child.network = parent.network
-        AND child.parent_id = parent.message_id
-        AND child.author_id <> parent.author_id
+        parent.account_id,
+        strftime(parent.created_at, '%Y-%m') AS month,
+        parent.author_id,
+        child.author_id AS replier
+    FROM inbound child
+    JOIN inbound parent
+        ON parent.network = child.network
+        AND parent.message_id = child.parent_id
+    WHERE child.parent_id IS NOT NULL
+      AND child.author_id <> parent.author_id
+),
+received AS (
+    SELECT network, account_id, month, author_id, count(*) AS replies_received, count(DISTINCT replier) AS distinct_repliers
+    FROM replies
+    GROUP BY ALL
+),
+posted AS (
+    SELECT network, account_id, strftime(created_at, '%Y-%m') AS month, author_id, any_value(author_handle) AS author_handle, count(*) AS messages
+    FROM inbound
+    WHERE (network, account_id, author_id) IN (SELECT (network, account_id, author_id) FROM received)
     GROUP BY ALL
 ),
 monthly AS (
     SELECT
-        i.network,
-        i.account_id,
-        strftime(i.created_at, '%Y-%m') AS month,
-        i.author_id,
-        any_value(i.author_handle) AS author_handle,
-        count(*) AS messages,
-        coalesce(sum(r.replies_received), 0)::BIGINT AS replies_received,
-        len(list_distinct(flatten(list(r.repliers) FILTER (WHERE r.repliers IS NOT NULL)))) AS distinct_repliers,
-        (count(*) + 3 * coalesce(sum(r.replies_received), 0))::BIGINT AS score
-    FROM inbound i
-    LEFT JOIN received r USING (network, message_id)
-    GROUP BY ALL
-    HAVING coalesce(sum(r.replies_received), 0) > 0
+        network,
+        account_id,
+        month,
+        author_id,
+        p.author_handle,
+        p.messages,
+        r.replies_received,
+        r.distinct_repliers,
+        p.messages + 3 * r.replies_received AS score
+    FROM received r
+    JOIN posted p USING (network, account_id, month, author_id)
 )
 SELECT
     m.*,

@@ -12,7 +12,8 @@ WITH daily AS (
         account_id,
         CAST(created_at AS DATE) AS date,
         count(*) AS inbound_messages,
-        count(*) FILTER (WHERE intent = 'complaint' OR (intent IS NULL AND is_negative(text))) AS negative_messages
+        -- CASE, so the wording is only read where the network gave no intent
+        count(*) FILTER (WHERE CASE WHEN intent IS NULL THEN is_negative(text) ELSE intent = 'complaint' END) AS negative_messages
     FROM messages
     WHERE direction = 'inbound'
     GROUP BY ALL

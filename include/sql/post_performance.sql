@@ -9,9 +9,14 @@
 -- is_repeat: a near-duplicate, i.e. the same normalised text as an earlier post of the same
 -- account within the previous 30 days (the first of a series is not a repeat).
 WITH latest AS (
-    SELECT *
+    SELECT
+        network,
+        post_id,
+        max(date) AS date,
+        arg_max({'impressions': impressions, 'likes': likes, 'shares': shares, 'replies': replies,
+                 'link_clicks': link_clicks, 'saves': saves, 'video_views': video_views}, date) AS totals
     FROM post_metrics_daily
-    QUALIFY row_number() OVER (PARTITION BY network, post_id ORDER BY date DESC) = 1
+    GROUP BY ALL
 ),
 posts_with_text AS (
     SELECT *, normalised_text(text) AS normalised
@@ -37,17 +42,18 @@ SELECT
         false
     ) AS is_repeat,
     m.date AS observed_on,
-    m.impressions,
-    m.likes,
-    m.shares,
-    m.replies,
-    m.link_clicks,
-    m.saves,
-    m.video_views,
-    CASE WHEN m.likes IS NULL AND m.shares IS NULL AND m.replies IS NULL AND m.link_clicks IS NULL AND m.saves IS NULL
+    m.totals.impressions,
+    m.totals.likes,
+    m.totals.shares,
+    m.totals.replies,
+    m.totals.link_clicks,
+    m.totals.saves,
+    m.totals.video_views,
+    CASE WHEN m.totals.likes IS NULL AND m.totals.shares IS NULL AND m.totals.replies IS NULL
+              AND m.totals.link_clicks IS NULL AND m.totals.saves IS NULL
          THEN NULL
-         ELSE coalesce(m.likes, 0) + coalesce(m.shares, 0) + coalesce(m.replies, 0)
-              + coalesce(m.link_clicks, 0) + coalesce(m.saves, 0)
+         ELSE coalesce(m.totals.likes, 0) + coalesce(m.totals.shares, 0) + coalesce(m.totals.replies, 0)
+              + coalesce(m.totals.link_clicks, 0) + coalesce(m.totals.saves, 0)
     END AS engagements
 FROM posts_with_text p
 LEFT JOIN latest m USING (network, post_id)

@@ -58,14 +58,19 @@ def connect(
     threads: int | None = None,
     sla: SlaPolicy | None = None,
     as_of: dt.datetime | None = None,
+    memory_limit: str | None = None,
 ):
     """A DuckDB connection with a view per canonical table over the lake, the SLA and the macros."""
     import duckdb
 
     sla = sla or SlaPolicy(default_hours=float(sla_hours))
     con = duckdb.connect()
+    # Months and dates are UTC, whatever the machine's zone (DuckDB would use it for timestamptz).
+    con.execute("SET TimeZone = 'UTC'")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
+    if memory_limit:  # beyond it DuckDB spills to disk instead of growing
+        con.execute("SET memory_limit = ?", [memory_limit])
     con.execute("SET VARIABLE sla_hours = ?", [float(sla.default_hours)])
     con.execute("SET VARIABLE as_of = CAST(? AS TIMESTAMPTZ)", [as_of])
     con.execute("SET VARIABLE business_hours = ?", [sla.business_hours])
@@ -95,15 +100,17 @@ def compute_marts(
     sla: SlaPolicy | None = None,
     as_of: dt.datetime | None = None,
     threads: int | None = None,
+    memory_limit: str | None = None,
 ) -> dict[str, int]:
     """Compute every mart and write marts/<mart>.parquet; returns rows per mart.
 
     sla (from config.sla) overrides sla_hours; as_of is the report time that decides which
     unanswered requests are pending or missed (default: each network's latest message).
+    threads and memory_limit are DuckDB's settings (e.g. "3GB"); by default DuckDB's own.
     """
     import duckdb
 
-    con = connect(lake, sla_hours, threads=threads, sla=sla, as_of=as_of)
+    con = connect(lake, sla_hours, threads=threads, sla=sla, as_of=as_of, memory_limit=memory_limit)
     rows: dict[str, int] = {}
     try:
         for mart in marts:
