@@ -185,6 +185,7 @@ def bench_airflow_backfill(workdir: Path, days: int) -> float | None:
     with AirflowOnPostgres(workdir / "airflow", config, workdir / "lake-airflow", executor="CeleryExecutor") as airflow:
         airflow.wait_for("socialpulse_extract to be parsed",
                          lambda: airflow.query("SELECT 1 FROM serialized_dag WHERE dag_id = 'socialpulse_extract'"), timeout=180)
+        airflow.airflow("dags", "unpause", "socialpulse_extract")  # a paused DAG's backfill runs stay queued
         print("  services up; creating the backfill", flush=True)
         started = time.perf_counter()
         airflow.airflow("backfill", "create", "--dag-id", "socialpulse_extract", "--max-active-runs", "4",

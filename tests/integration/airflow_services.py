@@ -83,7 +83,7 @@ class AirflowOnPostgres:
 
     def _environment(self, config_file: Path, lake_root: Path) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SOCIALPULSE_"))}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # compiled once into BYTECODE_CACHE, not per task
         env.update(
             {
                 "AIRFLOW_HOME": str(self.workdir / "airflow"),
@@ -133,12 +133,12 @@ class AirflowOnPostgres:
         try:
             self.airflow("db", "migrate")
             for service, args in self._services().items():
-                log = open(self.logs / f"{service}.log", "wb")
                 # own session: the whole process group (task processes included) is stopped at the end
-                self.processes[service] = subprocess.Popen(
-                    [sys.executable, "-m", "airflow", *args],
-                    env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir, start_new_session=True,
-                )
+                with open(self.logs / f"{service}.log", "wb") as log:
+                    self.processes[service] = subprocess.Popen(
+                        [sys.executable, "-m", "airflow", *args],
+                        env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir, start_new_session=True,
+                    )
         except BaseException:
             self.__exit__()
             raise
