@@ -21,7 +21,7 @@ import logging
 import re
 import time
 from typing import Any, Callable, Iterator, Mapping
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import requests
 
@@ -73,7 +73,8 @@ class RetryPolicy:
 class Paging:
     """How an API says where the next page is. next_request() returns (url, params) or None when done."""
 
-    def next_request(self, page: Mapping[str, Any], url: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    def next_request(self, page: Mapping[str, Any], url: str, params: dict[str, Any], fields: "Fields") -> tuple[str, dict[str, Any]] | None:
+        """`fields` reads the page, so that a malformed cursor fails naming the endpoint and the field."""
         raise NotImplementedError
 
     def cursor(self, url: str, params: Mapping[str, Any]) -> str:
@@ -89,8 +90,8 @@ class TokenPaging(Paging):
     token_field: str
     param: str
 
-    def next_request(self, page, url, params):
-        token = dig(page, self.token_field)
+    def next_request(self, page, url, params, fields):
+        token = fields.string(page, self.token_field, required=False)
         if not token:
             return None
         return url, {**params, self.param: token}
@@ -102,8 +103,11 @@ class NextUrlPaging(Paging):
 
     url_field: str = "paging.next"
 
-    def next_request(self, page, url, params):
-        next_url = dig(page, self.url_field)
+    def next_request(self, page, url, params, fields):
+        next_url = fields.string(page, self.url_field, required=False)
+        if next_url and urlsplit(next_url).netloc not in ("", urlsplit(url).netloc):
+            # the client would send the token along: follow the API's own host only
+            raise fields.error(page, self.url_field, "points to another host than the API's")
         return (next_url, {}) if next_url else None
 
 
@@ -115,12 +119,12 @@ class OffsetPaging(Paging):
     start_param: str = "start"
     count_param: str = "count"
 
-    def next_request(self, page, url, params):
+    def next_request(self, page, url, params, fields):
         count = int(params[self.count_param])
-        items = dig(page, self.items_field) or []
+        items = fields.objects(page, self.items_field)
         start = int(params.get(self.start_param, 0))
-        total = dig(page, "paging.total")
-        if len(items) < count or (total is not None and start + count >= int(total)):
+        total = fields.count(page, "paging.total")
+        if len(items) < count or (total is not None and start + count >= total):
             return None
         return url, {**params, self.start_param: start + count}
 
@@ -184,7 +188,14 @@ class ApiClient:
 
     # -- requests ---------------------------------------------------------------------------------
     def url(self, path_or_url: str) -> str:
-        return path_or_url if "://" in path_or_url else urljoin(self.base_url, path_or_url.lstrip("/"))
+        url = path_or_url if "://" in path_or_url else urljoin(self.base_url, path_or_url.lstrip("/"))
+        if urlsplit(url).netloc != urlsplit(self.base_url).netloc:
+            # every request carries the token: never send it anywhere but the API's host
+            raise ConnectorError(self.scrub(
+                f"{self.network} GET {self.where(url)}: refusing to send the token to {urlsplit(url).netloc or '(no host)'}, "
+                f"which is not the API's host {urlsplit(self.base_url).netloc}"
+            ))
+        return url
 
     def get(self, path_or_url: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """GET a JSON document, retrying what is worth retrying; raise ConnectorError otherwise."""
@@ -259,7 +270,7 @@ class ApiClient:
                 raise self._loop_error(url, "the same page twice")
             previous = content
             yield page
-            following = paging.next_request(page, url, params)
+            following = paging.next_request(page, url, params, self.fields(url, "page"))
             if following is None:
                 return
             url, params = self.url(following[0]), following[1]
@@ -288,12 +299,22 @@ class ApiClient:
 
     def _decode(self, url: str, response: requests.Response) -> dict[str, Any]:
         try:
-            return response.json()
+            body = response.json()
         except ValueError as exc:
             raise ConnectorError(
                 f"{self.network} GET {self.where(url)}: the response is not valid JSON (HTTP {response.status_code}, "
                 f"{len(response.content)} bytes, {self.scrub(str(exc))}); it was probably cut off. Rerun the task"
             ) from None
+        if not isinstance(body, dict):
+            raise ConnectorError(
+                f"{self.network} GET {self.where(url)}: the response is {shown(body)}, not a JSON object; "
+                f"check base_url points at the {self.network} API"
+            )
+        return body
+
+    def fields(self, path_or_url: str, what: str) -> "Fields":
+        """A reader of the objects this endpoint answers with, for errors that say where a field was wrong."""
+        return Fields(self, self.where(self.url(path_or_url)), what)
 
     def _api_message(self, response: requests.Response) -> str:
         """The API's own error text (X: detail/title, Graph: error.message, LinkedIn: message), scrubbed."""
@@ -393,6 +414,11 @@ def _meta_usage(headers: Mapping[str, str]) -> tuple[float, float]:
 # -- reading API objects -------------------------------------------------------------------------------
 
 
+def segment(value: str) -> str:
+    """An id from an API answer as one URL path segment: '/', '?', '#' and '://' cannot redirect the request."""
+    return quote(value, safe="")
+
+
 def dig(obj: Any, path: str, default: Any = None) -> Any:
     """obj["a"]["b"] for path "a.b", or default where any step is missing."""
     for part in path.split("."):
@@ -402,25 +428,113 @@ def dig(obj: Any, path: str, default: Any = None) -> Any:
     return obj
 
 
-def need(obj: Mapping[str, Any], path: str, what: str) -> Any:
-    """A field the canonical row cannot do without; a clear error naming it when the API left it out."""
-    value = dig(obj, path)
+INT64_MAX = 2**63 - 1
+MISSING = "is missing"
+# no social network has data from before 1970; beyond 9000 date arithmetic would overflow near year 9999
+EARLIEST, LATEST = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc)
+# a bad value is printed only when it cannot be a secret: digits and the punctuation of dates
+_PRINTABLE = re.compile(r"[0-9 :TZ.,+\-]{0,40}")
+
+
+def shown(value: Any) -> str:
+    """A value from an API answer as an error may print it: its kind, its text only when that holds no secret."""
     if value is None:
-        raise ConnectorError(
-            f"{what}: the API response lacks the required field '{path}'; check the fields requested and the "
-            f"token's permissions (object: id={obj.get('id') if isinstance(obj, Mapping) else '?'})"
-        )
-    return value
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        text = repr(value)
+        return f"the number {text if len(text) <= 30 else text[:30] + '...'}"
+    if isinstance(value, str):
+        return f"'{value}'" if _PRINTABLE.fullmatch(value) else f"a string of {len(value)} characters"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    return "an object" if isinstance(value, Mapping) else type(value).__name__
 
 
-def count(obj: Mapping[str, Any], path: str) -> int | None:
-    """A count the API may not expose: an int, or None (never a made-up zero)."""
-    value = dig(obj, path)
-    return None if value is None else int(value)
+@dataclasses.dataclass(frozen=True)
+class Fields:
+    """Reads the fields of the objects one endpoint answers with. A required field that is missing, or any
+    field of the wrong type, becomes a ConnectorError naming the network, the endpoint, the object and the field."""
+
+    client: "ApiClient"
+    endpoint: str  # as printed: path only
+    what: str  # the kind of object: "tweet", "comment", ...
+
+    def error(self, obj: Any, path: str, problem: str) -> ConnectorError:
+        ident = obj.get("id") if isinstance(obj, Mapping) else None
+        ident = f" {str(ident)[:100]}" if isinstance(ident, (str, int)) and not isinstance(ident, bool) else ""
+        fault = f"lacks the required field '{path}'" if problem == MISSING else f"has a field '{path}' that {problem}"
+        return ConnectorError(self.client.scrub(
+            f"{self.client.network} GET {self.endpoint}: the {self.what}{ident} {fault}; check the fields "
+            f"requested and the token's permissions, and report it if the API changed its format"
+        ))
+
+    def need(self, obj: Any, path: str) -> Any:
+        """A field the canonical row cannot do without, of any type."""
+        value = dig(obj, path)
+        if value is None:
+            raise self.error(obj, path, MISSING)
+        return value
+
+    def string(self, obj: Any, path: str, required: bool = True) -> str | None:
+        """A text field: ids and authors are required and not empty; texts and names may be absent (None)."""
+        value = dig(obj, path)
+        if value is None or value == "":
+            if required:
+                raise self.error(obj, path, MISSING if value is None else "is empty")
+            return None
+        if not isinstance(value, str):
+            raise self.error(obj, path, f"should be a string, not {shown(value)}")
+        return value
+
+    def time(self, obj: Any, path: str) -> dt.datetime:
+        """A required timestamp (ISO 8601, or epoch milliseconds on LinkedIn), as a UTC datetime."""
+        value = self.need(obj, path)
+        try:
+            moment = parse_time(value)
+        except (TypeError, ValueError, AttributeError, OverflowError, OSError):
+            raise self.error(obj, path, f"should be a timestamp, not {shown(value)}") from None
+        if not EARLIEST <= moment < LATEST:
+            raise self.error(obj, path, f"is out of range: {moment.isoformat()}")
+        return moment
+
+    def count(self, obj: Any, path: str) -> int | None:
+        """A count the API may not expose: None (never a made-up zero), else an integer >= 0 (Google sends digit strings)."""
+        value = dig(obj, path)
+        if value is None:
+            return None
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= INT64_MAX:
+            raise self.error(obj, path, f"should be a count (an integer from 0 to 2^63-1), not {shown(value)}")
+        return value
+
+    def objects(self, obj: Any, path: str) -> list[Mapping[str, Any]]:
+        """A list of objects; an absent list is an empty one."""
+        value = dig(obj, path)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+            raise self.error(obj, path, f"should be a list of objects, not {shown(value)}")
+        return value
+
+    def object(self, obj: Any, path: str) -> Mapping[str, Any]:
+        """A nested object; an absent one is empty."""
+        value = dig(obj, path)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.error(obj, path, f"should be an object, not {shown(value)}")
+        return value
 
 
 def parse_time(value: str | int | float) -> dt.datetime:
     """An API timestamp as a UTC datetime: ISO 8601 (with Z or +0000) or epoch milliseconds (LinkedIn)."""
+    if isinstance(value, bool):
+        raise TypeError(f"not a timestamp: {value!r}")
     if isinstance(value, (int, float)):
         return dt.datetime.fromtimestamp(value / 1000, dt.timezone.utc)
     text = value.strip().replace("Z", "+00:00")

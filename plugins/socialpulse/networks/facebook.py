@@ -20,7 +20,6 @@ from typing import Any, Callable, Mapping
 import pyarrow as pa
 
 from socialpulse import http
-from socialpulse.http import dig, need
 from socialpulse.networks.base import Account, Connector, Credentials, Interval
 
 GRAPH_VERSION = "v24.0"
@@ -59,9 +58,15 @@ def graph_error_kind(status: int, body: Any) -> str | None:
     return None
 
 
-def insight_values(response: Mapping[str, Any]) -> dict[str, Any]:
+def insight_values(fields: http.Fields, response: Mapping[str, Any]) -> dict[str, Any]:
     """{metric name: latest value} of a Graph /insights response; absent metrics stay absent."""
-    return {m["name"]: (m.get("values") or [{}])[-1].get("value") for m in response.get("data") or [] if "name" in m}
+    latest = {}
+    for metric in fields.objects(response, "data"):
+        name = fields.string(metric, "name", required=False)
+        values = fields.objects(metric, "values")
+        if name:
+            latest[name] = values[-1].get("value") if values else None
+    return latest
 
 
 def unix(moment: dt.datetime) -> int:
@@ -90,69 +95,79 @@ class FacebookNetwork(Connector):
             "until": unix(interval.end),
             "limit": self.page_size,
         }
+        listing, post = self.client.fields(f"{page_id}/posts", "page"), self.client.fields(f"{page_id}/posts", "post")
         for batch in self.client.paginate(f"{page_id}/posts", params, http.NextUrlPaging()):
-            for post in batch.get("data") or []:
-                created = http.parse_time(need(post, "created_time", "Facebook post"))
-                metrics += http.metric_rows(account, interval, post["id"], created, self._counts(post))
-                messages += self._comments(account, interval, post["id"])
+            for item in listing.objects(batch, "data"):
+                post_id = post.string(item, "id")
+                created = post.time(item, "created_time")
+                metrics += http.metric_rows(account, interval, post_id, created, self._counts(post, item))
+                messages += self._comments(account, interval, post_id)
                 if http.inside(created, interval):
-                    links = [a["unshimmed_url"] for a in dig(post, "attachments.data", []) if a.get("unshimmed_url")]
-                    kind = "share" if post.get("parent_id") else "original"
-                    posts.append(http.post_row(account, post["id"], created, post.get("message"), kind, links))
+                    links = [post.string(a, "unshimmed_url", required=False) for a in post.objects(item, "attachments.data")]
+                    kind = "share" if item.get("parent_id") else "original"
+                    posts.append(http.post_row(account, post_id, created, post.string(item, "message", required=False), kind,
+                                               [link for link in links if link]))
+        followers = self.client.fields(page_id, "page").count(page, "followers_count")
         return http.tables(
             http.account_rows(account, interval),
             posts,
             metrics,
-            http.audience_rows(account, interval, http.count(page, "followers_count"), self._follows(page_id, interval)),
+            http.audience_rows(account, interval, followers, self._follows(page_id, interval)),
             messages,
             source=f"facebook/{page_id}",
         )
 
-    def _counts(self, post: dict[str, Any]) -> dict[str, int | None]:
-        insights = insight_values(self.client.get(f"{post['id']}/insights", {"metric": POST_METRICS}))
-        clicks = insights.get("post_clicks_by_type")
+    def _counts(self, post: http.Fields, item: dict[str, Any]) -> dict[str, int | None]:
+        path = f"{http.segment(item['id'])}/insights"
+        insights = self.client.fields(path, "insights")
+        values = insight_values(insights, self.client.get(path, {"metric": POST_METRICS}))
+        clicks = values.get("post_clicks_by_type")
         return {
-            "impressions": _int(insights.get("post_media_view")),
-            "likes": http.count(post, "reactions.summary.total_count"),
-            "shares": http.count(post, "shares.count"),
-            "replies": http.count(post, "comments.summary.total_count"),
-            "link_clicks": _int(clicks.get("link clicks")) if isinstance(clicks, dict) else None,
+            "impressions": insights.count(values, "post_media_view"),
+            "likes": post.count(item, "reactions.summary.total_count"),
+            "shares": post.count(item, "shares.count"),
+            "replies": post.count(item, "comments.summary.total_count"),
+            "link_clicks": insights.count(clicks, "link clicks") if isinstance(clicks, dict) else None,
             "saves": None,  # Facebook does not report saves of a Page post
-            "video_views": _int(insights.get("post_video_views")),
+            "video_views": insights.count(values, "post_video_views"),
         }
 
     def _comments(self, account: Account, interval: Interval, post_id: str) -> list[dict[str, Any]]:
         params = {"fields": COMMENT_FIELDS, "filter": "stream", "order": "chronological", "limit": self.page_size}
+        path = f"{http.segment(post_id)}/comments"
+        listing, comment = self.client.fields(path, "page"), self.client.fields(path, "comment")
         rows = []
-        for batch in self.client.paginate(f"{post_id}/comments", params, http.NextUrlPaging()):
-            for comment in batch.get("data") or []:
-                created = http.parse_time(need(comment, "created_time", "Facebook comment"))
+        for batch in self.client.paginate(path, params, http.NextUrlPaging()):
+            for item in listing.objects(batch, "data"):
+                created = comment.time(item, "created_time")
                 if not http.inside(created, interval):
                     continue
-                author = need(comment, "from.id", "Facebook comment")
-                parent = dig(comment, "parent.id")
+                comment_id = comment.string(item, "id")
+                author = comment.string(item, "from.id")
+                parent = comment.string(item, "parent.id", required=False)
                 ours = author == account.account_id
                 rows.append(
                     http.message_row(
                         account,
-                        message_id=comment["id"],
-                        thread_id=parent or comment["id"],  # replies hang under one top-level comment
+                        message_id=comment_id,
+                        thread_id=parent or comment_id,  # replies hang under one top-level comment
                         parent_id=parent or post_id,
                         post_id=post_id,
                         created_at=created,
                         outbound=ours,
                         channel="comment",
                         author_id=author,
-                        author_handle=account.handle if ours else dig(comment, "from.name"),
-                        text=comment.get("message"),
+                        author_handle=account.handle if ours else comment.string(item, "from.name", required=False),
+                        text=comment.string(item, "message", required=False),
                     )
                 )
         return rows
 
     def _follows(self, page_id: str, interval: Interval) -> dict[dt.date, tuple[int | None, int | None]]:
         """Daily follows and unfollows; a day's value is stamped with the end of that day."""
+        path = f"{page_id}/insights"
         response = self.client.get(
-            f"{page_id}/insights",
+            path,
             {
                 "metric": "page_daily_follows_unique,page_daily_unfollows_unique",
                 "period": "day",
@@ -160,15 +175,13 @@ class FacebookNetwork(Connector):
                 "until": unix(interval.end + dt.timedelta(days=1)),
             },
         )
-        by_metric: dict[str, dict[dt.date, int]] = {}
-        for metric in response.get("data") or []:
-            for value in metric.get("values") or []:
-                day = (http.parse_time(need(value, "end_time", "Facebook page insights")) - dt.timedelta(days=1)).date()
-                by_metric.setdefault(metric.get("name"), {})[day] = _int(value.get("value"))
+        insights = self.client.fields(path, "page insights")
+        by_metric: dict[str, dict[dt.date, int | None]] = {}
+        for metric in insights.objects(response, "data"):
+            name = insights.string(metric, "name", required=False)
+            for value in insights.objects(metric, "values"):
+                day = (insights.time(value, "end_time") - dt.timedelta(days=1)).date()
+                by_metric.setdefault(name, {})[day] = insights.count(value, "value")
         gained = by_metric.get("page_daily_follows_unique", {})
         lost = by_metric.get("page_daily_unfollows_unique", {})
         return {day: (gained.get(day), lost.get(day)) for day in set(gained) | set(lost)}
-
-
-def _int(value: Any) -> int | None:
-    return None if value is None or isinstance(value, dict) else int(value)

@@ -17,7 +17,6 @@ from typing import Any
 import pyarrow as pa
 
 from socialpulse import http
-from socialpulse.http import dig, need
 from socialpulse.networks.base import Account, Connector, Interval
 from socialpulse.networks.facebook import graph_client, insight_values, unix
 
@@ -50,71 +49,82 @@ class InstagramNetwork(Connector):
             "until": unix(interval.end),
             "limit": self.page_size,
         }
+        listing, media = self.client.fields(f"{user_id}/media", "page"), self.client.fields(f"{user_id}/media", "media")
         for batch in self.client.paginate(f"{user_id}/media", params, http.NextUrlPaging()):
-            for media in batch.get("data") or []:
-                created = http.parse_time(need(media, "timestamp", "Instagram media"))
-                metrics += http.metric_rows(account, interval, media["id"], created, self._counts(media))
-                messages += self._comments(account, interval, media["id"])
+            for item in listing.objects(batch, "data"):
+                media_id = media.string(item, "id")
+                created = media.time(item, "timestamp")
+                metrics += http.metric_rows(account, interval, media_id, created, self._counts(media, item))
+                messages += self._comments(account, interval, media_id)
                 if http.inside(created, interval):
                     # media are always originals, and links in captions are not clickable
-                    posts.append(http.post_row(account, media["id"], created, media.get("caption")))
+                    posts.append(http.post_row(account, media_id, created, media.string(item, "caption", required=False)))
+        followers = self.client.fields(user_id, "user").count(user, "followers_count")
         return http.tables(
             http.account_rows(account, interval),
             posts,
             metrics,
-            http.audience_rows(account, interval, http.count(user, "followers_count"), self._new_followers(user_id, interval)),
+            http.audience_rows(account, interval, followers, self._new_followers(user_id, interval)),
             messages,
             source=f"instagram/{user_id}",
         )
 
-    def _counts(self, media: dict[str, Any]) -> dict[str, int | None]:
-        insights = insight_values(self.client.get(f"{media['id']}/insights", {"metric": MEDIA_METRICS}))
-        views = insights.get("views")
+    def _counts(self, media: http.Fields, item: dict[str, Any]) -> dict[str, int | None]:
+        path = f"{http.segment(item['id'])}/insights"
+        insights = self.client.fields(path, "insights")
+        values = insight_values(insights, self.client.get(path, {"metric": MEDIA_METRICS}))
+        views = insights.count(values, "views")
+        video = media.string(item, "media_type", required=False) in VIDEO_TYPES or item.get("media_product_type") == "REELS"
         return {
             "impressions": views,  # `views` replaced `impressions` (deprecated April 2025)
-            "likes": http.count(media, "like_count"),
-            "shares": insights.get("shares"),
-            "replies": http.count(media, "comments_count"),
+            "likes": media.count(item, "like_count"),
+            "shares": insights.count(values, "shares"),
+            "replies": media.count(item, "comments_count"),
             "link_clicks": None,
-            "saves": insights.get("saved"),
-            "video_views": views if media.get("media_type") in VIDEO_TYPES or media.get("media_product_type") == "REELS" else None,
+            "saves": insights.count(values, "saved"),
+            "video_views": views if video else None,
         }
 
     def _comments(self, account: Account, interval: Interval, media_id: str) -> list[dict[str, Any]]:
         params = {"fields": COMMENT_FIELDS, "limit": self.page_size}
+        path = f"{http.segment(media_id)}/comments"
+        listing, comments = self.client.fields(path, "page"), self.client.fields(path, "comment")
         rows = []
-        for batch in self.client.paginate(f"{media_id}/comments", params, http.NextUrlPaging()):
-            for comment in batch.get("data") or []:
-                rows.append(self._message(account, comment, media_id, thread=comment["id"], parent=media_id))
-                for reply in dig(comment, "replies.data", []):
-                    rows.append(self._message(account, reply, media_id, thread=comment["id"], parent=comment["id"]))
+        for batch in self.client.paginate(path, params, http.NextUrlPaging()):
+            for comment in listing.objects(batch, "data"):
+                thread = comments.string(comment, "id")
+                rows.append(self._message(account, comments, comment, media_id, thread=thread, parent=media_id))
+                for reply in comments.objects(comment, "replies.data"):
+                    rows.append(self._message(account, comments, reply, media_id, thread=thread, parent=thread))
         return [r for r in rows if http.inside(r["created_at"], interval)]
 
-    def _message(self, account: Account, comment: dict[str, Any], media_id: str, thread: str, parent: str) -> dict[str, Any]:
-        author = need(comment, "from.id", "Instagram comment")
-        username = dig(comment, "from.username") or comment.get("username")
+    def _message(self, account: Account, fields: http.Fields, comment: dict[str, Any], media_id: str, thread: str, parent: str) -> dict[str, Any]:
+        author = fields.string(comment, "from.id")
+        username = fields.string(comment, "from.username", required=False) or fields.string(comment, "username", required=False)
         return http.message_row(
             account,
-            message_id=need(comment, "id", "Instagram comment"),
+            message_id=fields.string(comment, "id"),
             thread_id=thread,
             parent_id=parent,
             post_id=media_id,
-            created_at=http.parse_time(need(comment, "timestamp", "Instagram comment")),
+            created_at=fields.time(comment, "timestamp"),
             outbound=author == account.account_id,
             channel="comment",
             author_id=author,
             author_handle=f"@{username}" if username else None,
-            text=comment.get("text"),
+            text=fields.string(comment, "text", required=False),
         )
 
     def _new_followers(self, user_id: str, interval: Interval) -> dict[dt.date, tuple[int | None, int | None]]:
+        path = f"{user_id}/insights"
         response = self.client.get(
-            f"{user_id}/insights",
+            path,
             {"metric": "follower_count", "period": "day", "since": unix(interval.start), "until": unix(interval.end + dt.timedelta(days=1))},
         )
+        insights = self.client.fields(path, "account insights")
         daily = {}
-        for metric in response.get("data") or []:
-            for value in metric.get("values") or []:
-                day = (http.parse_time(need(value, "end_time", "Instagram account insights")) - dt.timedelta(days=1)).date()
-                daily[day] = (value.get("value"), None)
+        for metric in insights.objects(response, "data"):
+            for value in insights.objects(metric, "values"):
+                day = (insights.time(value, "end_time") - dt.timedelta(days=1)).date()
+                daily[day] = (insights.count(value, "value"), None)
         return daily

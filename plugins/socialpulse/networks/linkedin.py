@@ -19,8 +19,7 @@ from urllib.parse import quote
 
 import pyarrow as pa
 
-from socialpulse import http
-from socialpulse.http import dig, need
+from socialpulse import http, model
 from socialpulse.networks.base import Account, Connector, Interval
 
 LINKEDIN_VERSION = "202609"
@@ -57,41 +56,45 @@ class LinkedInNetwork(Connector):
     def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
         org = f"urn:li:organization:{account.account_id}"
         since = http.lookback_start(interval, self.settings)
+        post = self.client.fields("/rest/posts", "post")
         recent = []
-        for post in self._collection("/rest/posts", {"q": "author", "author": org, "sortBy": "CREATED"}):
-            created = http.parse_time(need(post, "createdAt", "LinkedIn post"))
+        for item in self._collection("/rest/posts", {"q": "author", "author": org, "sortBy": "CREATED"}):
+            post_id, created = post.string(item, "id"), post.time(item, "createdAt")
             if created < since:
                 break  # sorted newest first: everything after this is older still
             if created < interval.end:
-                recent.append((post, created))
+                recent.append((item, post_id, created))
 
-        stats = self._share_statistics(org, [p["id"] for p, _ in recent])
+        stats = self._share_statistics(org, [post_id for _, post_id, _ in recent])
         posts, metrics, messages = [], [], []
-        for post, created in recent:
-            metrics += http.metric_rows(account, interval, post["id"], created, _counts(stats.get(post["id"])))
-            messages += self._comments(account, org, interval, post["id"])
+        for item, post_id, created in recent:
+            metrics += http.metric_rows(account, interval, post_id, created, stats.get(post_id, UNKNOWN_COUNTS))
+            messages += self._comments(account, org, interval, post_id)
             if http.inside(created, interval):
-                article = dig(post, "content.article.source")
-                kind = "share" if post.get("reshareContext") else "original"
-                posts.append(http.post_row(account, post["id"], created, post.get("commentary"), kind, [article] if article else []))
-        followers = self.client.get(f"/rest/networkSizes/{urn(org)}", {"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"})
+                article = post.string(item, "content.article.source", required=False)
+                kind = "share" if item.get("reshareContext") else "original"
+                posts.append(http.post_row(account, post_id, created, post.string(item, "commentary", required=False), kind,
+                                           [article] if article else []))
+        size_path = f"/rest/networkSizes/{urn(org)}"
+        followers = self.client.get(size_path, {"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"})
         return http.tables(
             http.account_rows(account, interval),
             posts,
             metrics,
-            http.audience_rows(account, interval, http.count(followers, "firstDegreeSize"), self._follower_gains(org, interval)),
+            http.audience_rows(account, interval, self.client.fields(size_path, "network size").count(followers, "firstDegreeSize"),
+                               self._follower_gains(org, interval)),
             messages,
             source=f"linkedin/{account.account_id}",
         )
 
     def _collection(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        paging = http.OffsetPaging()
-        for page in self.client.paginate(path, {**params, "start": 0, "count": self.page_size}, paging):
-            yield from page.get("elements") or []
+        paging, page = http.OffsetPaging(), self.client.fields(path, "page")
+        for response in self.client.paginate(path, {**params, "start": 0, "count": self.page_size}, paging):
+            yield from page.objects(response, "elements")
 
-    def _share_statistics(self, org: str, post_ids: list[str]) -> dict[str, dict[str, Any]]:
+    def _share_statistics(self, org: str, post_ids: list[str]) -> dict[str, dict[str, int | None]]:
         """Lifetime totals per post urn. Shares and ugcPosts go in separate List(...) parameters."""
-        stats: dict[str, dict[str, Any]] = {}
+        stats: dict[str, dict[str, int | None]] = {}
         for i in range(0, len(post_ids), STATS_BATCH):
             batch = post_ids[i : i + STATS_BATCH]
             query = [f"q=organizationalEntity&organizationalEntity={urn(org)}"]
@@ -100,40 +103,47 @@ class LinkedInNetwork(Connector):
                 if ids:
                     query.append(f"{param}=List({','.join(ids)})")
             # Rest.li List(...) syntax must reach the server unescaped, so the query is built here
-            response = self.client.get("/rest/organizationalEntityShareStatistics?" + "&".join(query))
-            for element in response.get("elements") or []:
-                post_id = element.get("share") or element.get("ugcPost")
+            path = "/rest/organizationalEntityShareStatistics?" + "&".join(query)
+            response = self.client.get(path)
+            element = self.client.fields(path, "share statistics")
+            for item in element.objects(response, "elements"):
+                post_id = element.string(item, "share", required=False) or element.string(item, "ugcPost", required=False)
                 if post_id:
-                    stats[post_id] = element.get("totalShareStatistics") or {}
+                    stats[post_id] = _counts(element, element.object(item, "totalShareStatistics"))
         return stats
 
     def _comments(self, account: Account, org: str, interval: Interval, post_id: str) -> list[dict[str, Any]]:
         rows = []
-        for comment in self._collection(f"/rest/socialActions/{urn(post_id)}/comments", {}):
-            root = need(comment, "commentUrn", "LinkedIn comment")
-            rows.append(self._message(account, org, comment, post_id, thread=root, parent=post_id))
-            if (dig(comment, "commentsSummary.aggregatedTotalComments") or 0) > 0:
-                for reply in self._collection(f"/rest/socialActions/{urn(root)}/comments", {}):
-                    rows.append(self._message(account, org, reply, post_id, thread=root, parent=root))
+        path = f"/rest/socialActions/{urn(post_id)}/comments"
+        comments = self.client.fields(path, "comment")
+        for comment in self._collection(path, {}):
+            root = comments.string(comment, "commentUrn")
+            rows.append(self._message(account, org, comments, comment, post_id, thread=root, parent=post_id))
+            if (comments.count(comment, "commentsSummary.aggregatedTotalComments") or 0) > 0:
+                reply_path = f"/rest/socialActions/{urn(root)}/comments"
+                replies = self.client.fields(reply_path, "reply")
+                for reply in self._collection(reply_path, {}):
+                    rows.append(self._message(account, org, replies, reply, post_id, thread=root, parent=root))
         return [r for r in rows if http.inside(r["created_at"], interval)]
 
-    def _message(self, account: Account, org: str, comment: dict[str, Any], post_id: str, thread: str, parent: str) -> dict[str, Any]:
-        actor = need(comment, "actor", "LinkedIn comment")
+    def _message(self, account: Account, org: str, fields: http.Fields, comment: dict[str, Any], post_id: str, thread: str,
+                 parent: str) -> dict[str, Any]:
+        actor = fields.string(comment, "actor")
         ours = actor == org
         return http.message_row(
             account,
-            message_id=need(comment, "commentUrn", "LinkedIn comment"),
+            message_id=fields.string(comment, "commentUrn"),
             thread_id=thread,
             parent_id=parent,
             post_id=post_id,
-            created_at=http.parse_time(need(comment, "created.time", "LinkedIn comment")),
+            created_at=fields.time(comment, "created.time"),
             outbound=ours,
             channel="comment",
             author_id=actor,
             author_handle=account.handle if ours else None,  # a member's name needs another API product
-            text=dig(comment, "message.text"),
+            text=fields.string(comment, "message.text", required=False),
             # LinkedIn names the member who commented on the organization's behalf
-            staff_member=dig(comment, "created.impersonator") if ours else None,
+            staff_member=fields.string(comment, "created.impersonator", required=False) if ours else None,
         )
 
     def _follower_gains(self, org: str, interval: Interval) -> dict[dt.date, tuple[int | None, int | None]]:
@@ -143,23 +153,27 @@ class LinkedInNetwork(Connector):
             f"q=organizationalEntity&organizationalEntity={urn(org)}"
             f"&timeIntervals=(timeRange:(start:{ms(start)},end:{ms(end)}),timeGranularityType:DAY)"
         )
-        response = self.client.get("/rest/organizationalEntityFollowerStatistics?" + query)
+        path = "/rest/organizationalEntityFollowerStatistics?" + query
+        response = self.client.get(path)
+        element = self.client.fields(path, "follower statistics")
         gains = {}
-        for element in response.get("elements") or []:
-            day = http.parse_time(need(element, "timeRange.start", "LinkedIn follower statistics")).date()
-            organic, paid = http.count(element, "followerGains.organicFollowerGain"), http.count(element, "followerGains.paidFollowerGain")
-            gains[day] = (None if organic is None and paid is None else (organic or 0) + (paid or 0), None)
+        for item in element.objects(response, "elements"):
+            day = element.time(item, "timeRange.start").date()
+            organic, paid = element.count(item, "followerGains.organicFollowerGain"), element.count(item, "followerGains.paidFollowerGain")
+            gains[day] = (None if organic is None and paid is None else min((organic or 0) + (paid or 0), http.INT64_MAX), None)
         return gains
 
 
-def _counts(stats: dict[str, Any] | None) -> dict[str, int | None]:
-    stats = stats or {}
+UNKNOWN_COUNTS = dict.fromkeys(model.COUNT_COLUMNS)  # a post LinkedIn has no statistics for
+
+
+def _counts(fields: http.Fields, stats: dict[str, Any]) -> dict[str, int | None]:
     return {
-        "impressions": http.count(stats, "impressionCount"),
-        "likes": http.count(stats, "likeCount"),
-        "shares": http.count(stats, "shareCount"),
-        "replies": http.count(stats, "commentCount"),
-        "link_clicks": http.count(stats, "clickCount"),  # LinkedIn counts every click on the post, not only links
+        "impressions": fields.count(stats, "impressionCount"),
+        "likes": fields.count(stats, "likeCount"),
+        "shares": fields.count(stats, "shareCount"),
+        "replies": fields.count(stats, "commentCount"),
+        "link_clicks": fields.count(stats, "clickCount"),  # LinkedIn counts every click on the post, not only links
         "saves": None,
         "video_views": None,
     }

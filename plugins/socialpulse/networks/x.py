@@ -17,7 +17,6 @@ from typing import Any
 import pyarrow as pa
 
 from socialpulse import http
-from socialpulse.http import dig, need
 from socialpulse.networks.base import Account, Connector, ConnectorError, Interval
 
 TWEET_FIELDS = "created_at,public_metrics,conversation_id,in_reply_to_user_id,referenced_tweets,entities,author_id"
@@ -43,35 +42,45 @@ class XNetwork(Connector):
 
     def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
         user_id = account.account_id
-        response = self.client.get(f"/2/users/{user_id}", {"user.fields": "public_metrics,username"})
-        if "data" not in response:  # X answers 200 with `errors` for an unknown user
-            details = "; ".join(str(e.get("detail")) for e in response.get("errors") or [])
-            raise ConnectorError(f"x: no user {user_id} ({details}); account_id must be the numeric user id, not the @handle")
-        followers = http.count(response["data"], "public_metrics.followers_count")
+        user_path = f"/2/users/{user_id}"
+        response = self.client.get(user_path, {"user.fields": "public_metrics,username"})
+        user = self.client.fields(user_path, "user")
+        if "data" not in response:
+            if response.get("errors"):  # X answers 200 with `errors` for an unknown user
+                details = "; ".join(str(e.get("detail")) for e in user.objects(response, "errors"))
+                raise ConnectorError(self.client.scrub(
+                    f"x GET {user.endpoint}: no user {user_id} ({details}); account_id must be the numeric user id, not the @handle"
+                ))
+            raise user.error(response, "data", http.MISSING)
+        followers = user.count(user.object(response, "data"), "public_metrics.followers_count")
 
         tweet_fields = TWEET_FIELDS + (",non_public_metrics" if self.non_public else "")
-        timeline = self._tweets(f"/2/users/{user_id}/tweets", http.lookback_start(interval, self.settings), interval, tweet_fields)
-        own_ids = {t["id"] for t in timeline}
-        mentions = self._tweets(f"/2/users/{user_id}/mentions", interval.start, interval, TWEET_FIELDS)
+        timeline_path, mentions_path = f"/2/users/{user_id}/tweets", f"/2/users/{user_id}/mentions"
+        timeline = self._tweets(timeline_path, http.lookback_start(interval, self.settings), interval, tweet_fields)
+        mentions = self._tweets(mentions_path, interval.start, interval, TWEET_FIELDS)
+        tweet, mention = self.client.fields(timeline_path, "tweet"), self.client.fields(mentions_path, "mention")
+        own_ids = {tweet.string(t, "id") for t in timeline}
 
         posts, metrics, messages = [], [], []
-        for tweet in timeline:
-            created = http.parse_time(need(tweet, "created_at", "X tweet"))
-            metrics += http.metric_rows(account, interval, tweet["id"], created, self._counts(tweet))
+        for t in timeline:
+            created = tweet.time(t, "created_at")
+            metrics += http.metric_rows(account, interval, t["id"], created, self._counts(tweet, t))
             if not http.inside(created, interval):
                 continue
-            replied_to = _reference(tweet, "replied_to")
-            kind = "reply" if replied_to else "share" if _reference(tweet, "retweeted") else "original"
-            links = [u.get("expanded_url") or u.get("url") for u in dig(tweet, "entities.urls", [])]
-            posts.append(http.post_row(account, tweet["id"], created, tweet.get("text"), kind, links, replied_to))
+            replied_to = _reference(tweet, t, "replied_to")
+            kind = "reply" if replied_to else "share" if _reference(tweet, t, "retweeted") else "original"
+            links = [tweet.string(u, "expanded_url", required=False) or tweet.string(u, "url", required=False)
+                     for u in tweet.objects(t, "entities.urls")]
+            posts.append(http.post_row(account, t["id"], created, tweet.string(t, "text", required=False), kind,
+                                       [link for link in links if link], replied_to))
             # A reply to someone else is our answer in a conversation; a reply to ourselves is a thread.
-            if replied_to and tweet.get("in_reply_to_user_id") != user_id:
-                messages.append(self._message(account, tweet, created, own_ids, outbound=True))
-        for tweet in mentions:
-            created = http.parse_time(need(tweet, "created_at", "X mention"))
+            if replied_to and t.get("in_reply_to_user_id") != user_id:
+                messages.append(self._message(account, tweet, t, created, own_ids, outbound=True))
+        for t in mentions:
+            created = mention.time(t, "created_at")
             if http.inside(created, interval):
-                outbound = need(tweet, "author_id", "X mention") == user_id
-                messages.append(self._message(account, tweet, created, own_ids, outbound=outbound))
+                outbound = mention.string(t, "author_id") == user_id
+                messages.append(self._message(account, mention, t, created, own_ids, outbound=outbound))
 
         return http.tables(
             http.account_rows(account, interval),
@@ -92,49 +101,50 @@ class XNetwork(Connector):
             "expansions": "author_id",
             "user.fields": "username",
         }
+        page_fields, user = self.client.fields(path, "page"), self.client.fields(path, "included user")
         tweets = []
         for page in self.client.paginate(path, params, http.TokenPaging("meta.next_token", "pagination_token")):
-            usernames = {u["id"]: u.get("username") for u in dig(page, "includes.users", [])}
-            for tweet in page.get("data") or []:
-                tweets.append({**tweet, "_username": usernames.get(tweet.get("author_id"))})
+            usernames = {user.string(u, "id"): user.string(u, "username", required=False) for u in page_fields.objects(page, "includes.users")}
+            for tweet in page_fields.objects(page, "data"):
+                tweets.append({**tweet, "_username": usernames.get(tweet.get("author_id")) if isinstance(tweet.get("author_id"), str) else None})
         return tweets
 
-    def _counts(self, tweet: dict[str, Any]) -> dict[str, int | None]:
-        public = tweet.get("public_metrics") or {}
-        private = tweet.get("non_public_metrics") or {}
-        retweets, quotes = http.count(public, "retweet_count"), http.count(public, "quote_count")
-        impressions = http.count(private, "impression_count")
+    def _counts(self, fields: http.Fields, tweet: dict[str, Any]) -> dict[str, int | None]:
+        public = fields.object(tweet, "public_metrics")
+        private = fields.object(tweet, "non_public_metrics")
+        retweets, quotes = fields.count(public, "retweet_count"), fields.count(public, "quote_count")
+        impressions = fields.count(private, "impression_count")
         return {
-            "impressions": impressions if impressions is not None else http.count(public, "impression_count"),
-            "likes": http.count(public, "like_count"),
-            "shares": None if retweets is None else retweets + (quotes or 0),
-            "replies": http.count(public, "reply_count"),
-            "link_clicks": http.count(private, "url_link_clicks"),
-            "saves": http.count(public, "bookmark_count"),
+            "impressions": impressions if impressions is not None else fields.count(public, "impression_count"),
+            "likes": fields.count(public, "like_count"),
+            "shares": None if retweets is None else min(retweets + (quotes or 0), http.INT64_MAX),
+            "replies": fields.count(public, "reply_count"),
+            "link_clicks": fields.count(private, "url_link_clicks"),
+            "saves": fields.count(public, "bookmark_count"),
             "video_views": None,  # on the media object, not the tweet; not requested
         }
 
-    def _message(self, account: Account, tweet: dict[str, Any], created, own_ids: set[str], outbound: bool) -> dict[str, Any]:
-        conversation = need(tweet, "conversation_id", "X tweet")
+    def _message(self, account: Account, fields: http.Fields, tweet: dict[str, Any], created, own_ids: set[str], outbound: bool) -> dict[str, Any]:
+        conversation = fields.string(tweet, "conversation_id")
         username = account.handle if outbound else tweet.get("_username")
         return http.message_row(
             account,
-            message_id=tweet["id"],
+            message_id=fields.string(tweet, "id"),
             thread_id=conversation,
-            parent_id=_reference(tweet, "replied_to"),
+            parent_id=_reference(fields, tweet, "replied_to"),
             post_id=conversation if conversation in own_ids else None,
             created_at=created,
             outbound=outbound,
             channel="mention",
-            author_id=account.account_id if outbound else need(tweet, "author_id", "X mention"),
+            author_id=account.account_id if outbound else fields.string(tweet, "author_id"),
             author_handle=(username if username.startswith("@") else f"@{username}") if username else None,
-            text=tweet.get("text"),
+            text=fields.string(tweet, "text", required=False),
         )
 
 
-def _reference(tweet: dict[str, Any], kind: str) -> str | None:
+def _reference(fields: http.Fields, tweet: dict[str, Any], kind: str) -> str | None:
     """The id of the tweet this one replies to / retweets (referenced_tweets), if any."""
-    for ref in tweet.get("referenced_tweets") or []:
+    for ref in fields.objects(tweet, "referenced_tweets"):
         if ref.get("type") == kind:
-            return ref.get("id")
+            return fields.string(ref, "id")
     return None

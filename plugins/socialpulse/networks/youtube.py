@@ -20,7 +20,7 @@ from typing import Any, Iterator
 import pyarrow as pa
 
 from socialpulse import http
-from socialpulse.http import dig, need
+from socialpulse.http import dig
 from socialpulse.networks.base import Account, Connector, ConnectorError, Interval
 
 SCOPES = "https://www.googleapis.com/auth/youtube.readonly and https://www.googleapis.com/auth/yt-analytics.readonly"
@@ -49,31 +49,37 @@ class YouTubeNetwork(Connector):
 
     def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
         channel_id = account.account_id
-        channels = self.data.get("/youtube/v3/channels", {"part": "statistics,contentDetails", "id": channel_id}).get("items") or []
+        channel_fields = self.data.fields("/youtube/v3/channels", "channel")
+        response = self.data.get("/youtube/v3/channels", {"part": "statistics,contentDetails", "id": channel_id})
+        channels = channel_fields.objects(response, "items")
         if not channels:
-            raise ConnectorError(f"youtube: no channel '{channel_id}' visible to connection '{self.data.conn_id}'; check account_id")
+            raise ConnectorError(f"youtube GET {channel_fields.endpoint}: no channel '{channel_id}' visible to connection "
+                                 f"'{self.data.conn_id}'; check account_id")
         channel = channels[0]
-        uploads = need(channel, "contentDetails.relatedPlaylists.uploads", "YouTube channel")
-        subscribers = None if dig(channel, "statistics.hiddenSubscriberCount") else http.count(channel, "statistics.subscriberCount")
+        uploads = channel_fields.string(channel, "contentDetails.relatedPlaylists.uploads")
+        hidden = dig(channel, "statistics.hiddenSubscriberCount") is True
+        subscribers = None if hidden else channel_fields.count(channel, "statistics.subscriberCount")
 
         since = http.lookback_start(interval, self.settings)
         video_ids = []
-        for item in self._items("/youtube/v3/playlistItems", {"part": "contentDetails", "playlistId": uploads}):
-            published = http.parse_time(need(item, "contentDetails.videoPublishedAt", "YouTube playlist item"))
+        item = self.data.fields("/youtube/v3/playlistItems", "playlist item")
+        for entry in self._items("/youtube/v3/playlistItems", {"part": "contentDetails", "playlistId": uploads}):
+            published = item.time(entry, "contentDetails.videoPublishedAt")
             if published < since:
                 break  # the uploads playlist lists the newest first
             if published < interval.end:
-                video_ids.append(need(item, "contentDetails.videoId", "YouTube playlist item"))
+                video_ids.append(item.string(entry, "contentDetails.videoId"))
 
         posts, metrics = [], []
+        video = self.data.fields("/youtube/v3/videos", "video")
         for i in range(0, len(video_ids), VIDEOS_PER_CALL):
             batch = video_ids[i : i + VIDEOS_PER_CALL]
             response = self.data.get("/youtube/v3/videos", {"part": "snippet,statistics", "id": ",".join(batch), "maxResults": VIDEOS_PER_CALL})
-            for video in response.get("items") or []:
-                created = http.parse_time(need(video, "snippet.publishedAt", "YouTube video"))
-                metrics += http.metric_rows(account, interval, video["id"], created, _counts(video))
+            for entry in video.objects(response, "items"):
+                video_id, created = video.string(entry, "id"), video.time(entry, "snippet.publishedAt")
+                metrics += http.metric_rows(account, interval, video_id, created, _counts(video, entry))
                 if http.inside(created, interval):
-                    posts.append(http.post_row(account, video["id"], created, dig(video, "snippet.title")))
+                    posts.append(http.post_row(account, video_id, created, video.string(entry, "snippet.title", required=False)))
         return http.tables(
             http.account_rows(account, interval),
             posts,
@@ -84,42 +90,48 @@ class YouTubeNetwork(Connector):
         )
 
     def _items(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        paging = http.TokenPaging("nextPageToken", "pageToken")
-        for page in self.data.paginate(path, {**params, "maxResults": self.page_size}, paging):
-            yield from page.get("items") or []
+        paging, page = http.TokenPaging("nextPageToken", "pageToken"), self.data.fields(path, "page")
+        for response in self.data.paginate(path, {**params, "maxResults": self.page_size}, paging):
+            yield from page.objects(response, "items")
 
     def _messages(self, account: Account, interval: Interval, since: dt.datetime) -> list[dict[str, Any]]:
         """Comments and replies created in the interval, on threads opened since the lookback start."""
         rows = []
         params = {"part": "snippet,replies", "allThreadsRelatedToChannelId": account.account_id, "order": "time", "textFormat": "plainText"}
+        threads, replies_of = self.data.fields("/youtube/v3/commentThreads", "comment thread"), self.data.fields("/youtube/v3/comments", "comment")
         for thread in self._items("/youtube/v3/commentThreads", params):
-            top = need(thread, "snippet.topLevelComment", "YouTube comment thread")
-            video_id = dig(thread, "snippet.videoId")
-            if http.parse_time(need(top, "snippet.publishedAt", "YouTube comment")) < since:
+            thread_id = threads.string(thread, "id")
+            top = threads.object(thread, "snippet.topLevelComment")
+            top_id = threads.string(top, "id")
+            video_id = threads.string(thread, "snippet.videoId", required=False)
+            if threads.time(top, "snippet.publishedAt") < since:
                 break  # order=time: newest threads first
-            rows.append(self._message(account, top, thread["id"], parent=video_id, video_id=video_id))
-            replies = dig(thread, "replies.comments", [])
-            if (dig(thread, "snippet.totalReplyCount") or 0) > len(replies):
+            rows.append(self._message(account, threads, top, thread_id, parent=video_id, video_id=video_id))
+            replies, fields = threads.objects(thread, "replies.comments"), threads
+            if (threads.count(thread, "snippet.totalReplyCount") or 0) > len(replies):
                 # a thread carries only a few replies; the rest come from comments.list
-                replies = list(self._items("/youtube/v3/comments", {"part": "snippet", "parentId": top["id"], "textFormat": "plainText"}))
+                replies = list(self._items("/youtube/v3/comments", {"part": "snippet", "parentId": top_id, "textFormat": "plainText"}))
+                fields = replies_of
             for reply in replies:
-                rows.append(self._message(account, reply, thread["id"], parent=dig(reply, "snippet.parentId") or top["id"], video_id=video_id))
+                parent = fields.string(reply, "snippet.parentId", required=False) or top_id
+                rows.append(self._message(account, fields, reply, thread_id, parent=parent, video_id=video_id))
         return [r for r in rows if http.inside(r["created_at"], interval)]
 
-    def _message(self, account: Account, comment: dict[str, Any], thread_id: str, parent: str | None, video_id: str | None) -> dict[str, Any]:
-        author = need(comment, "snippet.authorChannelId.value", "YouTube comment")
+    def _message(self, account: Account, fields: http.Fields, comment: dict[str, Any], thread_id: str, parent: str | None,
+                 video_id: str | None) -> dict[str, Any]:
+        author = fields.string(comment, "snippet.authorChannelId.value")
         return http.message_row(
             account,
-            message_id=need(comment, "id", "YouTube comment"),
+            message_id=fields.string(comment, "id"),
             thread_id=thread_id,
             parent_id=parent,
             post_id=video_id,
-            created_at=http.parse_time(need(comment, "snippet.publishedAt", "YouTube comment")),
+            created_at=fields.time(comment, "snippet.publishedAt"),
             outbound=author == account.account_id,
             channel="comment",
             author_id=author,
-            author_handle=dig(comment, "snippet.authorDisplayName"),
-            text=dig(comment, "snippet.textOriginal") or dig(comment, "snippet.textDisplay"),
+            author_handle=fields.string(comment, "snippet.authorDisplayName", required=False),
+            text=fields.string(comment, "snippet.textOriginal", required=False) or fields.string(comment, "snippet.textDisplay", required=False),
         )
 
     def _subscriber_changes(self, interval: Interval) -> dict[dt.date, tuple[int | None, int | None]]:
@@ -134,14 +146,22 @@ class YouTubeNetwork(Connector):
                 "dimensions": "day",
             },
         )
-        columns = [need(c, "name", "YouTube Analytics column header") for c in report.get("columnHeaders") or []]
+        fields = self.analytics.fields("/v2/reports", "report")
+        columns = [fields.string(c, "name") for c in fields.objects(report, "columnHeaders")]
         for name in ("day", "subscribersGained", "subscribersLost"):
             if name not in columns:
-                raise ConnectorError(f"youtube GET /v2/reports: the report lacks the required column '{name}' (columns: {columns})")
+                raise fields.error(report, "columnHeaders", f"has no column named '{name}' (columns: {columns})")
+        rows = report.get("rows") or []
+        if not isinstance(rows, list) or not all(isinstance(row, list) and len(row) == len(columns) for row in rows):
+            raise fields.error(report, "rows", f"should be a list of rows of {len(columns)} values, one per column")
         changes = {}
-        for row in report.get("rows") or []:
+        for row in rows:
             values = dict(zip(columns, row))
-            changes[dt.date.fromisoformat(values["day"])] = (int(values["subscribersGained"]), int(values["subscribersLost"]))
+            try:
+                day = dt.date.fromisoformat(values["day"])
+            except (TypeError, ValueError):
+                raise fields.error(values, "day", f"should be a date (YYYY-MM-DD), not {http.shown(values['day'])}") from None
+            changes[day] = (fields.count(values, "subscribersGained"), fields.count(values, "subscribersLost"))
         return changes
 
 
@@ -155,14 +175,14 @@ def google_error_kind(status: int, body: Any) -> str | None:
     return None
 
 
-def _counts(video: dict[str, Any]) -> dict[str, int | None]:
+def _counts(fields: http.Fields, video: dict[str, Any]) -> dict[str, int | None]:
     # statistics values are strings; likeCount is absent when the owner hides it
     return {
         "impressions": None,  # thumbnail impressions are not in the Data or Analytics API
-        "likes": http.count(video, "statistics.likeCount"),
+        "likes": fields.count(video, "statistics.likeCount"),
         "shares": None,
-        "replies": http.count(video, "statistics.commentCount"),
+        "replies": fields.count(video, "statistics.commentCount"),
         "link_clicks": None,
         "saves": None,
-        "video_views": http.count(video, "statistics.viewCount"),
+        "video_views": fields.count(video, "statistics.viewCount"),
     }
