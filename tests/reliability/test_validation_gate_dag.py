@@ -1,0 +1,68 @@
+"""The gate inside the real DAG: a corrupted day fails its validation task with the reason, stays out
+of the lake, and the marts computed afterwards do not contain it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from helpers import write_config
+from socialpulse.config import load_config
+from socialpulse.lake import Lake
+from socialpulse.local import load_dags, output_to
+from socialpulse.networks.simulated import SimulatedNetwork
+
+UTC = dt.timezone.utc
+GOOD_DAY, BAD_DAY = dt.date(2026, 6, 1), dt.date(2026, 6, 2)
+
+
+def _corrupted_extract(original):
+    """Negative likes, a duplicated message id and a reply dated before its parent."""
+
+    def extract(self, account, interval):
+        tables = original(self, account, interval)
+        metrics = tables["post_metrics_daily"]
+        likes = metrics.schema.get_field_index("likes")
+        tables["post_metrics_daily"] = metrics.set_column(likes, "likes", pa.array([-1] * metrics.num_rows, pa.int64()))
+        messages = tables["messages"].to_pylist()
+        replies = [m for m in messages if m["parent_id"] in {p["message_id"] for p in messages}]
+        replies[0]["created_at"] = interval.start  # before its parent, which came later that day
+        messages.append(dict(messages[0]))
+        tables["messages"] = pa.Table.from_pylist(messages, schema=tables["messages"].schema)
+        return tables
+
+    return extract
+
+
+def test_a_corrupted_day_fails_validation_and_never_reaches_the_marts(tmp_path, airflow_db, monkeypatch):
+    config_file = write_config(tmp_path)
+    monkeypatch.setenv("SOCIALPULSE_CONFIG", str(config_file))
+    log = tmp_path / "task-logs.txt"
+    with output_to(log):
+        dags = load_dags()
+        good = dags["socialpulse_extract"].test(logical_date=dt.datetime.combine(BAD_DAY, dt.time(), UTC))
+        with monkeypatch.context() as patch:
+            patch.setattr(SimulatedNetwork, "extract", _corrupted_extract(SimulatedNetwork.extract))
+            bad = dags["socialpulse_extract"].test(logical_date=dt.datetime.combine(BAD_DAY + dt.timedelta(days=1), dt.time(), UTC))
+        metrics_run = dags["socialpulse_metrics"].test()
+    assert str(good.state).endswith("success") and str(metrics_run.state).endswith("success")
+    assert str(bad.state).endswith("failed")
+    failed = {ti.task_id for ti in bad.get_task_instances() if str(ti.state).endswith("failed")}
+    assert failed == {"validate_and_publish"}
+
+    logs = log.read_text()
+    assert "validation failed for simulated/care" in logs
+    for reason in ("post_metrics_daily.likes", "messages.message_id", "messages.created_at"):
+        assert reason in logs, reason
+
+    lake = Lake(load_config(config_file).lake_root)
+    published_days = {p.name for p in (lake.table_dir("messages") / "network=simulated").iterdir()}
+    assert published_days == {f"date={GOOD_DAY}"}
+    assert (lake.root / "staging" / "simulated" / "care").is_dir()  # kept for inspection
+    assert any(lake.root.glob("validation/simulated/care/20260602*/result.html"))
+    requests = pq.read_table(lake.mart_path("service_requests")).to_pylist()
+    assert requests and all(r["created_at"].date() == GOOD_DAY for r in requests)
+    assert min(r["likes"] for r in pq.read_table(lake.mart_path("post_performance")).to_pylist() if r["likes"] is not None) >= 0
