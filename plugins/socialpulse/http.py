@@ -434,6 +434,7 @@ MISSING = "is missing"
 EARLIEST, LATEST = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc)
 # a bad value is printed only when it cannot be a secret: digits and the punctuation of dates
 _PRINTABLE = re.compile(r"[0-9 :TZ.,+\-]{0,40}")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def shown(value: Any) -> str:
@@ -478,7 +479,8 @@ class Fields:
         return value
 
     def string(self, obj: Any, path: str, required: bool = True) -> str | None:
-        """A text field: ids and authors are required and not empty; texts and names may be absent (None)."""
+        """A text field: ids and authors are required and not empty; texts and names may be absent (None), and
+        keep their readable part when they hold half an emoji."""
         value = dig(obj, path)
         if value is None or value == "":
             if required:
@@ -486,6 +488,10 @@ class Fields:
             return None
         if not isinstance(value, str):
             raise self.error(obj, path, f"should be a string, not {shown(value)}")
+        if _LONE_SURROGATE.search(value):  # JSON may escape half an emoji (a text cut short); UTF-8 cannot hold it
+            if required:
+                raise self.error(obj, path, "is not valid Unicode (it holds half of a surrogate pair)")
+            return _LONE_SURROGATE.sub("\ufffd", value)
         return value
 
     def time(self, obj: Any, path: str) -> dt.datetime:
