@@ -5,8 +5,9 @@ A network module declares how its API authenticates and paginates; everything el
 - 429 waits for Retry-After / x-rate-limit-reset (capped), and X's "remaining: 0" is honoured
   before the next call; Meta's X-App-Usage / X-Business-Use-Case-Usage make the client slow down;
 - 401/403 become a ConnectorError that names the connection and the permission to check;
-- invalid JSON, a repeating pagination cursor and a missing required field become errors that
-  name the endpoint (never its query string secrets) and say what to do.
+- invalid JSON, a repeating pagination cursor and a missing or mistyped field (read through Fields)
+  become errors that name the endpoint (never its query string secrets) and say what to do;
+- the token only ever goes to the API's own host, whatever a paging URL or an id in an answer says.
 The token never appears in a log line or an exception: every URL and message goes through scrub().
 Sleeping is injectable (`sleep=`) so tests exercise waits without waiting.
 """
