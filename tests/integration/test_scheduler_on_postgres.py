@@ -64,4 +64,4 @@ def test_scheduler_and_celery_worker_run_a_scheduled_run_and_a_7_day_backfill(tm
     assert sorted(backfill.values()) == ["success"] * 7, diagnosis
     backfilled = {BACKFILL_FROM + dt.timedelta(days=i) for i in range(7)}
     assert backfilled <= lake_days(lake)
-    assert len(lake_days(lake) - backfilled) == 1  # the scheduled run's day
+    assert lake_days(lake) - backfilled  # the scheduled run's day (two runs if the test spans midnight)
