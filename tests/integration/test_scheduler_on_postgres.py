@@ -46,7 +46,8 @@ def test_scheduler_and_celery_worker_run_a_scheduled_run_and_a_7_day_backfill(tm
             lambda: airflow.query("SELECT 1 FROM serialized_dag WHERE dag_id = %s", DAG_ID),
             timeout=240,
         )
-        # unpausing lets the scheduler create the run of the latest complete day (catchup is off)
+        # unpaused, the scheduler creates the run of the latest complete day (catchup is off) and
+        # starts backfill runs (those of a paused DAG stay queued)
         airflow.airflow("dags", "unpause", DAG_ID)
         airflow.airflow(
             "backfill", "create", "--dag-id", DAG_ID, "--max-active-runs", "3",
