@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from conftest import at, message, reply
+from mart_lake import at, message, reply
 
 
 def test_influence_score_counts_replies_from_other_members_but_not_ours_or_their_own(marts):

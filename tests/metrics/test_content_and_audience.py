@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from conftest import CARE, at
+from mart_lake import CARE, at
 
 DAY = dt.timedelta(days=1)
 

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from conftest import CARE, at, message, reply
+from mart_lake import CARE, at, message, reply
 
 from socialpulse.config import SlaPolicy
 from socialpulse.networks.base import Account

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 
 import pytest
-from conftest import SHARED_DATA
+from mart_lake import SHARED_DATA, MartLake
 
 from socialpulse.exports import import_file, read_export
 from socialpulse.networks.base import Account
@@ -91,8 +91,6 @@ def expected_monthly(requests: dict[str, dict]) -> dict[tuple[str, str], dict]:
 @pytest.fixture(scope="module")
 def twcs(tmp_path_factory):
     """The lake with every company of the twcs sample and the SpotifyCares requests, marts computed."""
-    from conftest import MartLake
-
     marts = MartLake(tmp_path_factory.mktemp("twcs") / "lake")
     messages = []
     for account, path in twcs_accounts():

@@ -1,0 +1,86 @@
+"""Handcrafted lakes for the metric tests: a few rows each, published and computed for real.
+
+A module of its own (not conftest) so that tests import it by a name no other folder uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+from socialpulse import metrics, model
+from socialpulse.exports import covering_interval
+from socialpulse.lake import Lake
+from socialpulse.networks.base import Account
+
+UTC = dt.timezone.utc
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# CI clones the repository with shared/ beside it, as in the workspace.
+SHARED_DATA = REPO_ROOT / ".." / "shared" / "data"
+
+CARE = Account(network="x", account_id="care", handle="@care", purpose="service")
+
+
+def at(day: str, time: str = "00:00") -> dt.datetime:
+    """An aware UTC datetime from '2026-03-02' and '09:30'."""
+    return dt.datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=UTC)
+
+
+def message(message_id: str, created_at: dt.datetime, direction: str = "inbound", *, thread: str | None = None,
+            parent: str | None = None, author: str | None = None, intent: str | None = "question",
+            channel: str = "mention", staff: str | None = None, text: str | None = None,
+            account: Account = CARE) -> dict:
+    """A canonical messages row; an outbound message is ours, signed by `staff`, without intent."""
+    ours = direction == "outbound"
+    return {
+        "network": account.network,
+        "account_id": account.account_id,
+        "message_id": message_id,
+        "thread_id": thread or message_id,
+        "parent_id": parent,
+        "created_at": created_at,
+        "direction": direction,
+        "channel": channel,
+        "author_id": account.account_id if ours else (author or f"customer-{message_id}"),
+        "author_handle": account.handle if ours else None,
+        "staff_member": staff if ours else None,
+        "intent": None if ours else intent,
+        "text": text if text is not None else ("Thanks, we are on it" if ours else "Where is my order?"),
+    }
+
+
+def reply(message_id: str, to: dict, created_at: dt.datetime, staff: str = "Alice", **kwargs) -> dict:
+    """Our reply to a message, in its thread."""
+    return message(message_id, created_at, "outbound", thread=to["thread_id"], parent=to["message_id"],
+                   staff=staff, channel=to["channel"], **kwargs)
+
+
+class MartLake:
+    """A lake in tmp_path: publish canonical rows per account, compute the marts, read them back."""
+
+    def __init__(self, root: Path):
+        self.lake = Lake(root)
+
+    def publish(self, account: Account = CARE, **rows: list[dict]) -> "MartLake":
+        tables = {name: model.table_from_rows(name, table_rows) for name, table_rows in rows.items()}
+        self.lake.publish(account, covering_interval(tables), tables)
+        return self
+
+    def compute(self, **kwargs) -> "MartLake":
+        metrics.compute_marts(self.lake, **kwargs)
+        return self
+
+    def rows(self, mart: str, where: str = "TRUE", order: str = "") -> list[dict]:
+        path = self.lake.mart_path(mart)
+        relation = duckdb.sql(f"SELECT * FROM read_parquet('{path}') WHERE {where} {order}")
+        return [dict(zip(relation.columns, values)) for values in relation.fetchall()]
+
+    def one(self, mart: str, where: str = "TRUE") -> dict:
+        found = self.rows(mart, where)
+        assert len(found) == 1, f"expected one {mart} row where {where}, got {found}"
+        return found[0]
+
+    def request(self, message_id: str) -> dict:
+        return self.one("service_requests", f"message_id = '{message_id}'")
