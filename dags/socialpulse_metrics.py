@@ -30,7 +30,7 @@ def socialpulse_metrics():
         from socialpulse.metrics import compute_marts as compute
 
         config = load_config()
-        return compute(Lake(config.lake_root), sla_hours=config.sla_hours)
+        return compute(Lake(config.lake_root), sla=config.sla)
 
     compute_marts()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -71,6 +72,8 @@ def connect(
         con.execute(f"SET threads = {int(threads)}")
     if memory_limit:  # beyond it DuckDB spills to disk instead of growing
         con.execute("SET memory_limit = ?", [memory_limit])
+    # Spill files go to the system's temporary folder, not to whatever the working directory is.
+    con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "socialpulse-duckdb")])
     con.execute("SET VARIABLE sla_hours = ?", [float(sla.default_hours)])
     con.execute("SET VARIABLE as_of = CAST(? AS TIMESTAMPTZ)", [as_of])
     con.execute("SET VARIABLE business_hours = ?", [sla.business_hours])

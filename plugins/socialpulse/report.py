@@ -187,13 +187,15 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
         return _ratio(sum(1 for r in judged if r["sla_status"] == "met"), len(judged))
 
     sla = config.sla_hours
+    # "within 24 h" only when one plain clock applies to every channel; otherwise "within SLA"
+    within = "within SLA" if (config.sla.per_network or config.sla.business_hours) else f"within {sla:g} h"
     kpis = [
         Kpi("Engagement rate", engagement_rate(engagement), engagement_rate(engagement_prev), "%", note="engagements / impressions"),
         Kpi("Engagements per post", per_post(engagement), per_post(engagement_prev), ""),
         Kpi("Net followers", _sum(audience, "net"), _sum(audience_prev, "net"), "", note="gained - lost"),
         Kpi("Response rate", response_rate(requests), response_rate(requests_prev), "%", note="requests answered"),
         Kpi("Median first response", median_hours(requests), median_hours(requests_prev), "h", higher_is_better=False),
-        Kpi(f"Answered within {sla:g} h", within_sla(requests), within_sla(requests_prev), "%"),
+        Kpi(f"Answered {within}", within_sla(requests), within_sla(requests_prev), "%"),
     ]
 
     # Per channel: one row per account.
@@ -242,7 +244,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
     labels = [dt.datetime.strptime(m, "%Y-%m").strftime("%b") for m, _, _ in history]
     trend_charts = [
         charts.line_chart("Engagement rate, six months", labels, {"engagement rate": [e for _, e, _ in history]}, unit="%", width=330),
-        charts.line_chart(f"Answered within {sla:g} h, six months", labels, {f"within {sla:g} h": [s for _, _, s in history]}, unit="%", width=330),
+        charts.line_chart(f"Answered {within}, six months", labels, {within: [s for _, _, s in history]}, unit="%", width=330),
     ]
 
     # Customer service.
@@ -316,6 +318,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
         "month": month,
         "previous_month": prev,
         "sla_hours": sla,
+        "within": within,
         "kpis": kpis,
         "channels": channels,
         "trend_charts": trend_charts,
@@ -323,9 +326,9 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
             "requests": len(requests),
             "answered": sum(1 for r in requests if r["responded_at"] is not None),
             "sla_chart": charts.grouped_bars(
-                f"Share answered within {sla:g} hours",
+                f"Share answered {within}",
                 names,
-                {f"within {sla:g} h": [c["within_sla_share"] for c in channels], "response rate": [c["response_rate"] for c in channels]},
+                {within: [c["within_sla_share"] for c in channels], "response rate": [c["response_rate"] for c in channels]},
                 unit="%",
                 target=0.9,
                 target_label="90% target",
