@@ -20,8 +20,12 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Every benchmark figure: marts on 10M messages against pandas, DAG parse cost, a daily run of five
+# accounts, report rendering, then bulk import and backfill wall times. Prints, never asserts.
 bench: $(VENV)/.installed
 	$(PY) bench/bench_metrics.py
+	$(PY) bench/bench_pipeline.py
+	$(PY) bench/bench_import.py $(BENCH_ARGS)
 
 # Wall times of loading history: a year of exports, a year of API history, a 30-day Airflow backfill.
 .PHONY: bench-import

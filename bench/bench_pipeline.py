@@ -64,6 +64,7 @@ def write_config(folder: Path) -> Path:
         f"  - {{network: simulated, account_id: {name}, handle: '@{name}', purpose: {purpose}, time_zone: Europe/London}}"
         for name, purpose in ACCOUNTS
     )
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "socialpulse.yml"
     path.write_text(f"lake_root: {folder / 'lake'}\naccounts:\n{accounts}\nreports:\n  - {{name: bench, recipients: [bench@example.com]}}\n")
     return path
