@@ -34,14 +34,14 @@ from socialpulse.networks.base import Account, Interval
 log = logging.getLogger(__name__)
 
 
-def _temporary_name(path: Path) -> Path:
+def temporary_name(path: Path) -> Path:
     # Hidden, and not ending in .parquet: a writer killed mid-file leaves nothing a reader's glob sees.
     return path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temporary_name(path)
+    tmp = temporary_name(path)
     try:
         with open(tmp, "wb") as fh:
             fh.write(data)
@@ -54,7 +54,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_parquet(path: Path, table: pa.Table) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temporary_name(path)
+    tmp = temporary_name(path)
     try:
         pq.write_table(table, tmp, compression="zstd")
         with open(tmp, "rb+") as fh:

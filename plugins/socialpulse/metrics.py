@@ -15,12 +15,11 @@ import datetime as dt
 import logging
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from socialpulse import model
 from socialpulse.config import WEEKDAYS, SlaPolicy
-from socialpulse.lake import Lake
+from socialpulse.lake import Lake, temporary_name
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +132,7 @@ def compute_marts(
 def _write(con, mart: str, path: Path) -> None:
     """DuckDB writes the Parquet itself (no copy through Python); a rename puts it in place whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
+    tmp = temporary_name(path)
     try:
         con.execute(f"COPY {mart} TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
         tmp.replace(path)
