@@ -100,11 +100,15 @@ def output_to(log_file: Path) -> Iterator[None]:
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
-    with open(log_file, "a", buffering=1) as log:
+    # sys.stdout may be a Python object of its own (pytest's capture, for one): point it at the
+    # file descriptors too. These streams are never closed, because loggers keep a reference to
+    # the stream they first saw; after the block the descriptors lead back to the terminal.
+    stdout = open(1, "w", buffering=1, closefd=False)
+    stderr = open(2, "w", buffering=1, closefd=False)
+    with open(log_file, "ab") as log:
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
-        # sys.stdout may be a Python object of its own (pytest's capture, for one): swap it too
-        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             try:
                 yield
             finally:
