@@ -9,7 +9,6 @@ See docs/data-model.md for the meaning of every column.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -42,9 +41,6 @@ class CanonicalTable:
     key: tuple[str, ...]
     date_column: str
     description: str
-
-    def row_date(self, value: Any) -> dt.date:
-        return value.date() if isinstance(value, dt.datetime) else value
 
 
 ACCOUNTS = CanonicalTable(

@@ -10,11 +10,11 @@ import datetime as dt
 import io
 import json
 import statistics
-import textwrap
 
 import pyarrow.parquet as pq
 import pytest
 
+from helpers import write_config
 from socialpulse.config import load_config
 from socialpulse.lake import Lake
 from socialpulse.local import Mailbox, load_dags
@@ -32,24 +32,7 @@ RECIPIENTS = ["ceo@example.com", "cmo@example.com"]
 def pipeline_run(tmp_path_factory, airflow_db):
     """Run extract for every day, then metrics, then the monthly report; yield what was produced."""
     root = tmp_path_factory.mktemp("e2e")
-    config_file = root / "socialpulse.yml"
-    config_file.write_text(
-        textwrap.dedent(
-            f"""
-            lake_root: {root / 'lake'}
-            sla_hours: 24
-            seed: 11
-            accounts:
-              - {{network: simulated, account_id: care, handle: "@acme_care", display_name: Acme Care, purpose: service, time_zone: Europe/Paris}}
-              - {{network: simulated, account_id: deals, handle: "@acme_deals", display_name: Acme Deals, purpose: promotions, time_zone: UTC}}
-            reports:
-              - name: board
-                title: Acme social report
-                recipients: {json.dumps(RECIPIENTS)}
-                smtp_conn_id: smtp_e2e
-            """
-        )
-    )
+    config_file = write_config(root, recipients=json.dumps(RECIPIENTS), smtp_conn_id="smtp_e2e")
     patch = pytest.MonkeyPatch()
     with Mailbox(root / "mailbox") as mailbox:
         patch.setenv("SOCIALPULSE_CONFIG", str(config_file))
