@@ -4,11 +4,13 @@ A network module declares how its API authenticates and paginates; everything el
 - bounded retries with exponential backoff on 5xx, timeouts and dropped connections;
 - 429 waits for Retry-After / x-rate-limit-reset (capped), and X's "remaining: 0" is honoured
   before the next call; Meta's X-App-Usage / X-Business-Use-Case-Usage make the client slow down;
-- 401/403 become a ConnectorError that names the connection and the permission to check;
+- 401/403 become a ConnectorError that names the connection and the permission to check; where the
+  connection holds an OAuth refresh token (AccessToken), a 401 first gets a new access token, once;
 - invalid JSON, a repeating pagination cursor and a missing or mistyped field (read through Fields)
   become errors that name the endpoint (never its query string secrets) and say what to do;
 - the token only ever goes to the API's own host, whatever a paging URL or an id in an answer says.
-The token never appears in a log line or an exception: every URL and message goes through scrub().
+No secret (access token, refresh token, client secret) appears in a log line or an exception: every URL
+and message goes through scrub().
 Sleeping is injectable (`sleep=`) so tests exercise waits without waiting.
 """
 
@@ -66,6 +68,10 @@ class RetryPolicy:
     def from_settings(cls, settings: Mapping[str, Any]) -> "RetryPolicy":
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: type(getattr(cls, k))(v) for k, v in settings.items() if k in names})
+
+
+class PermissionDenied(ConnectorError):
+    """HTTP 403: the token is valid but lacks a permission or scope; a connector may go on without that data."""
 
 
 # -- pagination: each network declares one of these ---------------------------------------------------
@@ -133,6 +139,105 @@ class OffsetPaging(Paging):
 # -- the client ---------------------------------------------------------------------------------------
 
 
+class AccessToken:
+    """The access token of one Airflow connection, shared by every client that uses the connection.
+
+    Where the network has an OAuth 2.0 token endpoint (`token_url`) and the connection's extra holds
+    `refresh_token`, `client_id` and `client_secret`, a new access token is fetched (RFC 6749 section 6:
+    a form-encoded POST with grant_type=refresh_token, a JSON answer with access_token and expires_in)
+    before the first call when the connection holds none, and whenever refresh() is called (a 401).
+    """
+
+    def __init__(self, network: str, credentials: Credentials | None, token_url: str | None = None, *,
+                 policy: RetryPolicy | None = None, sleep: Callable[[float], None] | None = None):
+        self.network = network
+        self.conn_id = (credentials.conn_id if credentials else "") or "(none)"
+        self.value = credentials.secret if credentials else None
+        self.token_url = token_url
+        self.policy = policy or RetryPolicy()
+        self.sleep = time.sleep if sleep is None else sleep
+        extra = credentials.extra if credentials else {}
+        grant = {key: extra.get(key) for key in ("refresh_token", "client_id", "client_secret")}
+        self._grant = grant if token_url and grant["refresh_token"] else None
+        self._secrets = {v for v in (self.value, grant["refresh_token"], grant["client_secret"]) if isinstance(v, str) and v}
+        if self._grant is not None:
+            missing = [key for key, value in grant.items() if not value or not isinstance(value, str)]
+            if missing:
+                raise ConnectorError(
+                    f"{network}: connection '{self.conn_id}' holds a refresh_token but no {' or '.join(missing)} in its extra; "
+                    f"add them (docs/connectors.md, 'Connecting a real account')"
+                )
+        if not self.value and self._grant is None:
+            refresh = " (or, for an OAuth refresh, extra refresh_token, client_id and client_secret)" if token_url else ""
+            raise ConnectorError(
+                f"{network}: no token in connection '{self.conn_id}'; store the access token as the "
+                f"connection's password (or extra 'token') in Airflow{refresh}"
+            )
+
+    @property
+    def refreshable(self) -> bool:
+        return self._grant is not None
+
+    def get(self) -> str:
+        """The current access token; a new one first when the connection holds only a refresh token."""
+        if not self.value:
+            self.refresh()
+        return self.value
+
+    def scrub(self, text: str) -> str:
+        """The text without any secret of this connection (longest first: one may contain another)."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
+
+    def refresh(self) -> None:
+        """Exchange the refresh token for a new access token; a refusal is a ConnectorError naming the connection."""
+        assert self._grant is not None, "refresh() without a refresh token"
+        where, policy = urlsplit(self.token_url).path or "/", self.policy
+        failure = ""
+        for attempt in range(1, policy.max_attempts + 1):
+            try:
+                response = requests.post(self.token_url, data={"grant_type": "refresh_token", **self._grant},
+                                         headers={"Accept": "application/json"}, timeout=policy.timeout_seconds)
+            except requests.Timeout:
+                failure = f"timed out after {policy.timeout_seconds:g} s"
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                failure = f"connection failed ({type(exc).__name__})"
+            except requests.RequestException as exc:
+                raise ConnectorError(f"{self.network} POST {where}: request failed ({type(exc).__name__})") from None
+            else:
+                if response.status_code not in RETRY_STATUSES and response.status_code != 429:
+                    break
+                failure = f"HTTP {response.status_code}"
+            if attempt < policy.max_attempts:
+                backoff = min(policy.backoff_seconds * 2 ** (attempt - 1), policy.max_backoff_seconds)
+                log.warning("%s POST %s: %s, retrying in %.2f s (attempt %d of %d)", self.network, where, failure, backoff, attempt, policy.max_attempts)
+                self.sleep(backoff)
+        else:
+            raise ConnectorError(
+                f"{self.network} POST {where}: no new access token for connection '{self.conn_id}' after "
+                f"{policy.max_attempts} attempts: {failure}; the token endpoint is unavailable, rerun the task later"
+            )
+        body = _json_or_none(response)
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if response.status_code != 200 or not isinstance(token, str) or not token:
+            code = body.get("error") if isinstance(body, dict) else None
+            code = code if isinstance(code, str) and re.fullmatch(r"[a-z_]{1,40}", code) else "no error code"
+            description = body.get("error_description") if isinstance(body, dict) else None
+            said = f", '{self.scrub(description)[:200]}'" if isinstance(description, str) and description else ""
+            raise ConnectorError(self.scrub(
+                f"{self.network} POST {where}: the OAuth refresh for connection '{self.conn_id}' was refused "
+                f"(HTTP {response.status_code}, {code}{said}): the refresh token expired or was revoked, or the "
+                f"client_id/client_secret are wrong; authorize the app again and store the new refresh token in the connection"
+            ))
+        for secret in (token, body.get("refresh_token")):
+            if isinstance(secret, str) and secret:
+                self._secrets.add(secret)
+        self.value = token
+        log.info("%s: new access token for connection '%s' (expires in %s s)", self.network, self.conn_id,
+                 body.get("expires_in") if isinstance(body.get("expires_in"), int) else "?")
+
+
 class ApiClient:
     """A small JSON-over-HTTPS client for one network and one Airflow connection."""
 
@@ -140,10 +245,11 @@ class ApiClient:
         self,
         network: str,
         base_url: str,
-        credentials: Credentials | None,
+        credentials: Credentials | AccessToken | None,  # an AccessToken when several clients share one connection
         *,
         auth: str = "bearer",  # or "query": the token goes in `token_param`
         token_param: str = "access_token",
+        token_url: str | None = None,  # the network's OAuth 2.0 token endpoint, where it refreshes tokens
         permission_hint: str = "",
         headers: Mapping[str, str] | None = None,
         error_kind: Callable[[int, Any], str | None] | None = None,
@@ -153,35 +259,28 @@ class ApiClient:
     ):
         self.network = network
         self.base_url = base_url.rstrip("/") + "/"
-        self.conn_id = (credentials.conn_id if credentials else "") or "(none)"
-        self._token = credentials.secret if credentials else None
-        if not self._token:
-            raise ConnectorError(
-                f"{network}: no token in connection '{self.conn_id}'; store the access token as the "
-                f"connection's password (or extra 'token') in Airflow"
-            )
+        self.policy = policy or RetryPolicy()
+        self.sleep = time.sleep if sleep is None else sleep
+        self.token = credentials if isinstance(credentials, AccessToken) else AccessToken(
+            network, credentials, token_url, policy=self.policy, sleep=self.sleep)
+        self.conn_id = self.token.conn_id
         self.auth = auth
         self.token_param = token_param
         self.permission_hint = permission_hint
         # (status, decoded body) -> "auth" | "rate_limit" | "retry" | "fatal" | None, for APIs whose
         # body says more than the status (Graph's error codes, Google's error reasons)
         self.error_kind = error_kind or (lambda status, body: None)
-        self.policy = policy or RetryPolicy()
-        self.sleep = time.sleep if sleep is None else sleep
         self.clock = clock
         self.session = requests.Session()
         self.session.headers.update({"Accept": "application/json", "User-Agent": "socialpulse/0.1"})
         if headers:
             self.session.headers.update(headers)
-        if auth == "bearer":
-            self.session.headers["Authorization"] = f"Bearer {self._token}"
         self._resume_at: dict[str, float] = {}  # path (or APP_WIDE) -> no call before this moment
 
     # -- secrets ----------------------------------------------------------------------------------
     def scrub(self, text: str) -> str:
-        """The text with the token and any secret-looking query parameter redacted."""
-        text = SECRET_PARAMS.sub(r"\1***", str(text))
-        return text.replace(self._token, "***") if self._token else text
+        """The text with the connection's secrets and any secret-looking query parameter redacted."""
+        return self.token.scrub(SECRET_PARAMS.sub(r"\1***", str(text)))
 
     def where(self, url: str) -> str:
         """An endpoint as it may be printed: path only, no query string, no host."""
@@ -202,14 +301,20 @@ class ApiClient:
         """GET a JSON document, retrying what is worth retrying; raise ConnectorError otherwise."""
         url = self.url(path_or_url)
         params = dict(params or {})
-        if self.auth == "query" and self.token_param not in urlsplit(url).query:
-            params[self.token_param] = self._token
+        token_in_url = self.token_param in urlsplit(url).query  # Graph's paging.next carries it
         policy = self.policy
         failure = ""
-        for attempt in range(1, policy.max_attempts + 1):
+        refreshed = False
+        attempt = 0
+        while attempt < policy.max_attempts:
+            attempt += 1
             self._wait_for_rate_limit(url)
+            token = self.token.get()
+            headers = {"Authorization": f"Bearer {token}"} if self.auth == "bearer" else None
+            if self.auth == "query" and not token_in_url:
+                params[self.token_param] = token
             try:
-                response = self.session.get(url, params=params, timeout=policy.timeout_seconds)
+                response = self.session.get(url, params=params, headers=headers, timeout=policy.timeout_seconds)
             except requests.Timeout:
                 failure = f"timed out after {policy.timeout_seconds:g} s"
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
@@ -238,6 +343,12 @@ class ApiClient:
                 elif kind == "retry":
                     failure = f"HTTP {status}"
                 elif kind == "auth":
+                    if status == 401 and self.token.refreshable and not refreshed:
+                        # access tokens expire mid-run (Google's after an hour): get a new one, once, and ask again
+                        log.warning("%s GET %s: HTTP 401, refreshing the access token of connection '%s'", self.network, self.where(url), self.conn_id)
+                        self.token.refresh()
+                        refreshed, attempt = True, attempt - 1
+                        continue
                     raise self._auth_error(url, response)
                 elif kind == "fatal":
                     raise ConnectorError(
@@ -328,7 +439,7 @@ class ApiClient:
 
     def _auth_error(self, url: str, response: requests.Response) -> ConnectorError:
         permission = f" {self.permission_hint}" if self.permission_hint else ""
-        return ConnectorError(
+        return (PermissionDenied if response.status_code == 403 else ConnectorError)(
             f"{self.network} GET {self.where(url)}: HTTP {response.status_code} {self._api_message(response)}: "
             f"token expired or missing permission{permission} for connection '{self.conn_id}'; rotate the connection"
         )

@@ -24,14 +24,16 @@ class Sleeps(list):
         self.append(seconds)
 
 
-def run_pipeline(tmp_path: Path, account: dict[str, Any], interval) -> tuple[dict[str, int], dict[str, int], Path]:
-    """Extract one account through the pipeline, validate and publish it; returns both counts and the lake."""
+def run_pipeline(tmp_path: Path, account: dict[str, Any], interval, secret: str | None = TOKEN,
+                 extra: dict[str, Any] | None = None) -> tuple[dict[str, int], dict[str, int], Path]:
+    """Extract one account through the pipeline, validate and publish it; returns both counts and the lake.
+    The connection holds `secret` as its password and `extra` as its extra."""
     lake = tmp_path / "lake"
     path = tmp_path / "socialpulse.yml"
     path.write_text(yaml.safe_dump({"lake_root": str(lake), "accounts": [account]}))
     config = load_config(path)
     acct = config.accounts[0]
-    staged = pipeline.extract(config, acct, interval, credentials=lambda conn_id: Credentials(secret=TOKEN, conn_id=conn_id))
+    staged = pipeline.extract(config, acct, interval, credentials=lambda conn_id: Credentials(secret=secret, extra=extra, conn_id=conn_id))
     published = pipeline.validate_and_publish(config, acct, interval)
     return staged, published, lake
 

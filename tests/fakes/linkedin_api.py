@@ -3,7 +3,10 @@
 Wire format from Microsoft Learn's examples: collections are {"paging": {"start", "count", "links"},
 "elements": [...]}, times are epoch milliseconds, ids are URNs that travel URL-encoded in paths and
 queries, batch statistics take List(urn,urn) parameters. Requests without the LinkedIn-Version or
-X-Restli-Protocol-Version header are refused, as the real API does.
+X-Restli-Protocol-Version header are refused, as the real API does. The token endpoint (POST
+/oauth/v2/accessToken, see FakeApi.serve_refresh) answers as Microsoft Learn's "Programmatic refresh
+tokens" page shows: a new access token with the refresh token and its remaining life, or HTTP 400
+invalid_request for an expired or revoked refresh token.
 """
 
 from __future__ import annotations
@@ -73,6 +76,8 @@ class FakeLinkedInApi(FakeApi):
         return comment
 
     def _answer(self, request: Request) -> Reply:
+        if request.method == "POST":  # the token endpoint (www.linkedin.com in production) is not versioned
+            return super()._answer(request)
         if self.expired or not self._authorized(request):
             return self.unauthorized()
         if request.headers.get("LinkedIn-Version") is None or request.headers.get("X-Restli-Protocol-Version") != "2.0.0":
@@ -119,3 +124,12 @@ class FakeLinkedInApi(FakeApi):
     def unauthorized(self) -> Reply:
         return Reply(401, {"status": 401, "serviceErrorCode": 65602, "code": "EXPIRED_ACCESS_TOKEN",
                            "message": "The token used in the request has expired"})
+
+    def token_answer(self, token: str) -> dict:
+        # Microsoft Learn, "Programmatic refresh tokens", step 2: the refresh token comes back with its remaining life
+        return {"access_token": token, "expires_in": 5_184_000, "refresh_token": self.grant["refresh_token"],
+                "refresh_token_expires_in": 439_200, "scope": "r_organization_social,rw_organization_admin"}
+
+    def refused_grant(self) -> Reply:
+        return Reply(400, {"error": "invalid_request",
+                           "error_description": "The provided authorization grant or refresh token is invalid, expired or revoked"})

@@ -3,6 +3,10 @@
 A fake registers routes (a path regex and a handler returning a Reply). Tests inject faults by
 queueing replies for a path: a 429 with Retry-After, a run of 500s, a slow answer, a truncated body.
 Every request is recorded, so a test can assert what the connector asked for.
+
+A fake can also be an OAuth 2.0 token endpoint (serve_refresh): a form-encoded POST with
+grant_type=refresh_token, client_id, client_secret and refresh_token gets a new access token as JSON
+(RFC 6749 section 6), and from then on only the new token is accepted.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class Request:
     query: dict[str, str]
     raw_query: str
     headers: dict[str, str]
+    form: dict[str, str] = field(default_factory=dict)  # a POST's form-encoded body
 
 
 Handler = Callable[[Request, "re.Match[str]"], Reply]
@@ -45,8 +50,12 @@ class FakeApi:
         self.auth = auth
         self.token_param = token_param
         self.expired = False
+        self.expires_after: int | None = None  # the token stops working after this many authorized calls
+        self.grant: dict[str, str] | None = None  # refresh_token, client_id, client_secret the token endpoint accepts
+        self.issued: list[str] = []  # access tokens the token endpoint handed out
         self.requests: list[Request] = []
         self._routes: list[tuple[re.Pattern[str], Handler]] = []
+        self._post_routes: list[tuple[re.Pattern[str], Handler]] = []
         self._faults: list[tuple[re.Pattern[str], Reply]] = []
         self._extra_headers: list[tuple[re.Pattern[str], dict[str, str]]] = []
         self._lock = threading.Lock()
@@ -70,12 +79,39 @@ class FakeApi:
         """What the API answers to a bad or expired token; networks override with their format."""
         return Reply(401, {"message": "Unauthorized"})
 
+    def serve_refresh(self, path: str, refresh_token: str, client_id: str, client_secret: str) -> None:
+        """Be the network's OAuth token endpoint at `path`, accepting this refresh grant."""
+        self.grant = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": client_id, "client_secret": client_secret}
+        self._post_routes.append((re.compile(path + "$"), self._refresh))
+
+    def _refresh(self, request: Request, match) -> Reply:
+        if not request.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            return Reply(400, {"error": "invalid_request", "error_description": "the body must be form-encoded"})
+        if request.form != self.grant:
+            return self.refused_grant()
+        with self._lock:
+            self.token = f"tok-REFRESHED-{len(self.issued) + 1}-{self.grant['client_id']}"
+            self.issued.append(self.token)
+            self.expired = False
+        return Reply(200, self.token_answer(self.token))
+
+    def token_answer(self, token: str) -> dict[str, Any]:
+        """A successful token response; networks override with their fields."""
+        return {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
+
+    def refused_grant(self) -> Reply:
+        """A refused refresh (RFC 6749 section 5.2); networks override with their wording."""
+        return Reply(400, {"error": "invalid_grant"})
+
     # -- lifecycle ------------------------------------------------------------------------------------
     def start(self) -> "FakeApi":
         fake = self
 
         class RequestHandler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                fake._serve(self)
+
+            def do_POST(self) -> None:  # noqa: N802
                 fake._serve(self)
 
             def log_message(self, *args: Any) -> None:  # keep test output quiet
@@ -103,7 +139,11 @@ class FakeApi:
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(handler.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        request = Request("GET", parts.path, query, parts.query, dict(handler.headers.items()))
+        form = {}
+        if handler.command == "POST":
+            body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0)).decode()
+            form = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
+        request = Request(handler.command, parts.path, query, parts.query, dict(handler.headers.items()), form)
         with self._lock:
             self.requests.append(request)
             fault = next((f for f in self._faults if f[0].search(parts.path)), None)
@@ -130,8 +170,21 @@ class FakeApi:
             pass  # the client gave up waiting: that is what a timeout test wants
 
     def _answer(self, request: Request) -> Reply:
+        if request.method == "POST":  # the token endpoint: the grant in the body is the credential
+            for pattern, handler in self._post_routes:
+                match = pattern.match(request.path)
+                if match:
+                    return handler(request, match)
+            return Reply(404, {"error": f"no route for POST {request.path}"})
         if self.expired or not self._authorized(request):
             return self.unauthorized()
+        if self.expires_after is not None:
+            with self._lock:
+                self.expires_after -= 1
+                self.expired = self.expires_after < 0
+            if self.expired:
+                self.expires_after = None
+                return self.unauthorized()
         for pattern, handler in self._routes:
             match = pattern.match(request.path)
             if match:

@@ -3,7 +3,9 @@
 Wire format from the API reference's resource representations: list responses carry kind, etag,
 pageInfo, nextPageToken and items; statistics are strings; comment threads nest their top-level
 comment and a few replies; Analytics reports are columnHeaders plus rows. A bad token gets the
-Google error envelope with reason authError.
+Google error envelope with reason authError. The token endpoint (POST /token, see FakeApi.serve_refresh)
+answers like oauth2.googleapis.com: access_token, expires_in, scope, token_type, or HTTP 400 invalid_grant
+"Token has been expired or revoked.".
 """
 
 from __future__ import annotations
@@ -115,3 +117,11 @@ class FakeYouTubeApi(FakeApi):
                                      "login cookie or other valid authentication credential.",
                                      "errors": [{"message": "Invalid Credentials", "domain": "global", "reason": "authError",
                                                  "location": "Authorization", "locationType": "header"}], "status": "UNAUTHENTICATED"}})
+
+    def token_answer(self, token: str) -> dict:
+        # Google's token endpoint answers a refresh without a new refresh token
+        return {"access_token": token, "expires_in": 3599, "scope": "https://www.googleapis.com/auth/youtube.readonly "
+                "https://www.googleapis.com/auth/yt-analytics.readonly", "token_type": "Bearer"}
+
+    def refused_grant(self) -> Reply:
+        return Reply(400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."})

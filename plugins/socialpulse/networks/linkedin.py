@@ -7,8 +7,9 @@
 - audience: GET /rest/networkSizes/{org urn}?edgeType=COMPANY_FOLLOWED_BY_MEMBER (total) and
   GET /rest/organizationalEntityFollowerStatistics with DAY timeIntervals (gains; LinkedIn gives no losses)
 
-account_id is the numeric organization id. Options: base_url, linkedin_version (YYYYMM), lookback_days,
-page_size, plus the RetryPolicy fields.
+account_id is the numeric organization id. The token is a Page admin's 3-legged OAuth access token; with a
+refresh token, client id and secret in the connection's extra it is refreshed at LinkedIn's token endpoint.
+Options: base_url, linkedin_version (YYYYMM), token_url, lookback_days, page_size, plus the RetryPolicy fields.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from socialpulse import http, model
 from socialpulse.networks.base import Account, Connector, Interval
 
 LINKEDIN_VERSION = "202609"
+# programmatic refresh tokens (approved partners only): access tokens last 60 days, refresh tokens a year
+TOKEN_URL = "https://www.linkedin.com/oauth/v2/accessToken"
 STATS_BATCH = 20  # posts per share-statistics request, to keep the URL short
 
 
@@ -40,12 +43,13 @@ class LinkedInNetwork(Connector):
 
     def __init__(self, credentials=None, sleep=None, **settings):
         super().__init__(credentials, **settings)
-        http.check_options("linkedin", settings, {"linkedin_version"})
+        http.check_options("linkedin", settings, {"linkedin_version", "token_url"})
         self.client = http.ApiClient(
             "linkedin",
             settings.get("base_url", "https://api.linkedin.com"),
             credentials,
             auth="bearer",
+            token_url=settings.get("token_url", TOKEN_URL),
             permission_hint="r_organization_social, rw_organization_admin (ADMINISTRATOR or ANALYST role on the Page)",
             headers={"LinkedIn-Version": str(settings.get("linkedin_version", LINKEDIN_VERSION)), "X-Restli-Protocol-Version": "2.0.0"},
             policy=http.RetryPolicy.from_settings(settings),

@@ -7,9 +7,10 @@
 - audience: GET /youtube/v3/channels?part=statistics (subscriberCount) and the Analytics report
   GET /v2/reports?ids=channel==MINE&metrics=subscribersGained,subscribersLost&dimensions=day
 
-account_id is the channel id (UC...). The token is an OAuth access token of the channel owner.
-Options: base_url (both APIs, for tests), data_base_url, analytics_base_url, lookback_days,
-page_size (max 50), plus the RetryPolicy fields.
+account_id is the channel id (UC...). The token is an OAuth access token of the channel owner; with a
+refresh token, client id and secret in the connection's extra it is refreshed at Google's token endpoint
+(access tokens last about an hour). Options: base_url (both APIs, for tests), data_base_url,
+analytics_base_url, token_url, lookback_days, page_size (max 50), plus the RetryPolicy fields.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from socialpulse.networks.base import Account, Connector, ConnectorError, Interv
 
 SCOPES = "https://www.googleapis.com/auth/youtube.readonly and https://www.googleapis.com/auth/yt-analytics.readonly"
 VIDEOS_PER_CALL = 50  # videos.list takes at most 50 ids
+TOKEN_URL = "https://oauth2.googleapis.com/token"  # Google's OAuth 2.0 token endpoint (refresh_token grant)
 
 
 class YouTubeNetwork(Connector):
@@ -32,18 +34,15 @@ class YouTubeNetwork(Connector):
 
     def __init__(self, credentials=None, sleep=None, **settings):
         super().__init__(credentials, **settings)
-        http.check_options("youtube", settings, {"data_base_url", "analytics_base_url"})
-        common = dict(
-            auth="bearer",
-            permission_hint=SCOPES,
-            error_kind=google_error_kind,
-            policy=http.RetryPolicy.from_settings(settings),
-            sleep=sleep,
-        )
+        http.check_options("youtube", settings, {"data_base_url", "analytics_base_url", "token_url"})
+        policy = http.RetryPolicy.from_settings(settings)
+        # one token for both APIs: refreshed once, whichever API finds it expired
+        token = http.AccessToken("youtube", credentials, settings.get("token_url", TOKEN_URL), policy=policy, sleep=sleep)
+        common = dict(auth="bearer", permission_hint=SCOPES, error_kind=google_error_kind, policy=policy, sleep=sleep)
         base = settings.get("base_url")
-        self.data = http.ApiClient("youtube", settings.get("data_base_url", base or "https://www.googleapis.com"), credentials, **common)
+        self.data = http.ApiClient("youtube", settings.get("data_base_url", base or "https://www.googleapis.com"), token, **common)
         self.analytics = http.ApiClient(
-            "youtube", settings.get("analytics_base_url", base or "https://youtubeanalytics.googleapis.com"), credentials, **common
+            "youtube", settings.get("analytics_base_url", base or "https://youtubeanalytics.googleapis.com"), token, **common
         )
         self.page_size = min(int(settings.get("page_size", 50)), 50)
 
