@@ -1,5 +1,6 @@
 """Secrets and privacy under a real run: a recognisable token and a named customer go through the
-DAGs (X through its fake API, the simulated network, metrics, report, email) and are found nowhere."""
+DAGs (X through its fake API, YouTube through an OAuth refresh, the simulated network, metrics, report,
+email) and are found nowhere."""
 
 from __future__ import annotations
 
@@ -10,19 +11,26 @@ import textwrap
 import pytest
 from fakes.harness import FAST, TOKEN
 from fakes.x_api import ACCOUNT_ID, FakeXApi
+from fakes.youtube_api import CHANNEL_ID, FakeYouTubeApi
 
 from socialpulse.config import load_config
 from socialpulse.local import Mailbox, load_dags, output_to
 
 UTC = dt.timezone.utc
 DAY_AFTER = dt.datetime(2022, 10, 8, tzinfo=UTC)  # the X recordings are of 7 Oct 2022
+# the YouTube connection holds no access token, only what refreshes one
+GRANT = {"refresh_token": "rt-SECRET-5c2e0b-refresh-never-print", "client_id": "socialpulse-scan-client",
+         "client_secret": "cs-SECRET-9e41d7-client-never-print"}
 
 
 @pytest.fixture(scope="module")
 def scanned_run(tmp_path_factory, airflow_db):
     root = tmp_path_factory.mktemp("secrets")
     api = FakeXApi(TOKEN).start()
+    youtube = FakeYouTubeApi("tok-SECRET-youtube-never-issued", dt.date(2022, 10, 7)).start()
+    youtube.serve_refresh("/token", **GRANT)
     options = json.dumps({"base_url": api.base_url, "page_size": 5, **FAST})
+    youtube_options = json.dumps({"base_url": youtube.base_url, "token_url": youtube.base_url + "/token", "page_size": 2, **FAST})
     config_file = root / "socialpulse.yml"
     config_file.write_text(
         textwrap.dedent(
@@ -30,6 +38,7 @@ def scanned_run(tmp_path_factory, airflow_db):
             lake_root: {root / 'lake'}
             accounts:
               - {{network: x, account_id: "{ACCOUNT_ID}", handle: "@Twitter", purpose: service, connection_id: socialpulse_x_secret, options: {options}}}
+              - {{network: youtube, account_id: "{CHANNEL_ID}", handle: "@PulseChannel", purpose: brand, connection_id: socialpulse_yt_secret, options: {youtube_options}}}
               - {{network: simulated, account_id: care, handle: "@acme_care", purpose: service}}
             reports:
               - {{name: board, recipients: [board@example.com], smtp_conn_id: smtp_secret}}
@@ -41,6 +50,7 @@ def scanned_run(tmp_path_factory, airflow_db):
         with Mailbox(root / "mailbox") as mailbox:
             patch.setenv("SOCIALPULSE_CONFIG", str(config_file))
             patch.setenv("AIRFLOW_CONN_SOCIALPULSE_X_SECRET", json.dumps({"conn_type": "generic", "password": TOKEN}))
+            patch.setenv("AIRFLOW_CONN_SOCIALPULSE_YT_SECRET", json.dumps({"conn_type": "generic", "extra": GRANT}))
             patch.setenv(
                 "AIRFLOW_CONN_SMTP_SECRET",
                 json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": mailbox.port, "extra": {"disable_tls": True, "disable_ssl": True}}),
@@ -57,23 +67,29 @@ def scanned_run(tmp_path_factory, airflow_db):
     finally:
         patch.undo()
         api.stop()
-    yield {"root": root, "states": [str(s) for s in states], "emails": emails, "config": load_config(config_file), "requests": api.requests}
+        youtube.stop()
+    yield {"root": root, "states": [str(s) for s in states], "emails": emails, "config": load_config(config_file), "requests": api.requests,
+           "secrets": [TOKEN, GRANT["refresh_token"], GRANT["client_secret"], *youtube.issued], "youtube": youtube}
 
 
 def test_the_run_succeeds_and_really_used_the_token(scanned_run):
     assert all(s.endswith("success") for s in scanned_run["states"]), scanned_run["states"]
     assert any(r.headers.get("Authorization") == f"Bearer {TOKEN}" for r in scanned_run["requests"])
+    youtube = scanned_run["youtube"]
+    assert youtube.issued and any(r.headers.get("Authorization") == f"Bearer {youtube.issued[0]}" for r in youtube.requests)
     assert len(scanned_run["emails"]) == 1
 
 
-def test_the_token_is_in_no_task_log_no_file_of_the_lake_no_report_and_no_email(scanned_run):
+def test_no_token_refresh_token_or_client_secret_is_in_a_task_log_a_file_of_the_lake_a_report_or_an_email(scanned_run):
     logs = (scanned_run["root"] / "task-logs.txt").read_text()
-    assert "validate_and_publish" in logs and "Bearer" not in logs
+    assert "validate_and_publish" in logs and "Bearer" not in logs and "new access token for connection 'socialpulse_yt_secret'" in logs
     files = [p for p in scanned_run["root"].rglob("*") if p.is_file()]
     assert any(p.suffix == ".parquet" for p in files) and any(p.suffix == ".pdf" for p in files)
-    leaks = [str(p) for p in files if TOKEN.encode() in p.read_bytes()]
-    assert leaks == []
-    assert all(TOKEN.encode() not in email for email in scanned_run["emails"])
+    for secret in scanned_run["secrets"]:
+        assert secret not in logs
+        leaks = [str(p) for p in files if secret.encode() in p.read_bytes()]
+        assert leaks == []
+        assert all(secret.encode() not in email for email in scanned_run["emails"])
 
 
 def test_customers_who_asked_for_help_are_not_named_in_the_report_or_email(scanned_run):
