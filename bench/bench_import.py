@@ -134,7 +134,7 @@ def bench_exports(workdir: Path, days: list[dt.date]) -> float:
 
     config = load_config(write_config(workdir / "exports.yml", workdir / "lake-exports", ACCOUNTS))
     files = write_exports(workdir / "exports", days)
-    lake = Lake(config.lake_root)
+    lake = Lake.from_config(config)
     started = time.perf_counter()
     for account, format, path in files:
         t0 = time.perf_counter()

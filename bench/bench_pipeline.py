@@ -102,7 +102,7 @@ def report_render(folder: Path) -> float:
     from socialpulse.networks.simulated import SimulatedNetwork
 
     config = load_config(write_config(folder))
-    lake = Lake(config.lake_root)
+    lake = Lake.from_config(config)
     interval = Interval(dt.datetime(2026, 9, 1, tzinfo=dt.timezone.utc), dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
     network = SimulatedNetwork(seed=config.seed)
     for account in config.accounts:

@@ -30,7 +30,7 @@ def socialpulse_metrics():
         from socialpulse.metrics import compute_marts as compute
 
         config = load_config()
-        return compute(Lake(config.lake_root), sla=config.sla)
+        return compute(Lake.from_config(config), sla=config.sla)
 
     compute_marts()
 

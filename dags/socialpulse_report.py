@@ -36,7 +36,7 @@ def socialpulse_report():
         from socialpulse.metrics import compute_marts
 
         config = load_config()
-        return compute_marts(Lake(config.lake_root), sla=config.sla)
+        return compute_marts(Lake.from_config(config), sla=config.sla)
 
     @task
     def list_reports(params=None, data_interval_start=None) -> list[dict]:

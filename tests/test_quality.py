@@ -71,7 +71,7 @@ def test_a_reply_dated_before_its_parent_fails_validation(tmp_path):
 
 def test_failed_gate_raises_keeps_data_in_staging_and_out_of_the_lake(tmp_path):
     config = load_config(write_config(tmp_path))
-    lake = Lake(config.lake_root)
+    lake = Lake.from_config(config)
     tables = _tables()
     tables["audience_daily"] = _replace(tables["audience_daily"], "followers_lost", [-1] * tables["audience_daily"].num_rows)
     lake.stage(CARE, INTERVAL, tables)

@@ -25,7 +25,7 @@ def rendered(tmp_path_factory):
     """Two months of simulated data with a hostile top post and a named customer, rendered once."""
     folder = tmp_path_factory.mktemp("report")
     config = load_config(write_config(folder))
-    lake = Lake(config.lake_root)
+    lake = Lake.from_config(config)
     network = SimulatedNetwork(seed=config.seed)
     interval = day_interval(dt.date(2026, 9, 1), days=61)
     for account in config.accounts:

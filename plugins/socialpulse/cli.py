@@ -99,7 +99,7 @@ def demo(args: argparse.Namespace) -> int:
     from socialpulse.report import pdf_name
 
     for report in config.reports:
-        folder = Lake(config.lake_root).report_dir(report.name, month)
+        folder = Lake.from_config(config).report_dir(report.name, month)
         print(f"\nReport '{report.name}' for {month}:")
         print(f"  HTML: {folder / 'report.html'}")
         print(f"  PDF:  {folder / pdf_name(report.name, month)}")
@@ -226,7 +226,7 @@ def import_exports(args: argparse.Namespace) -> int:
         files = [file for path in args.paths for file in export_files(path)]
     except (ValueError, FileNotFoundError) as exc:
         return _usage_error(exc)
-    lake = Lake(config.lake_root)
+    lake = Lake.from_config(config)
     started = time.perf_counter()
     for i, file in enumerate(files, 1):
         try:

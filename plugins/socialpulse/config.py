@@ -65,13 +65,14 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 @dataclass(frozen=True)
 class Config:
     path: Path
-    lake_root: Path
+    lake_root: Path | str  # a local folder, or an object store URL (s3://bucket/lake) as a string
     accounts: tuple[Account, ...]
     reports: tuple[ReportConfig, ...]
     sla_hours: float = 24.0  # the default SLA; sla.per_network may override it per network
     seed: int = 7
     sla: SlaPolicy = field(default_factory=SlaPolicy)
     extra: dict[str, Any] = field(default_factory=dict)
+    lake_conn_id: str | None = None  # the Airflow connection holding the object store's credentials
 
     def account(self, key: str) -> Account:
         for account in self.accounts:
@@ -103,10 +104,10 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         raise ConfigError(f"{path}: expected a mapping at the top level")
     where = str(path)
 
-    if os.environ.get("SOCIALPULSE_LAKE_ROOT"):  # relative to where the command runs
-        lake_path = Path(os.environ["SOCIALPULSE_LAKE_ROOT"]).expanduser().resolve()
-    else:  # relative to the configuration file
-        lake_path = (path.parent / Path(_require(raw, "lake_root", str, where)).expanduser()).resolve()
+    lake_path = _lake_root(raw, path, where)
+    lake_conn_id = os.environ.get("SOCIALPULSE_LAKE_CONN_ID") or raw.get("lake_conn_id")
+    if lake_conn_id is not None and not isinstance(lake_conn_id, str):
+        raise ConfigError(f"{where}: lake_conn_id must be the id of an Airflow connection, got {lake_conn_id!r}")
 
     accounts = tuple(_account(item, f"{where}: accounts[{i}]") for i, item in enumerate(_require(raw, "accounts", list, where)))
     keys = [a.key for a in accounts]
@@ -120,19 +121,36 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         _report(item, f"{where}: reports[{i}]", keys) for i, item in enumerate(raw.get("reports") or [])
     )
     sla = _sla_policy(raw, where)
-    known = {"lake_root", "accounts", "reports", "sla_hours", "sla", "seed"}
+    known = {"lake_root", "lake_conn_id", "accounts", "reports", "sla_hours", "sla", "seed"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {unknown}; known keys: {sorted(known)}")
     return Config(
         path=path,
         lake_root=lake_path,
+        lake_conn_id=lake_conn_id,
         accounts=accounts,
         reports=reports,
         sla_hours=sla.default_hours,
         seed=int(raw.get("seed", 7)),
         sla=sla,
     )
+
+
+def is_url(root: str | os.PathLike[str]) -> bool:
+    """Whether a lake root names an object store (s3://bucket/lake) rather than a local folder."""
+    text = str(root)
+    return "://" in text and text.split("://", 1)[0] not in ("file", "local")
+
+
+def _lake_root(raw: dict, path: Path, where: str) -> Path | str:
+    """A URL stays as it is; a local path is made absolute ($SOCIALPULSE_LAKE_ROOT against the
+    working directory, the file's lake_root against the file's folder)."""
+    root = os.environ.get("SOCIALPULSE_LAKE_ROOT") or _require(raw, "lake_root", str, where)
+    if is_url(root):
+        return root.rstrip("/")
+    base = Path.cwd() if os.environ.get("SOCIALPULSE_LAKE_ROOT") else path.parent
+    return (base / Path(root.removeprefix("file://")).expanduser()).resolve()
 
 
 def _hours(value: Any, key: str, where: str) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import tempfile
 from pathlib import Path
 
 from socialpulse.config import Config
@@ -28,7 +29,7 @@ def deliver(config: Config, report_name: str, month: str) -> dict:
     from airflow.providers.smtp.hooks.smtp import SmtpHook
 
     report = config.report(report_name)
-    folder = Lake(config.lake_root).report_dir(report_name, month)
+    folder = Lake.from_config(config).report_dir(report_name, month)
     record_path = folder / "delivery.json"
     key = _recipients_key(report.recipients)
     deliveries = json.loads(record_path.read_text()) if record_path.exists() else []
@@ -43,15 +44,19 @@ def deliver(config: Config, report_name: str, month: str) -> dict:
             raise FileNotFoundError(f"{path} is missing: run the render task for {report_name} {month} first")
     subject = json.loads((folder / "rendered.json").read_text())["subject"]
 
-    with SmtpHook(smtp_conn_id=report.smtp_conn_id) as hook:
-        hook.send_email_smtp(
-            to=list(report.recipients),
-            subject=subject,
-            html_content=Path(email).read_text(),
-            from_email=report.sender,
-            files=[str(pdf)],
-            custom_headers={"X-Social-Pulse-Report": f"{report_name}/{month}"},
-        )
+    # The SMTP hook attaches local files; a lake in an object store lends it a local copy.
+    with tempfile.TemporaryDirectory(prefix="socialpulse-delivery-") as scratch:
+        attachment = Path(scratch) / pdf.name
+        attachment.write_bytes(pdf.read_bytes())
+        with SmtpHook(smtp_conn_id=report.smtp_conn_id) as hook:
+            hook.send_email_smtp(
+                to=list(report.recipients),
+                subject=subject,
+                html_content=email.read_text(),
+                from_email=report.sender,
+                files=[str(attachment)],
+                custom_headers={"X-Social-Pulse-Report": f"{report_name}/{month}"},
+            )
     deliveries.append({"recipients_key": key, "recipients": list(report.recipients)})
     atomic_write_json(record_path, deliveries)
     log.info("delivered %s for %s to %d recipients", report_name, month, len(report.recipients))

@@ -1,6 +1,6 @@
 """The Parquet lake: where every stage reads and writes.
 
-Layout under the root (a local folder by default):
+Layout under the root (a local folder by default, or an object store URL such as s3://bucket/lake):
 
     staging/<network>/<account_id>/<interval>/<table>.parquet      an extraction, not yet validated
     lake/<table>/network=<network>/date=<YYYY-MM-DD>/<account_id>.parquet   validated, hive-partitioned
@@ -8,9 +8,14 @@ Layout under the root (a local folder by default):
     marts/<mart>.parquet                                                     metric tables
     reports/<report>/<YYYY-MM>/report.html, email.html, *.pdf, delivery.json  what was sent
 
-Every file is written to a temporary name in its folder and renamed into place, so a reader (or a
-killed task) never sees half a file. Publishing an account's interval replaces exactly the files
-of that account for the interval's dates, so reruns and backfills never duplicate rows.
+A reader (or a killed task) never sees half a file. On a local disk every file is written to a
+temporary name in its folder and renamed into place; in an object store a PUT is already atomic
+(the old object or the new one, never a part), so files are written in place. Publishing an
+account's interval replaces exactly the files of that account for the interval's dates, so reruns
+and backfills never duplicate rows.
+
+A URL root goes through fsspec (universal_pathlib paths, s3fs for s3://); its credentials come from
+an Airflow connection (lake_conn_id in the configuration), never from the configuration file.
 """
 
 from __future__ import annotations
@@ -29,9 +34,48 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from socialpulse import model
+from socialpulse.config import Config, is_url
 from socialpulse.networks.base import Account, Interval
 
 log = logging.getLogger(__name__)
+
+def is_remote(path: Any) -> bool:
+    """A local file is a pathlib.Path; anything else is a universal_pathlib path in an object store."""
+    return not isinstance(path, Path)
+
+
+def lake_path(root: str | os.PathLike[str], storage_options: dict[str, Any] | None = None) -> Any:
+    if is_url(root):
+        from upath import UPath
+
+        return UPath(str(root), **(storage_options or {}))
+    text = str(root).removeprefix("file://")
+    return Path(text).expanduser().resolve()
+
+
+def connection_storage_options(conn_id: str, protocol: str) -> dict[str, Any]:
+    """fsspec options for the lake's object store, from an Airflow connection.
+
+    For s3:// (AWS, MinIO and other S3-compatible stores) the connection's login and password are
+    the access key pair and extra may hold endpoint_url and region_name. Any other extra key (and,
+    for other protocols, the whole extra) is passed to fsspec as it is.
+    """
+    from airflow.sdk import BaseHook
+
+    conn = BaseHook.get_connection(conn_id)
+    extra = dict(conn.extra_dejson or {})
+    if protocol not in ("s3", "s3a"):
+        return extra
+    options: dict[str, Any] = {}
+    if conn.login:
+        options["key"] = conn.login
+    if conn.password:
+        options["secret"] = conn.password
+    client_kwargs = {k: extra.pop(k) for k in ("endpoint_url", "region_name") if extra.get(k)}
+    if client_kwargs:
+        options["client_kwargs"] = client_kwargs
+    options.update(extra)
+    return options
 
 
 def temporary_name(path: Path) -> Path:
@@ -39,7 +83,10 @@ def temporary_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Any, data: bytes) -> None:
+    if is_remote(path):
+        path.write_bytes(data)  # one PUT: atomic in an object store
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_name(path)
     try:
@@ -52,7 +99,12 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def atomic_write_parquet(path: Path, table: pa.Table) -> None:
+def atomic_write_parquet(path: Any, table: pa.Table) -> None:
+    if is_remote(path):
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, compression="zstd")
+        path.write_bytes(sink.getvalue().to_pybytes())
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_name(path)
     try:
@@ -64,8 +116,22 @@ def atomic_write_parquet(path: Path, table: pa.Table) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def atomic_write_json(path: Path, payload: Any) -> None:
+def atomic_write_json(path: Any, payload: Any) -> None:
     atomic_write_bytes(path, json.dumps(payload, indent=2, sort_keys=True, default=str).encode())
+
+
+def read_parquet(path: Any, **options: Any) -> pa.Table:
+    """A Parquet file or folder, local or in the object store."""
+    if is_remote(path):
+        return pq.read_table(path.path, filesystem=path.fs, **options)
+    return pq.read_table(path, **options)
+
+
+def remove_tree(path: Any) -> None:
+    if not is_remote(path):
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists():
+        path.fs.rm(path.path, recursive=True)
 
 
 def interval_key(interval: Interval) -> str:
@@ -73,11 +139,37 @@ def interval_key(interval: Interval) -> str:
 
 
 class Lake:
-    def __init__(self, root: str | os.PathLike[str]):
-        self.root = Path(root).expanduser().resolve()
+    """The lake under a root folder or URL; storage_options are fsspec's, for a URL root."""
+
+    def __init__(self, root: str | os.PathLike[str], storage_options: dict[str, Any] | None = None):
+        self.root = lake_path(root, storage_options)
+
+    @classmethod
+    def from_config(cls, config: Config) -> Lake:
+        """The configured lake, with the object store's credentials from its Airflow connection."""
+        options = None
+        if config.lake_conn_id and is_url(config.lake_root):
+            options = connection_storage_options(config.lake_conn_id, str(config.lake_root).split("://", 1)[0])
+        return cls(config.lake_root, options)
 
     def __repr__(self) -> str:
-        return f"Lake({str(self.root)!r})"
+        return f"Lake({str(self.root)!r})"  # the URL only: storage options hold credentials
+
+    @property
+    def remote(self) -> bool:
+        return is_remote(self.root)
+
+    def duckdb(self):
+        """A DuckDB connection that reads (and writes) this lake's files, local or remote."""
+        import duckdb
+
+        con = duckdb.connect()
+        if self.remote:
+            # DuckDB reads the object store through our fsspec filesystem; it must not try to
+            # download its own httpfs extension for s3:// paths (no network access at run time).
+            con.execute("SET autoload_known_extensions = false")
+            con.register_filesystem(self.root.fs)
+        return con
 
     # -- staging: one extraction of one account for one interval ---------------------------------
     def staging_dir(self, account: Account, interval: Interval) -> Path:
@@ -93,11 +185,11 @@ class Lake:
 
     def read_staged(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
         folder = self.staging_dir(account, interval)
-        if not folder.is_dir():
+        if not folder.exists():
             raise FileNotFoundError(
                 f"no staged extraction for {account.key} {interval} at {folder}; run the extract task first"
             )
-        return {name: pq.read_table(folder / f"{name}.parquet") for name in model.TABLES}
+        return {name: read_parquet(folder / f"{name}.parquet") for name in model.TABLES}
 
     # -- the validated, partitioned lake ------------------------------------------------------------
     def table_dir(self, table: str) -> Path:
@@ -135,7 +227,7 @@ class Lake:
                 else:
                     path.unlink(missing_ok=True)  # the source no longer has rows for that day
             written[name] = data.num_rows
-        shutil.rmtree(self.staging_dir(account, interval), ignore_errors=True)
+        remove_tree(self.staging_dir(account, interval))
         log.info("published %s %s: %s", account.key, interval, written)
         return written
 
@@ -147,7 +239,7 @@ class Lake:
         """Every published row of a canonical table (columns from the files, not the folder names)."""
         if not self.has_data(table):
             return model.empty(table)
-        return pq.read_table(self.table_dir(table), partitioning=None, schema=model.TABLES[table].schema)
+        return read_parquet(self.table_dir(table), partitioning=None, schema=model.TABLES[table].schema)
 
     def has_data(self, table: str) -> bool:
         return any(self.table_dir(table).glob("*/*/*.parquet"))

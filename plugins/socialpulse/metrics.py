@@ -19,7 +19,7 @@ from pathlib import Path
 
 from socialpulse import model
 from socialpulse.config import WEEKDAYS, SlaPolicy
-from socialpulse.lake import Lake, temporary_name
+from socialpulse.lake import Lake, is_remote, temporary_name
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +61,8 @@ def connect(
     memory_limit: str | None = None,
 ):
     """A DuckDB connection with a view per canonical table over the lake, the SLA and the macros."""
-    import duckdb
-
     sla = sla or SlaPolicy(default_hours=float(sla_hours))
-    con = duckdb.connect()
+    con = lake.duckdb()
     # Months and dates are UTC, whatever the machine's zone (DuckDB would use it for timestamptz).
     con.execute("SET TimeZone = 'UTC'")
     if threads:
@@ -130,7 +128,13 @@ def compute_marts(
 
 
 def _write(con, mart: str, path: Path) -> None:
-    """DuckDB writes the Parquet itself (no copy through Python); a rename puts it in place whole."""
+    """DuckDB writes the Parquet itself (no copy through Python); a rename puts it in place whole.
+
+    In an object store the upload itself is atomic, so DuckDB writes straight to the URL.
+    """
+    if is_remote(path):
+        con.execute(f"COPY {mart} TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_name(path)
     try:

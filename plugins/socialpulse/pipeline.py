@@ -38,7 +38,7 @@ def extract(config: Config, account: Account, interval: Interval, credentials: C
     connector = build_connector(config, account, credentials)
     log.info("extracting %s for %s with %s", account.key, interval, type(connector).__name__)
     tables = connector.extract(account, interval)
-    folder = Lake(config.lake_root).stage(account, interval, tables)
+    folder = Lake.from_config(config).stage(account, interval, tables)
     counts = {name: table.num_rows for name, table in tables.items()}
     log.info("staged %s at %s: %s", account.key, folder, counts)
     return counts
@@ -48,7 +48,7 @@ def validate_and_publish(config: Config, account: Account, interval: Interval) -
     """The gate: validate the staged extraction; publish it to the lake only if every expectation holds."""
     from socialpulse import quality
 
-    lake = Lake(config.lake_root)
+    lake = Lake.from_config(config)
     tables = lake.read_staged(account, interval)
     outcome = quality.validate(lake, account, interval, tables)
     if not outcome.success:

@@ -114,9 +114,7 @@ def _bounds(interval: Interval, column_type: pa.DataType) -> tuple[Any, Any]:
 
 def _with_parent_times(messages: pa.Table, posts: pa.Table, lake: Lake) -> "Any":
     """Messages as a DataFrame with parent_created_at: the parent's time, from this batch or the lake."""
-    import duckdb
-
-    con = duckdb.connect()
+    con = lake.duckdb()
     con.register("batch_messages", messages)
     con.register("batch_posts", posts)
     sources = [

@@ -106,9 +106,7 @@ class MartReader:
     """Reads the marts for one report: its accounts only."""
 
     def __init__(self, lake: Lake, account_keys: tuple[str, ...]):
-        import duckdb
-
-        self.con = duckdb.connect()
+        self.con = lake.duckdb()
         self.lake = lake
         pairs = [tuple(k.split("/", 1)) for k in account_keys]
         self.con.execute("CREATE TABLE report_accounts (network VARCHAR, account_id VARCHAR)")
@@ -146,7 +144,7 @@ def _ratio(num: float | None, den: float | None) -> float | None:
 def build_context(config: Config, report_name: str, month: str) -> dict[str, Any]:
     """Everything the templates show, computed from the marts for `month` (YYYY-MM)."""
     report = config.report(report_name)
-    lake = Lake(config.lake_root)
+    lake = Lake.from_config(config)
     marts = MartReader(lake, report.accounts)
     prev = previous_month(month)
     accounts = {a.key: a for a in config.accounts if a.key in report.accounts}
@@ -384,7 +382,7 @@ def render_report(config: Config, report_name: str, month: str, force: bool = Fa
     """
     from weasyprint import HTML
 
-    folder = Lake(config.lake_root).report_dir(report_name, month)
+    folder = Lake.from_config(config).report_dir(report_name, month)
     html_path, pdf_path, email_path = folder / "report.html", folder / pdf_name(report_name, month), folder / "email.html"
     paths = {"report": report_name, "month": month, "html": str(html_path), "pdf": str(pdf_path), "email": str(email_path)}
     if (folder / "delivery.json").exists() and not force:

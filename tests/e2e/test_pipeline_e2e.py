@@ -67,7 +67,7 @@ def pipeline_run(tmp_path_factory, airflow_db):
     config = load_config(config_file)
     yield {
         "config": config,
-        "lake": Lake(config.lake_root),
+        "lake": Lake.from_config(config),
         "states": states,
         "messages": messages,
         "recipients": recipients,

@@ -58,7 +58,7 @@ def test_a_corrupted_day_fails_validation_and_never_reaches_the_marts(tmp_path, 
     for reason in ("post_metrics_daily.likes", "messages.message_id", "messages.created_at"):
         assert reason in logs, reason
 
-    lake = Lake(load_config(config_file).lake_root)
+    lake = Lake.from_config(load_config(config_file))
     published_days = {p.name for p in (lake.table_dir("messages") / "network=simulated").iterdir()}
     assert published_days == {f"date={GOOD_DAY}"}
     assert (lake.root / "staging" / "simulated" / "care").is_dir()  # kept for inspection
