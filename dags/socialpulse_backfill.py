@@ -24,6 +24,7 @@ import pendulum
 from airflow.sdk import Param, dag, task
 
 from socialpulse.assets import LAKE
+from socialpulse.pools import API_POOL
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def socialpulse_backfill():
         from socialpulse.lake import Lake
 
         config = load_config()
-        counts = import_file(Lake(config.lake_root), params["format"], Path(job["file"]), config.account(params["account"]))
+        counts = import_file(Lake.from_config(config), params["format"], Path(job["file"]), config.account(params["account"]))
         log.info("imported file %d of %d, %s: %s", job["number"], job["of"], job["file"], counts)
         return counts
 
@@ -94,7 +95,7 @@ def socialpulse_backfill():
         return [account.key for account in accounts]
 
     # a few accounts at a time: each walks its network's API through the shared rate limits
-    @task(outlets=[LAKE], max_active_tis_per_dag=2)
+    @task(outlets=[LAKE], max_active_tis_per_dag=2, pool=API_POOL)
     def backfill_account(account_key: str, params=None) -> dict:
         import datetime as dt
 

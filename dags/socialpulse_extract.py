@@ -13,6 +13,7 @@ import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task
 
 from socialpulse.assets import LAKE
+from socialpulse.pools import API_POOL
 
 
 @dag(
@@ -34,7 +35,7 @@ def socialpulse_extract():
 
         return [account.key for account in load_config().accounts]
 
-    @task
+    @task(pool=API_POOL)
     def extract(account_key: str, data_interval_start=None, data_interval_end=None) -> str:
         from socialpulse import pipeline
         from socialpulse.config import load_config

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from socialpulse.local import airflow_environment
+from socialpulse.local import airflow_environment, migrate_metadata_db
 
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="socialpulse-test-airflow-"))
 os.environ.update(airflow_environment(_AIRFLOW_HOME, _AIRFLOW_HOME / "lake"))
 # Tests name their own config and lake; nothing from the developer's shell leaks in.
-for _name in ("SOCIALPULSE_CONFIG", "SOCIALPULSE_LAKE_ROOT"):
+for _name in ("SOCIALPULSE_CONFIG", "SOCIALPULSE_LAKE_ROOT", "SOCIALPULSE_LAKE_CONN_ID"):
     os.environ.pop(_name, None)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -26,11 +25,7 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
-    """Airflow's metadata database (SQLite), migrated once per test session."""
-    subprocess.run(
-        [sys.executable, "-m", "airflow", "db", "migrate"],
-        check=True,
-        capture_output=True,
-        env=os.environ.copy(),
-    )
+    """Airflow's metadata database (SQLite) with the API pool, set up once per test session as the
+    demo sets up its own."""
+    migrate_metadata_db(_AIRFLOW_HOME / "migrate.log")
     return _AIRFLOW_HOME

@@ -17,6 +17,8 @@ from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Iterator
 
+from socialpulse.pools import API_POOL, API_POOL_DEFAULT_SLOTS, API_POOL_DESCRIPTION
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -47,9 +49,15 @@ def airflow_environment(home: Path, lake_root: Path, smtp_port: int | None = Non
 
 
 def migrate_metadata_db(log_file: Path) -> None:
-    """`airflow db migrate` in a subprocess (it configures logging its own way)."""
+    """`airflow db migrate` and the API pool, as docker/airflow-init.sh does, in subprocesses
+    (the Airflow CLI configures logging its own way)."""
+    commands = (
+        ["db", "migrate"],
+        ["pools", "set", API_POOL, str(API_POOL_DEFAULT_SLOTS), API_POOL_DESCRIPTION],
+    )
     with open(log_file, "ab") as log:
-        subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+        for command in commands:
+            subprocess.run([sys.executable, "-m", "airflow", *command], check=True, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
 
 
 def free_port() -> int:

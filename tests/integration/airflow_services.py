@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from socialpulse.local import REPO_ROOT, free_port
+from socialpulse.pools import API_POOL, API_POOL_DESCRIPTION
 
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 REDIS = "redis://127.0.0.1:6379"
@@ -71,7 +72,8 @@ def query(database: str, sql: str, *params: Any) -> list[tuple]:
 class AirflowOnPostgres:
     """Starts Airflow's services against a fresh PostgreSQL database; a context manager that cleans up."""
 
-    def __init__(self, workdir: Path, config_file: Path, lake_root: Path, executor: str = "LocalExecutor"):
+    def __init__(self, workdir: Path, config_file: Path, lake_root: Path | str, executor: str = "LocalExecutor",
+                 extra_env: dict[str, str] | None = None):
         self.workdir = workdir
         self.executor = executor
         self.database = f"socialpulse_it_{secrets.token_hex(4)}"
@@ -80,8 +82,9 @@ class AirflowOnPostgres:
         self.logs = workdir / "service-logs"
         self.processes: dict[str, subprocess.Popen] = {}
         self.env = self._environment(config_file, lake_root)
+        self.env.update(extra_env or {})
 
-    def _environment(self, config_file: Path, lake_root: Path) -> dict[str, str]:
+    def _environment(self, config_file: Path, lake_root: Path | str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SOCIALPULSE_"))}
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # compiled once into BYTECODE_CACHE, not per task
         env.update(
@@ -132,6 +135,8 @@ class AirflowOnPostgres:
         _admin(f'CREATE DATABASE "{self.database}"')
         try:
             self.airflow("db", "migrate")
+            # as docker/airflow-init.sh does: without the pool, extract tasks would never be scheduled
+            self.airflow("pools", "set", API_POOL, "2", API_POOL_DESCRIPTION)
             for service, args in self._services().items():
                 # own session: the whole process group (task processes included) is stopped at the end
                 with open(self.logs / f"{service}.log", "wb") as log:
