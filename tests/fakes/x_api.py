@@ -10,6 +10,13 @@ default fields only. What the connector asks for beyond them is filled in the do
 - @Twitter's own replies to six of the mentions (ids one minute after the mention's), so the
   account has outbound messages and more than one page of tweets.
 The server honours start_time, end_time, max_results (5..100, as the API does) and pagination_token.
+
+Direct messages (GET /2/dm_events) were not recorded; they follow the documented shape (docs.x.com,
+Direct Messages lookup: id, event_type, text, sender_id, dm_conversation_id, created_at,
+participant_ids; newest first; one-to-one conversation ids are "{smaller_user_id}-{larger_user_id}"):
+customers of the recorded followers page write to @Twitter on the test day and are answered, one of
+them twice, one never; a group conversation has a ParticipantsJoin event. A token without dm.read
+(dm_read = False) gets X's 403 for an app-only token.
 """
 
 from __future__ import annotations
@@ -64,9 +71,12 @@ class FakeXApi(FakeApi):
         self.extra_fields: dict[str, Any] = {}  # added to every tweet: an API that grew a new field
         self.drop_fields: set[str] = set()  # removed from every tweet: an API that lost one
         self.mentions, self.timeline = self._build()
+        self.dm_events = self._build_dms()
+        self.dm_read = True  # False: the token may not read DMs (app-only, or no dm.read scope)
         self.route(r"/2/users/(\d+)", self._get_user)
         self.route(r"/2/users/(\d+)/tweets", lambda r, m: self._timeline(r, self.timeline, self.timeline_recording))
         self.route(r"/2/users/(\d+)/mentions", lambda r, m: self._timeline(r, self.mentions, self.mentions_recording))
+        self.route(r"/2/dm_events", self._dm_events)
 
     # -- data --------------------------------------------------------------------------------------------
     def _build(self) -> tuple[list[dict], list[dict]]:
@@ -98,6 +108,30 @@ class FakeXApi(FakeApi):
             )
         timeline = sorted(own + replies, key=lambda t: int(t["id"]), reverse=True)
         return mentions, timeline
+
+    def _build_dms(self) -> list[dict]:
+        day = dt.datetime(2022, 10, 7, tzinfo=dt.timezone.utc)
+        events = []
+
+        def event(at: dt.datetime, n: int, sender: str, conversation: str, text: str, kind: str = "MessageCreate", **more) -> None:
+            event_id = str(((int(at.timestamp() * 1000) - TWITTER_EPOCH_MS) << 22) + n)
+            events.append({"id": event_id, "event_type": kind, "text": text, "sender_id": sender,
+                           "dm_conversation_id": conversation, "created_at": iso(at), **more})
+
+        for i, customer in enumerate(self.followers[:4]):
+            conversation = "-".join(sorted((ACCOUNT_ID, customer["id"]), key=int))
+            asked = day + dt.timedelta(hours=8 + i)
+            event(asked, 1, customer["id"], conversation, "Hi, my account was locked this morning, can you help?")
+            if i < 3:  # the fourth customer is still waiting
+                event(asked + dt.timedelta(minutes=20 * (i + 1)), 2, ACCOUNT_ID, conversation, "Sorry about that! Check your email for a reset link.")
+            if i == 0:  # a follow-up, answered again
+                event(asked + dt.timedelta(hours=2), 3, customer["id"], conversation, "The link expired, what now?")
+                event(asked + dt.timedelta(hours=3), 4, ACCOUNT_ID, conversation, "Sent a new one, valid for 24 hours.")
+        group = "1578398451921985538"  # the group conversation id of docs.x.com's example
+        event(day + dt.timedelta(hours=14), 5, ACCOUNT_ID, group, "", "ParticipantsJoin", participant_ids=[self.followers[5]["id"]])
+        event(day - dt.timedelta(days=2), 6, self.followers[4]["id"], "-".join(sorted((ACCOUNT_ID, self.followers[4]["id"]), key=int)),
+              "An old message, before the test day")
+        return sorted(events, key=lambda e: int(e["id"]), reverse=True)
 
     def user_of(self, user_id: str) -> dict[str, Any] | None:
         if user_id == ACCOUNT_ID:
@@ -142,6 +176,32 @@ class FakeXApi(FakeApi):
                 users = {t["author_id"] for t in page if t.get("author_id")}
                 body["includes"] = {"users": [u for u in map(self.user_of, sorted(users)) if u]}
         return Reply(200, body, self._rate_headers(recorded))
+
+    def _dm_events(self, request: Request, match) -> Reply:
+        if not self.dm_read:
+            return Reply(403, {"title": "Unsupported Authentication", "type": "https://api.twitter.com/2/problems/unsupported-authentication",
+                               "status": 403, "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  "
+                               "Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context]."})
+        q = request.query
+        size = int(q.get("max_results", 100))
+        if not 1 <= size <= 100:
+            return Reply(400, {"title": "Invalid Request", "detail": "One or more parameters to your request was invalid."})
+        events = [e for e in self.dm_events if e["event_type"] in q.get("event_types", e["event_type"]).split(",")]
+        token = q.get("pagination_token")
+        offset = int(token.split("-")[-1]) if token else 0
+        page, following = window(events, offset, size)
+        wanted = {"id", "event_type", "text"} | set(filter(None, q.get("dm_event.fields", "").split(",")))
+        page = [{**{k: v for k, v in e.items() if k in wanted and k not in self.drop_fields}, **self.extra_fields} for e in page]
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if following is not None:
+            meta["next_token"] = f"dm-page-{following}"
+        body: dict[str, Any] = {"meta": meta}
+        if page:
+            body["data"] = page
+            if "sender_id" in q.get("expansions", ""):
+                senders = {e["sender_id"] for e in page if e.get("sender_id")}
+                body["includes"] = {"users": [u for u in map(self.user_of, sorted(senders)) if u]}
+        return Reply(200, body)
 
     def _shape(self, tweet: dict, fields: str) -> dict:
         """A tweet as the API returns it: default fields plus those asked for in tweet.fields."""

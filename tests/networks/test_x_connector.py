@@ -83,3 +83,83 @@ def test_x_run_through_the_pipeline_lands_validated_rows_in_the_lake(api, tmp_pa
     assert lake_rows(lake, "audience_daily")[0]["followers_total"] == api.followers_count
     assert all(r.headers.get("Authorization") == f"Bearer {TOKEN}" for r in api.requests)
     assert_no_secret(lake)
+
+
+def dm_rows(tables) -> list[dict]:
+    return [m for m in tables["messages"].to_pylist() if m["channel"] == "direct_message"]
+
+
+def test_x_direct_messages_are_read_page_by_page_as_private_threads(api, credentials, sleeps):
+    tables = XNetwork(credentials, sleep=sleeps, base_url=api.base_url, page_size=5, direct_messages=True, **FAST).extract(ACCOUNT, DAY)
+
+    calls = api.calls(r"/2/dm_events$")
+    assert [c.query.get("pagination_token") for c in calls] == [None, "dm-page-5"]  # the second page reaches an older DM: stop
+    assert calls[0].query["event_types"] == "MessageCreate" and calls[0].query["expansions"] == "sender_id"
+    assert {"sender_id", "dm_conversation_id", "created_at"} <= set(calls[0].query["dm_event.fields"].split(","))
+
+    dms = dm_rows(tables)
+    assert len(dms) == 9  # the day's messages: not the join event of the group, not the message of two days before
+    inbound = [m for m in dms if m["direction"] == "inbound"]
+    outbound = [m for m in dms if m["direction"] == "outbound"]
+    assert len(inbound) == 5 and len(outbound) == 4
+    first = api.followers[0]
+    conversation = "-".join(sorted((ACCOUNT_ID, first["id"]), key=int))
+    thread = sorted((m for m in dms if m["thread_id"] == conversation), key=lambda m: m["created_at"])
+    assert [m["direction"] for m in thread] == ["inbound", "outbound", "inbound", "outbound"]
+    assert thread[0]["author_id"] == first["id"] and thread[0]["author_handle"] == f"@{first['username']}"
+    assert thread[1]["author_id"] == ACCOUNT_ID and thread[1]["author_handle"] == "@Twitter"
+    assert all(m["parent_id"] is None and m["post_id"] is None and m["intent"] is None for m in dms)
+    assert len(tables["messages"].to_pylist()) == 16 + 9  # mentions and replies as before
+
+
+def test_x_direct_messages_are_off_unless_asked_for(api, credentials, sleeps):
+    XNetwork(credentials, sleep=sleeps, base_url=api.base_url, page_size=5, **FAST).extract(ACCOUNT, DAY)
+    assert api.calls(r"/2/dm_events$") == []
+
+
+def test_x_token_without_dm_read_skips_direct_messages_with_a_warning(api, credentials, sleeps, caplog):
+    api.dm_read = False
+    with caplog.at_level("WARNING"):
+        tables = XNetwork(credentials, sleep=sleeps, base_url=api.base_url, page_size=5, direct_messages=True, **FAST).extract(ACCOUNT, DAY)
+    assert dm_rows(tables) == [] and len(tables["messages"].to_pylist()) == 16  # the rest of the run is intact
+    assert "may not read direct messages" in caplog.text and "dm.read" in caplog.text and "socialpulse_test" in caplog.text
+    assert TOKEN not in caplog.text
+
+
+def test_x_dm_event_without_its_conversation_fails_naming_the_field(api, credentials, sleeps):
+    api.drop_fields = {"dm_conversation_id"}
+    with pytest.raises(ConnectorError, match="GET /2/dm_events: the DM event .* lacks the required field 'dm_conversation_id'"):
+        XNetwork(credentials, sleep=sleeps, base_url=api.base_url, page_size=5, direct_messages=True, **FAST).extract(ACCOUNT, DAY)
+
+
+def test_x_direct_messages_count_as_service_requests_answered_in_their_conversation(api, tmp_path):
+    from socialpulse import metrics
+    from socialpulse.lake import Lake
+
+    account = {"network": "x", "account_id": ACCOUNT_ID, "handle": "@Twitter", "purpose": "service", "connection_id": "socialpulse_x",
+               "options": {"base_url": api.base_url, "page_size": 5, "direct_messages": True, **FAST}}
+    staged, published, lake_root = run_pipeline(tmp_path, account, DAY)
+    assert staged == published and published["messages"] == 25
+    lake = Lake(lake_root)
+    metrics.compute_marts(lake, marts=("service_requests",))
+    requests = {r["message_id"]: r for r in lake_rows_of_mart(lake) if r["channel"] == "direct_message"}
+
+    # every customer's first DM and the follow-up after our answer; the unanswered one stays open
+    assert len(requests) == 5
+    answered = sorted(r["response_hours"] for r in requests.values() if r["responded_at"] is not None)
+    assert answered == pytest.approx([1 / 3, 2 / 3, 1.0, 1.0])  # 20, 40 and 60 minutes, then the follow-up after an hour
+    assert sum(r["responded_at"] is None for r in requests.values()) == 1
+
+
+def lake_rows_of_mart(lake) -> list[dict]:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(lake.mart_path("service_requests")).to_pylist()
+
+
+def test_x_direct_messages_rate_limited_wait_and_carry_on(api, credentials, sleeps):
+    from fakes.x_api import too_many_requests
+
+    api.fail(r"/2/dm_events$", too_many_requests(retry_after="2"))
+    tables = XNetwork(credentials, sleep=sleeps, base_url=api.base_url, page_size=5, direct_messages=True, **FAST).extract(ACCOUNT, DAY)
+    assert sleeps == [2.0] and len(dm_rows(tables)) == 9

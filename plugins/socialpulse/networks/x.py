@@ -4,14 +4,19 @@
 - inbound messages: GET /2/users/:id/mentions, with the authors' usernames expanded
 - outbound messages: our own tweets that reply to someone else
 - audience: GET /2/users/:id?user.fields=public_metrics (followers_count; X gives no gained/lost)
+- direct messages (option direct_messages): GET /2/dm_events, the account's DMs sent and received,
+  newest first, the last 30 days at most; a conversation is a thread (dm_conversation_id)
 
 Options: base_url, lookback_days, page_size (5..100), non_public_metrics (true needs a user-context
-token of the account itself and only covers tweets younger than 30 days), plus the RetryPolicy fields.
+token of the account itself and only covers tweets younger than 30 days), direct_messages (true needs
+an OAuth 2.0 user-context token of the account with dm.read; without it the run goes on without DMs,
+with a warning), plus the RetryPolicy fields.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import pyarrow as pa
@@ -20,6 +25,9 @@ from socialpulse import http
 from socialpulse.networks.base import Account, Connector, ConnectorError, Interval
 
 TWEET_FIELDS = "created_at,public_metrics,conversation_id,in_reply_to_user_id,referenced_tweets,entities,author_id"
+DM_EVENT_FIELDS = "id,event_type,text,sender_id,dm_conversation_id,created_at,participant_ids"
+
+log = logging.getLogger(__name__)
 
 
 class XNetwork(Connector):
@@ -27,7 +35,7 @@ class XNetwork(Connector):
 
     def __init__(self, credentials=None, sleep=None, **settings):
         super().__init__(credentials, **settings)
-        http.check_options("x", settings, {"non_public_metrics"})
+        http.check_options("x", settings, {"non_public_metrics", "direct_messages"})
         self.client = http.ApiClient(
             "x",
             settings.get("base_url", "https://api.x.com"),
@@ -39,6 +47,7 @@ class XNetwork(Connector):
         )
         self.page_size = int(settings.get("page_size", 100))
         self.non_public = bool(settings.get("non_public_metrics", False))
+        self.direct_messages = bool(settings.get("direct_messages", False))
 
     def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
         user_id = account.account_id
@@ -81,6 +90,8 @@ class XNetwork(Connector):
             if http.inside(created, interval):
                 outbound = mention.string(t, "author_id") == user_id
                 messages.append(self._message(account, mention, t, created, own_ids, outbound=outbound))
+        if self.direct_messages:
+            messages += self._direct_messages(account, interval)
 
         return http.tables(
             http.account_rows(account, interval),
@@ -108,6 +119,55 @@ class XNetwork(Connector):
             for tweet in page_fields.objects(page, "data"):
                 tweets.append({**tweet, "_username": usernames.get(tweet.get("author_id")) if isinstance(tweet.get("author_id"), str) else None})
         return tweets
+
+    def _direct_messages(self, account: Account, interval: Interval) -> list[dict[str, Any]]:
+        """DMs sent or received inside the interval; none, with a warning, when the token may not read them."""
+        path = "/2/dm_events"
+        params = {"dm_event.fields": DM_EVENT_FIELDS, "event_types": "MessageCreate", "expansions": "sender_id",
+                  "user.fields": "username", "max_results": self.page_size}
+        page_fields, event, user = self.client.fields(path, "page"), self.client.fields(path, "DM event"), self.client.fields(path, "included user")
+        rows = []
+        try:
+            for page in self.client.paginate(path, params, http.TokenPaging("meta.next_token", "pagination_token")):
+                usernames = {user.string(u, "id"): user.string(u, "username", required=False) for u in page_fields.objects(page, "includes.users")}
+                older = False
+                for item in page_fields.objects(page, "data"):
+                    if event.string(item, "event_type") != "MessageCreate":
+                        continue  # a participant joining or leaving a group is not a message
+                    created = event.time(item, "created_at")
+                    older = older or created < interval.start
+                    if http.inside(created, interval):
+                        rows.append(self._direct_message(account, event, item, created, usernames))
+                if older:
+                    break  # newest first: the following pages are older still
+        except http.PermissionDenied:
+            log.warning(
+                "x GET %s: HTTP 403, the token of connection '%s' may not read direct messages (it must be an OAuth 2.0 "
+                "user-context token of the account with dm.read, tweet.read, users.read); this run reads no DMs. "
+                "Set the account option direct_messages: false to stop asking", path, self.client.conn_id,
+            )
+            return []
+        return rows
+
+    def _direct_message(self, account: Account, fields: http.Fields, item: dict[str, Any], created: dt.datetime,
+                        usernames: dict[str, str | None]) -> dict[str, Any]:
+        sender = fields.string(item, "sender_id")
+        outbound = sender == account.account_id
+        username = account.handle if outbound else usernames.get(sender)
+        return http.message_row(
+            account,
+            message_id=fields.string(item, "id"),
+            # a conversation is the thread: our next DM in it answers the customer's (response times)
+            thread_id=fields.string(item, "dm_conversation_id"),
+            parent_id=None,  # DMs do not reply to a particular message
+            post_id=None,
+            created_at=created,
+            outbound=outbound,
+            channel="direct_message",
+            author_id=sender,
+            author_handle=(username if username.startswith("@") else f"@{username}") if username else None,
+            text=fields.string(item, "text", required=False),
+        )
 
     def _counts(self, fields: http.Fields, tweet: dict[str, Any]) -> dict[str, int | None]:
         public = fields.object(tweet, "public_metrics")
