@@ -23,7 +23,7 @@ import pyarrow as pa
 from socialpulse import http, model
 from socialpulse.networks.base import Account, Connector, Interval
 
-LINKEDIN_VERSION = "202609"
+LINKEDIN_VERSION = "202608"  # the latest in "Recent Marketing API Changes" (Aug 2026); supported a year at least
 # programmatic refresh tokens (approved partners only): access tokens last 60 days, refresh tokens a year
 TOKEN_URL = "https://www.linkedin.com/oauth/v2/accessToken"
 STATS_BATCH = 20  # posts per share-statistics request, to keep the URL short
