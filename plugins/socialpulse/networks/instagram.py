@@ -11,14 +11,11 @@ Options: base_url, graph_version, lookback_days, page_size, plus the RetryPolicy
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-import pyarrow as pa
-
 from socialpulse import http
-from socialpulse.networks.base import Account, Connector, Interval
-from socialpulse.networks.facebook import graph_client, insight_values, unix
+from socialpulse.networks.base import Account, Interval
+from socialpulse.networks.graph import GraphConnector, insight_values
 
 MEDIA_FIELDS = "id,caption,media_type,media_product_type,timestamp,permalink,like_count,comments_count"
 REPLY_FIELDS = "id,text,timestamp,username,from"
@@ -27,49 +24,17 @@ MEDIA_METRICS = "views,shares,saved"
 VIDEO_TYPES = {"VIDEO", "REELS"}
 
 
-class InstagramNetwork(Connector):
+class InstagramNetwork(GraphConnector):
     network = "instagram"
+    permissions = "instagram_basic, instagram_manage_insights, instagram_manage_comments, pages_read_engagement"
+    node_label, node_fields = "user", "followers_count,username"
+    edge, item_label, item_fields, time_field = "media", "media", MEDIA_FIELDS, "timestamp"
 
-    def __init__(self, credentials=None, sleep=None, **settings):
-        super().__init__(credentials, **settings)
-        http.check_options("instagram", settings, {"graph_version"})
-        self.client = graph_client(
-            "instagram", "https://graph.facebook.com", credentials, settings,
-            "instagram_basic, instagram_manage_insights, instagram_manage_comments, pages_read_engagement", sleep,
-        )
-        self.page_size = int(settings.get("page_size", 100))
+    def post_row(self, account, fields, item, item_id, created):
+        # media are always originals, and links in captions are not clickable
+        return http.post_row(account, item_id, created, fields.string(item, "caption", required=False))
 
-    def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
-        user_id = account.account_id
-        user = self.client.get(user_id, {"fields": "followers_count,username"})
-        posts, metrics, messages = [], [], []
-        params = {
-            "fields": MEDIA_FIELDS,
-            "since": unix(http.lookback_start(interval, self.settings)),
-            "until": unix(interval.end),
-            "limit": self.page_size,
-        }
-        listing, media = self.client.fields(f"{user_id}/media", "page"), self.client.fields(f"{user_id}/media", "media")
-        for batch in self.client.paginate(f"{user_id}/media", params, http.NextUrlPaging()):
-            for item in listing.objects(batch, "data"):
-                media_id = media.string(item, "id")
-                created = media.time(item, "timestamp")
-                metrics += http.metric_rows(account, interval, media_id, created, self._counts(media, item))
-                messages += self._comments(account, interval, media_id)
-                if http.inside(created, interval):
-                    # media are always originals, and links in captions are not clickable
-                    posts.append(http.post_row(account, media_id, created, media.string(item, "caption", required=False)))
-        followers = self.client.fields(user_id, "user").count(user, "followers_count")
-        return http.tables(
-            http.account_rows(account, interval),
-            posts,
-            metrics,
-            http.audience_rows(account, interval, followers, self._new_followers(user_id, interval)),
-            messages,
-            source=f"instagram/{user_id}",
-        )
-
-    def _counts(self, media: http.Fields, item: dict[str, Any]) -> dict[str, int | None]:
+    def counts(self, media: http.Fields, item: dict[str, Any]) -> dict[str, int | None]:
         path = f"{http.segment(item['id'])}/insights"
         insights = self.client.fields(path, "insights")
         values = insight_values(insights, self.client.get(path, {"metric": MEDIA_METRICS}))
@@ -85,7 +50,7 @@ class InstagramNetwork(Connector):
             "video_views": views if video else None,
         }
 
-    def _comments(self, account: Account, interval: Interval, media_id: str) -> list[dict[str, Any]]:
+    def comments(self, account: Account, interval: Interval, media_id: str) -> list[dict[str, Any]]:
         params = {"fields": COMMENT_FIELDS, "limit": self.page_size}
         path = f"{http.segment(media_id)}/comments"
         listing, comments = self.client.fields(path, "page"), self.client.fields(path, "comment")
@@ -115,16 +80,7 @@ class InstagramNetwork(Connector):
             text=fields.string(comment, "text", required=False),
         )
 
-    def _new_followers(self, user_id: str, interval: Interval) -> dict[dt.date, tuple[int | None, int | None]]:
-        path = f"{user_id}/insights"
-        response = self.client.get(
-            path,
-            {"metric": "follower_count", "period": "day", "since": unix(interval.start), "until": unix(interval.end + dt.timedelta(days=1))},
-        )
-        insights = self.client.fields(path, "account insights")
-        daily = {}
-        for metric in insights.objects(response, "data"):
-            for value in insights.objects(metric, "values"):
-                day = (insights.time(value, "end_time") - dt.timedelta(days=1)).date()
-                daily[day] = (insights.count(value, "value"), None)
-        return daily
+    def audience_changes(self, user_id: str, interval: Interval):
+        # new followers per day; Instagram gives no unfollows per day
+        daily = self.daily_insights(user_id, interval, "follower_count", "account insights")
+        return {day: (gained, None) for day, gained in daily.get("follower_count", {}).items()}
