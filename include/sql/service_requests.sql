@@ -20,41 +20,39 @@
 -- unanswered past it at as_of, 'pending' when unanswered and not yet past it. as_of is the
 -- variable as_of when set, else the latest message of the network in the lake.
 -- Rows stay narrow on purpose: at millions of messages joins cost by the width of their rows.
--- thread_key is a 64-bit hash of (network, account_id, thread_id): joining on one integer is
--- several times faster than on three strings. A match is kept only when the thread really is the
--- same, so a hash collision (odds about 3 in a million at 10 million threads) can only lose a reply.
-WITH inbound AS (
-    SELECT
-        network, account_id, thread_id, hash(network, account_id, thread_id) AS thread_key,
-        message_id, parent_id, created_at, channel, intent, author_id
+-- Our replies are matched to messages with plain hash joins on the thread (no ASOF join, no hashed
+-- key: DuckDB's hash() of ids collides often): each reply knows the time of our previous and next
+-- reply in its thread, so a reply answers exactly the requests sent after the previous one, and
+-- each message meets at most one reply.
+WITH as_of AS (
+    SELECT network, coalesce(getvariable('as_of'), max(created_at)) AS as_of
     FROM messages
-    WHERE direction = 'inbound'
+    GROUP BY ALL
 ),
 ours AS (
     SELECT
-        network, account_id, thread_id, hash(network, account_id, thread_id) AS thread_key,
-        message_id, created_at, staff_member
+        network, account_id, thread_id, message_id, created_at, staff_member,
+        lag(created_at) OVER thread AS previous_at,
+        lead(created_at) OVER thread AS next_at
     FROM messages
     WHERE direction = 'outbound'
+    WINDOW thread AS (PARTITION BY network, account_id, thread_id ORDER BY created_at, message_id)
 ),
 -- Unclassified messages come in turns: each is tagged with the time of our latest reply before
 -- it in the thread (an inbound message and our reply in the same second: the reply is after).
 -- Only they need the text, so only they read it.
 unclassified AS (
     SELECT
-        i.network, i.account_id, i.thread_id, i.thread_key, i.message_id, i.created_at, i.channel, i.intent, i.author_id,
+        i.network, i.account_id, i.thread_id, i.message_id, i.created_at, i.channel, i.intent, i.author_id,
         is_negative(i.text) AS negative,
         contains(coalesce(i.text, ''), '?') OR is_negative(i.text) AS asks_or_complains,
-        CASE WHEN o.thread_id = i.thread_id AND o.account_id = i.account_id AND o.network = i.network
-             THEN o.created_at END AS after_our_reply_at
-    FROM (
-        SELECT *, hash(network, account_id, thread_id) AS thread_key
-        FROM messages
-        WHERE direction = 'inbound' AND intent IS NULL
-    ) i
-    ASOF LEFT JOIN ours o
-        ON o.thread_key = i.thread_key
+        o.created_at AS after_our_reply_at
+    FROM messages i
+    LEFT JOIN ours o
+        ON o.network = i.network AND o.account_id = i.account_id AND o.thread_id = i.thread_id
         AND o.created_at < i.created_at
+        AND (o.next_at IS NULL OR o.next_at >= i.created_at)
+    WHERE i.direction = 'inbound' AND i.intent IS NULL
 ),
 turn_openers AS (
     SELECT * EXCLUDE (after_our_reply_at)
@@ -63,38 +61,28 @@ turn_openers AS (
         PARTITION BY network, account_id, thread_id, after_our_reply_at ORDER BY created_at, message_id
     ) = 1
 ),
+-- Requests sent after as_of do not exist yet: they are dropped before any other join.
 requests AS (
-    SELECT network, account_id, thread_id, thread_key, message_id, created_at, channel, intent, author_id, negative
-    FROM turn_openers
-    WHERE channel IN ('direct_message', 'mention') OR asks_or_complains
-    UNION ALL
-    SELECT network, account_id, thread_id, thread_key, message_id, created_at, channel, intent, author_id, intent = 'complaint'
-    FROM inbound
-    WHERE intent IN ('question', 'complaint')
-),
--- Our first reply at or after the request: as of the same second, our reply comes after it.
-first_response AS (
-    SELECT
-        r.* EXCLUDE (thread_key),
-        CASE WHEN o.thread_id = r.thread_id AND o.account_id = r.account_id AND o.network = r.network
-             THEN {'created_at': o.created_at, 'message_id': o.message_id, 'staff_member': o.staff_member} END AS next_ours
-    FROM requests r
-    ASOF LEFT JOIN ours o
-        ON o.thread_key = r.thread_key
-        AND o.created_at >= r.created_at
+    SELECT r.*, a.as_of
+    FROM (
+        SELECT network, account_id, thread_id, message_id, created_at, channel, intent, author_id, negative
+        FROM turn_openers
+        WHERE channel IN ('direct_message', 'mention') OR asks_or_complains
+        UNION ALL
+        SELECT network, account_id, thread_id, message_id, created_at, channel, intent, author_id, intent = 'complaint'
+        FROM messages
+        WHERE direction = 'inbound' AND intent IN ('question', 'complaint')
+    ) r
+    JOIN as_of a USING (network)
+    WHERE r.created_at <= a.as_of
 ),
 community_replies AS (
     SELECT r.network, r.message_id, count(*) AS community_replies
     FROM requests r
-    JOIN (SELECT network, parent_id, author_id FROM inbound WHERE parent_id IS NOT NULL) c
+    JOIN (SELECT network, parent_id, author_id FROM messages WHERE direction = 'inbound' AND parent_id IS NOT NULL) c
         ON c.network = r.network
         AND c.parent_id = r.message_id
         AND c.author_id <> r.author_id
-    GROUP BY ALL
-),
-as_of AS (
-    SELECT network, coalesce(getvariable('as_of'), max(created_at)) AS as_of
-    FROM messages
     GROUP BY ALL
 ),
 time_zones AS (
@@ -113,19 +101,23 @@ judged AS (
         r.negative,
         r.created_at,
         strftime(r.created_at, '%Y-%m') AS month,
-        CASE WHEN r.next_ours.created_at <= a.as_of THEN r.next_ours.created_at END AS responded_at,
-        CASE WHEN r.next_ours.created_at <= a.as_of THEN r.next_ours.staff_member END AS responder,
-        CASE WHEN r.next_ours.created_at <= a.as_of THEN r.next_ours.message_id END AS response_message_id,
+        o.created_at AS responded_at,
+        o.staff_member AS responder,
+        o.message_id AS response_message_id,
         coalesce(c.community_replies, 0) AS community_replies,
         coalesce(p.sla_hours, getvariable('sla_hours')) AS sla_hours,
         coalesce(z.time_zone, 'UTC') AS time_zone,
-        a.as_of
-    FROM first_response r
-    JOIN as_of a USING (network)
-    LEFT JOIN community_replies c USING (network, message_id)
-    LEFT JOIN sla_policy p USING (network)
-    LEFT JOIN time_zones z USING (network, account_id)
-    WHERE r.created_at <= a.as_of
+        r.as_of
+    FROM requests r
+    -- Our first reply at or after the request (as of the same second, ours comes after it).
+    LEFT JOIN ours o
+        ON o.network = r.network AND o.account_id = r.account_id AND o.thread_id = r.thread_id
+        AND o.created_at >= r.created_at
+        AND (o.previous_at IS NULL OR o.previous_at < r.created_at)
+        AND o.created_at <= r.as_of
+    LEFT JOIN community_replies c ON c.network = r.network AND c.message_id = r.message_id
+    LEFT JOIN sla_policy p ON p.network = r.network
+    LEFT JOIN time_zones z ON z.network = r.network AND z.account_id = r.account_id
 )
 SELECT
     * EXCLUDE (time_zone),
