@@ -8,23 +8,29 @@ A network module declares how its API authenticates and paginates; everything el
   connection holds an OAuth refresh token (AccessToken), a 401 first gets a new access token, once;
 - invalid JSON, a repeating pagination cursor and a missing or mistyped field (read through Fields)
   become errors that name the endpoint (never its query string secrets) and say what to do;
+- where the connection holds OAuth 1.0a keys (OAuth1Signer), every request is signed (RFC 5849, HMAC-SHA1)
+  instead of carrying a bearer token;
 - the token only ever goes to the API's own host, whatever a paging URL or an id in an answer says.
-No secret (access token, refresh token, client secret) appears in a log line or an exception: every URL
-and message goes through scrub().
+No secret (access token, refresh token, client secret, OAuth 1.0a keys) appears in a log line or an
+exception: every URL and message goes through scrub().
 Sleeping is injectable (`sleep=`) so tests exercise waits without waiting.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import email.utils
+import hashlib
+import hmac
 import json
 import logging
 import re
+import secrets
 import time
 from typing import Any, Callable, Iterator, Mapping
-from urllib.parse import quote, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 
 import requests
 
@@ -184,6 +190,10 @@ class AccessToken:
             self.refresh()
         return self.value
 
+    def authorization(self, method: str, url: str, params: Mapping[str, Any] | None = None) -> str:
+        """The Authorization header of a request: the bearer token, whatever the request."""
+        return f"Bearer {self.get()}"
+
     def scrub(self, text: str) -> str:
         """The text without any secret of this connection (longest first: one may contain another)."""
         for secret in sorted(self._secrets, key=len, reverse=True):
@@ -238,6 +248,98 @@ class AccessToken:
                  body.get("expires_in") if isinstance(body.get("expires_in"), int) else "?")
 
 
+class OAuth1Signer:
+    """Signs requests with OAuth 1.0a user-context credentials (RFC 5849, HMAC-SHA1), the way X documents it.
+
+    The four keys of X's developer console (API Key and Secret, the app's; Access Token and Secret, the
+    account's) come from the connection's extra. Unlike an OAuth 2.0 user token they do not expire: X
+    invalidates them only when the user revokes the app or the keys are regenerated. Each request gets a
+    fresh nonce and timestamp, and its signature covers the method, the URL and every query parameter.
+    """
+
+    KEYS = ("api_key", "api_key_secret", "access_token", "access_token_secret")
+    refreshable = False  # nothing to refresh: a 401 means revoked or regenerated keys
+
+    def __init__(self, network: str, conn_id: str, api_key: str, api_key_secret: str, access_token: str,
+                 access_token_secret: str, *, clock: Callable[[], float] = time.time):
+        self.network, self.conn_id = network, conn_id or "(none)"
+        self._key, self._key_secret, self._token, self._token_secret = api_key, api_key_secret, access_token, access_token_secret
+        self.clock = clock
+
+    @classmethod
+    def from_credentials(cls, network: str, credentials: Credentials | None) -> "OAuth1Signer | None":
+        """A signer where the connection's extra holds the OAuth 1.0a keys, None where it holds none of them."""
+        extra = credentials.extra if credentials else {}
+        keys = {key: extra.get(key) for key in cls.KEYS}
+        if not any(keys.values()):
+            return None
+        conn_id = (credentials.conn_id if credentials else "") or "(none)"
+        missing = [key for key, value in keys.items() if not value or not isinstance(value, str)]
+        if missing:
+            raise ConnectorError(
+                f"{network}: connection '{conn_id}' holds OAuth 1.0a keys but no {' or '.join(missing)} in its extra; "
+                f"it needs all of {', '.join(cls.KEYS)} (docs/connectors.md, 'Connecting a real account')"
+            )
+        return cls(network, conn_id, **keys)
+
+    def authorization(self, method: str, url: str, params: Mapping[str, Any] | None = None, *,
+                      nonce: str | None = None, timestamp: int | None = None) -> str:
+        """The `Authorization: OAuth ...` header of one request. `params` are sent besides the URL's own query
+        (as requests sends them: str() of each value, None left out); nonce and timestamp are fixed only by tests."""
+        oauth = {
+            "oauth_consumer_key": self._key,
+            "oauth_nonce": nonce or secrets.token_hex(16),
+            "oauth_signature_method": "HMAC-SHA1",
+            "oauth_timestamp": str(int(self.clock()) if timestamp is None else timestamp),
+            "oauth_token": self._token,
+            "oauth_version": "1.0",
+        }
+        oauth["oauth_signature"] = self.signature(method, url, params, oauth)
+        return "OAuth " + ", ".join(f'{_percent(k)}="{_percent(v)}"' for k, v in sorted(oauth.items()))
+
+    def signature(self, method: str, url: str, params: Mapping[str, Any] | None, oauth: Mapping[str, str]) -> str:
+        """HMAC-SHA1 of the signature base string, keyed by both secrets (RFC 5849 section 3.4.2), base64."""
+        base = signature_base_string(method, url, [*_request_params(url, params), *oauth.items()])
+        key = f"{_percent(self._key_secret)}&{_percent(self._token_secret)}"
+        return base64.b64encode(hmac.new(key.encode(), base.encode(), hashlib.sha1).digest()).decode()
+
+    def scrub(self, text: str) -> str:
+        """The text without any of the four keys (the API key is not secret to X, but it names the app)."""
+        for secret in sorted((self._key, self._key_secret, self._token, self._token_secret), key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
+
+    def __repr__(self) -> str:
+        return f"OAuth1Signer(conn_id={self.conn_id!r}, keys=***)"
+
+
+def signature_base_string(method: str, url: str, params: list[tuple[str, str]]) -> str:
+    """RFC 5849 section 3.4.1: METHOD&base-URL&sorted-parameters, each part percent-encoded.
+    `params` are decoded name/value pairs (the URL's query is not read here: pass it in)."""
+    parts = urlsplit(url)
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    default_port = {"http": 80, "https": 443}.get(scheme)
+    authority = host if parts.port in (None, default_port) else f"{host}:{parts.port}"
+    pairs = sorted((_percent(name), _percent(value)) for name, value in params)
+    normalized = "&".join(f"{name}={value}" for name, value in pairs)
+    return "&".join((method.upper(), _percent(f"{scheme}://{authority}{parts.path or '/'}"), _percent(normalized)))
+
+
+def _request_params(url: str, params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """The parameters a request carries: the URL's query, decoded, and `params` as requests encodes them."""
+    pairs = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    for name, value in (params or {}).items():
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if item is not None:
+                pairs.append((str(name), str(item)))
+    return pairs
+
+
+def _percent(value: str) -> str:
+    """RFC 5849 section 3.6: UTF-8, then every byte but the unreserved characters (A-Z a-z 0-9 - . _ ~) as %XX."""
+    return quote(str(value), safe="~")
+
+
 class ApiClient:
     """A small JSON-over-HTTPS client for one network and one Airflow connection."""
 
@@ -245,9 +347,9 @@ class ApiClient:
         self,
         network: str,
         base_url: str,
-        credentials: Credentials | AccessToken | None,  # an AccessToken when several clients share one connection
+        credentials: Credentials | AccessToken | OAuth1Signer | None,  # an AccessToken when several clients share one connection
         *,
-        auth: str = "bearer",  # or "query": the token goes in `token_param`
+        auth: str = "bearer",  # or "query": the token goes in `token_param`; "bearer" means the header of `credentials`
         token_param: str = "access_token",
         token_url: str | None = None,  # the network's OAuth 2.0 token endpoint, where it refreshes tokens
         permission_hint: str = "",
@@ -261,7 +363,7 @@ class ApiClient:
         self.base_url = base_url.rstrip("/") + "/"
         self.policy = policy or RetryPolicy()
         self.sleep = time.sleep if sleep is None else sleep
-        self.token = credentials if isinstance(credentials, AccessToken) else AccessToken(
+        self.token = credentials if isinstance(credentials, (AccessToken, OAuth1Signer)) else AccessToken(
             network, credentials, token_url, policy=self.policy, sleep=self.sleep)
         self.conn_id = self.token.conn_id
         self.auth = auth
@@ -309,10 +411,12 @@ class ApiClient:
         while attempt < policy.max_attempts:
             attempt += 1
             self._wait_for_rate_limit(url)
-            token = self.token.get()
-            headers = {"Authorization": f"Bearer {token}"} if self.auth == "bearer" else None
-            if self.auth == "query" and not token_in_url:
-                params[self.token_param] = token
+            headers = None
+            if self.auth == "query":
+                if not token_in_url:
+                    params[self.token_param] = self.token.get()
+            else:  # a bearer token, or an OAuth 1.0a signature over this very request (a fresh nonce per attempt)
+                headers = {"Authorization": self.token.authorization("GET", url, params)}
             try:
                 response = self.session.get(url, params=params, headers=headers, timeout=policy.timeout_seconds)
             except requests.Timeout:
@@ -438,6 +542,12 @@ class ApiClient:
         return f"({self.scrub(str(message))[:300]})" if message else ""
 
     def _auth_error(self, url: str, response: requests.Response) -> ConnectorError:
+        if response.status_code == 401 and isinstance(self.token, OAuth1Signer):
+            return ConnectorError(
+                f"{self.network} GET {self.where(url)}: HTTP 401 {self._api_message(response)}: the OAuth 1.0a signature of "
+                f"connection '{self.conn_id}' was refused; check {', '.join(OAuth1Signer.KEYS)} in its extra (regenerating "
+                f"keys or revoking the app invalidates the old ones) and that this machine's clock is right"
+            )
         permission = f" {self.permission_hint}" if self.permission_hint else ""
         return (PermissionDenied if response.status_code == 403 else ConnectorError)(
             f"{self.network} GET {self.where(url)}: HTTP {response.status_code} {self._api_message(response)}: "

@@ -20,8 +20,10 @@ def airflow_credentials(conn_id: str) -> Credentials:
 
     conn = BaseHook.get_connection(conn_id)
     extra = conn.extra_dejson or {}
-    secret = conn.password or extra.get("token") or extra.get("access_token")
-    return Credentials(secret=secret, extra={k: v for k, v in extra.items() if k not in ("token", "access_token")}, conn_id=conn_id)
+    # beside an access_token_secret, access_token is one of X's four OAuth 1.0a keys, not a bearer token
+    token_keys = ("token",) if "access_token_secret" in extra else ("token", "access_token")
+    secret = conn.password or next((extra[k] for k in token_keys if extra.get(k)), None)
+    return Credentials(secret=secret, extra={k: v for k, v in extra.items() if k not in token_keys}, conn_id=conn_id)
 
 
 def build_connector(config: Config, account: Account, credentials: CredentialsLookup = airflow_credentials) -> Connector:

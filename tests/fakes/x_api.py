@@ -17,6 +17,11 @@ participant_ids; newest first; one-to-one conversation ids are "{smaller_user_id
 customers of the recorded followers page write to @Twitter on the test day and are answered, one of
 them twice, one never; a group conversation has a ParticipantsJoin event. A token without dm.read
 (dm_read = False) gets X's 403 for an app-only token.
+
+Given OAuth 1.0a keys (oauth1=OAuth1Keys(...)), the fake accepts only requests signed with them
+(fakes/oauth1.py checks each signature from the raw request) and refuses any other with X's 401
+body, the one X API v2 sends to a bad OAuth 1.0a signature (xdevplatform/xurl issue #8); an app whose
+permissions lack Direct Messages (dm_read = False) gets X's 403 "oauth1-permissions" for DMs.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from fakes.oauth1 import OAuth1Keys, OAuth1Verifier
 from fakes.server import FakeApi, Reply, Request, window
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -61,8 +67,9 @@ def public_metrics(tweet_id: str) -> dict[str, int]:
 
 
 class FakeXApi(FakeApi):
-    def __init__(self, token: str):
+    def __init__(self, token: str, oauth1: OAuth1Keys | None = None):
         super().__init__(token, auth="bearer")
+        self.oauth1 = OAuth1Verifier(oauth1) if oauth1 else None
         self.user = recording("get_user")
         self.timeline_recording = recording("get_users_tweets")
         self.mentions_recording = recording("get_users_mentions")
@@ -178,6 +185,9 @@ class FakeXApi(FakeApi):
         return Reply(200, body, self._rate_headers(recorded))
 
     def _dm_events(self, request: Request, match) -> Reply:
+        if not self.dm_read and self.oauth1:
+            return Reply(403, {"title": "Forbidden", "type": "https://api.twitter.com/2/problems/oauth1-permissions", "status": 403,
+                               "detail": "Your client app is not configured with the appropriate oauth1 app permissions for this endpoint."})
         if not self.dm_read:
             return Reply(403, {"title": "Unsupported Authentication", "type": "https://api.twitter.com/2/problems/unsupported-authentication",
                                "status": 403, "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  "
@@ -215,6 +225,12 @@ class FakeXApi(FakeApi):
 
     def unauthorized(self) -> Reply:
         return Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
+
+    def _authorized(self, request: Request) -> bool:
+        if self.oauth1 is None:
+            return super()._authorized(request)
+        return self.oauth1.check(request.method, request.headers.get("Host", ""), request.path, request.raw_query,
+                                 request.headers.get("Authorization"))
 
 
 def too_many_requests(retry_after: str | None = None, reset: int | None = None) -> Reply:

@@ -7,10 +7,15 @@
 - direct messages (option direct_messages): GET /2/dm_events, the account's DMs sent and received,
   newest first, the last 30 days at most; a conversation is a thread (dm_conversation_id)
 
-Options: base_url, lookback_days, page_size (5..100), non_public_metrics (true needs a user-context
-token of the account itself and only covers tweets younger than 30 days), direct_messages (true needs
-an OAuth 2.0 user-context token of the account with dm.read; without it the run goes on without DMs,
-with a warning), plus the RetryPolicy fields.
+Authentication: where the connection's extra holds the account's OAuth 1.0a keys (api_key,
+api_key_secret, access_token, access_token_secret) every request is signed with them (user context, no
+expiry); otherwise the connection's password is sent as a bearer token (app-only, or an OAuth 2.0 user
+token, which expires after two hours).
+
+Options: base_url, lookback_days, page_size (5..100), non_public_metrics (true needs user context of the
+account itself and only covers tweets younger than 30 days), direct_messages (true needs user context:
+OAuth 1.0a keys of an app allowed Direct Messages, or an OAuth 2.0 user token with dm.read; without it the
+run goes on without DMs, with a warning), plus the RetryPolicy fields.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ class XNetwork(Connector):
         self.client = http.ApiClient(
             "x",
             settings.get("base_url", "https://api.x.com"),
-            credentials,
+            http.OAuth1Signer.from_credentials("x", credentials) or credentials,
             auth="bearer",
             permission_hint="tweet.read users.read (and a user-context token for non_public_metrics)",
             policy=http.RetryPolicy.from_settings(settings),
@@ -142,9 +147,11 @@ class XNetwork(Connector):
                     break  # newest first: the following pages are older still
         except http.PermissionDenied:
             log.warning(
-                "x GET %s: HTTP 403, the token of connection '%s' may not read direct messages (it must be an OAuth 2.0 "
-                "user-context token of the account with dm.read, tweet.read, users.read); this run reads no DMs. "
-                "Set the account option direct_messages: false to stop asking", path, self.client.conn_id,
+                "x GET %s: HTTP 403, the credentials of connection '%s' may not read direct messages (they must be the "
+                "account's OAuth 1.0a keys of an app whose permissions include Direct Messages, with the access token "
+                "generated after that permission was set, or an OAuth 2.0 user-context token with dm.read, tweet.read, "
+                "users.read); this run reads no DMs. Set the account option direct_messages: false to stop asking",
+                path, self.client.conn_id,
             )
             return []
         return rows
