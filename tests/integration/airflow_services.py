@@ -102,6 +102,8 @@ class AirflowOnPostgres:
                     f"db+postgresql://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{self.database}"
                 ),
                 "AIRFLOW__OPERATORS__DEFAULT_QUEUE": self.database,
+                # as in docker-compose.yml: workers import Great Expectations & co. once, before forking tasks
+                "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "socialpulse.celery_worker.CELERY_CONFIG",
                 "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
                 "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",

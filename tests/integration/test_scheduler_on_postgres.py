@@ -69,6 +69,7 @@ def test_scheduler_and_celery_worker_run_a_scheduled_run_and_a_7_day_backfill(tm
         diagnosis = "" if {*scheduled.values(), *backfill.values()} == {"success"} else airflow.diagnosis()
         days = lake_days(store)
         pools = airflow.query("SELECT pool FROM task_instance WHERE dag_id = %s AND task_id = 'extract'", DAG_ID)
+        worker_log = (airflow.logs / "celery-worker.log").read_text(errors="replace")
 
     assert set(scheduled.values()) == {"success"}, diagnosis
     assert sorted(backfill.values()) == ["success"] * 7, diagnosis
@@ -76,4 +77,5 @@ def test_scheduler_and_celery_worker_run_a_scheduled_run_and_a_7_day_backfill(tm
     assert backfilled <= days
     assert days - backfilled  # the scheduled run's day (two runs if the test spans midnight)
     assert pools and {pool for (pool,) in pools} == {"socialpulse_api"}
+    assert "preloaded great_expectations" in worker_log  # tasks fork from a worker that has it imported
     assert not (tmp_path / "unused-local-lake").exists()
