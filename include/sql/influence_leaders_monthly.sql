@@ -35,7 +35,6 @@ received AS (
 posted AS (
     SELECT network, account_id, strftime(created_at, '%Y-%m') AS month, author_id, any_value(author_handle) AS author_handle, count(*) AS messages
     FROM inbound
-    WHERE (network, account_id, author_id) IN (SELECT (network, account_id, author_id) FROM received)
     GROUP BY ALL
 ),
 monthly AS (
