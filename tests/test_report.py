@@ -16,6 +16,7 @@ from socialpulse.local import Mailbox
 from socialpulse.networks.simulated import SimulatedNetwork
 
 MONTH = "2026-10"
+SPIKE_DAY = dt.date(2026, 10, 20)
 HOSTILE = '<script>alert("pwned")</script><img src=x onerror=alert(1)> & <b>bold</b>'
 SECRET_CUSTOMER = "@very_private_customer"
 
@@ -39,6 +40,12 @@ def rendered(tmp_path_factory):
         for message in messages:
             if message["direction"] == "inbound" and message["intent"] in ("question", "complaint"):
                 message["author_handle"] = SECRET_CUSTOMER
+        if account.account_id == "care":  # a burst of complaints on one day: a spike
+            template = next(m for m in messages if m["direction"] == "inbound" and m["intent"] == "complaint")
+            for i in range(40):
+                message_id = f"burst-{i}"
+                created = dt.datetime.combine(SPIKE_DAY, dt.time(9), dt.timezone.utc) + dt.timedelta(minutes=i)
+                messages.append({**template, "message_id": message_id, "thread_id": message_id, "created_at": created})
         tables["posts"] = pa.Table.from_pylist(posts, schema=tables["posts"].schema)
         tables["messages"] = pa.Table.from_pylist(messages, schema=tables["messages"].schema)
         lake.publish(account, interval, tables)
@@ -129,3 +136,17 @@ def test_delivery_sends_once_and_a_failed_send_fails_then_resends_the_archived_f
     sent_pdf = open(paths["pdf"], "rb").read()
     report.render_report(config, "board", MONTH)
     assert open(paths["pdf"], "rb").read() == sent_pdf
+
+
+def test_complaint_spikes_and_promotional_share_are_shown_as_the_marts_say(rendered):
+    import pyarrow.parquet as pq
+
+    config, paths = rendered
+    html = open(paths["html"]).read()
+    lake = Lake.from_config(config)
+    spikes = [r for r in pq.read_table(lake.mart_path("negative_spikes_daily")).to_pylist() if r["spike"] and r["month"] == MONTH]
+    assert [(r["account_id"], r["date"]) for r in spikes] == [("care", SPIKE_DAY)]
+    assert "Days when complaints spiked" in html and SPIKE_DAY.strftime("%a %d %b") in html
+    for row in pq.read_table(lake.mart_path("content_monthly")).to_pylist():
+        if row["month"] == MONTH and row["promotional_share"] is not None:
+            assert f"{row['promotional_share'] * 100:.1f}%" in html

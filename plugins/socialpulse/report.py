@@ -306,9 +306,18 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
     for r in cadence:
         name = accounts[f"{r['network']}/{r['account_id']}"].display_name or r["account_id"]
         cadence_points.setdefault(name, []).append((r["posts"], r["engagements_per_post"]))
-    repeated = {f"{r['network']}/{r['account_id']}": 0 for r in cadence}
-    for r in cadence:
-        repeated[f"{r['network']}/{r['account_id']}"] += r["repeated_posts"]
+    content = by_key(month_rows("content_monthly", month))
+    # Days when complaints or negative messages spiked (negative_spikes_daily defines a spike).
+    spikes = [
+        {
+            "account": accounts[f"{r['network']}/{r['account_id']}"].handle,
+            "date": r["date"],
+            "negative_messages": r["negative_messages"],
+            "inbound_messages": r["inbound_messages"],
+            "baseline_mean": r["baseline_mean"],
+        }
+        for r in marts.rows("negative_spikes_daily", "month = ? AND spike", [month], "ORDER BY date, network, account_id")
+    ]
 
     return {
         "title": report.title,
@@ -345,9 +354,17 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
         "leaders": leaders,
         "cadence_chart": charts.scatter("Posts per day against engagements per post", cadence_points, "posts that day", "engagements per post"),
         "repetition": [
-            {"name": accounts[k].display_name or accounts[k].handle, "repeated_posts": v, "purpose": accounts[k].purpose}
-            for k, v in repeated.items()
+            {
+                "name": account.display_name or account.handle,
+                "purpose": account.purpose,
+                "posts": content.get(key, {}).get("posts"),
+                "repeated_posts": content.get(key, {}).get("repeated_posts"),
+                "promotional_share": content.get(key, {}).get("promotional_share"),
+                "promotional_share_change": content.get(key, {}).get("promotional_share_change"),
+            }
+            for key, account in accounts.items()
         ],
+        "spikes": spikes,
         "quality": data_quality(lake, list(accounts.values()), month),
         "generated_for": month_name(month),
         "report_date": month_end.strftime("%Y-%m-%dT%H:%M:%SZ"),
