@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -113,6 +114,8 @@ def output_to(log_file: Path) -> Iterator[None]:
     # the stream they first saw; after the block the descriptors lead back to the terminal.
     stdout = open(1, "w", buffering=1, closefd=False)
     stderr = open(2, "w", buffering=1, closefd=False)
+    # Log handlers made earlier hold the stdout/stderr objects of their time: they follow too.
+    retargeted = _retarget_stream_handlers({id(sys.stdout): stdout, id(sys.stderr): stderr})
     with open(log_file, "ab") as log:
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
@@ -122,10 +125,26 @@ def output_to(log_file: Path) -> Iterator[None]:
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
+                for handler, stream in retargeted:
+                    handler.setStream(stream)
                 os.dup2(saved[0], 1)
                 os.dup2(saved[1], 2)
                 os.close(saved[0])
                 os.close(saved[1])
+
+
+def _retarget_stream_handlers(new_streams: dict[int, object]) -> list[tuple[logging.StreamHandler, object]]:
+    """Point every logging StreamHandler writing to a stream in new_streams (by id) at its new stream;
+    returns (handler, old stream) pairs to restore."""
+    loggers = [logging.getLogger(), *(v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger))]
+    retargeted = []
+    for logger in loggers:
+        for handler in logger.handlers:
+            if type(handler) is logging.StreamHandler and id(handler.stream) in new_streams:
+                old = handler.setStream(new_streams[id(handler.stream)])
+                if old is not None:
+                    retargeted.append((handler, old))
+    return retargeted
 
 
 def load_dags() -> dict:
