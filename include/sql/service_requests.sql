@@ -24,10 +24,18 @@
 -- key: DuckDB's hash() of ids collides often): each reply knows the time of our previous and next
 -- reply in its thread, so a reply answers exactly the requests sent after the previous one, and
 -- each message meets at most one reply.
-WITH as_of AS (
-    SELECT network, coalesce(getvariable('as_of'), max(created_at)) AS as_of
-    FROM messages
-    GROUP BY ALL
+-- Per account: the report time (as_of), the SLA target and the time zone, joined to requests once.
+WITH clock AS (
+    SELECT
+        l.network,
+        l.account_id,
+        coalesce(getvariable('as_of'), max(l.latest) OVER (PARTITION BY l.network)) AS as_of,
+        coalesce(p.sla_hours, getvariable('sla_hours')) AS sla_hours,
+        coalesce(z.time_zone, 'UTC') AS time_zone
+    FROM (SELECT network, account_id, max(created_at) AS latest FROM messages GROUP BY ALL) l
+    LEFT JOIN sla_policy p ON p.network = l.network
+    LEFT JOIN (SELECT network, account_id, arg_max(time_zone, snapshot_date) AS time_zone FROM accounts GROUP BY ALL) z
+        ON z.network = l.network AND z.account_id = l.account_id
 ),
 ours AS (
     SELECT
@@ -63,7 +71,7 @@ turn_openers AS (
 ),
 -- Requests sent after as_of do not exist yet: they are dropped before any other join.
 requests AS (
-    SELECT r.*, a.as_of
+    SELECT r.*, c.as_of, c.sla_hours, c.time_zone
     FROM (
         SELECT network, account_id, thread_id, message_id, created_at, channel, intent, author_id, negative
         FROM turn_openers
@@ -73,8 +81,8 @@ requests AS (
         FROM messages
         WHERE direction = 'inbound' AND intent IN ('question', 'complaint')
     ) r
-    JOIN as_of a USING (network)
-    WHERE r.created_at <= a.as_of
+    JOIN clock c USING (network, account_id)
+    WHERE r.created_at <= c.as_of
 ),
 community_replies AS (
     SELECT r.network, r.message_id, count(*) AS community_replies
@@ -83,11 +91,6 @@ community_replies AS (
         ON c.network = r.network
         AND c.parent_id = r.message_id
         AND c.author_id <> r.author_id
-    GROUP BY ALL
-),
-time_zones AS (
-    SELECT network, account_id, arg_max(time_zone, snapshot_date) AS time_zone
-    FROM accounts
     GROUP BY ALL
 ),
 judged AS (
@@ -105,8 +108,8 @@ judged AS (
         o.staff_member AS responder,
         o.message_id AS response_message_id,
         coalesce(c.community_replies, 0) AS community_replies,
-        coalesce(p.sla_hours, getvariable('sla_hours')) AS sla_hours,
-        coalesce(z.time_zone, 'UTC') AS time_zone,
+        r.sla_hours,
+        r.time_zone,
         r.as_of
     FROM requests r
     -- Our first reply at or after the request (as of the same second, ours comes after it).
@@ -116,8 +119,6 @@ judged AS (
         AND (o.previous_at IS NULL OR o.previous_at < r.created_at)
         AND o.created_at <= r.as_of
     LEFT JOIN community_replies c ON c.network = r.network AND c.message_id = r.message_id
-    LEFT JOIN sla_policy p ON p.network = r.network
-    LEFT JOIN time_zones z ON z.network = r.network AND z.account_id = r.account_id
 )
 SELECT
     * EXCLUDE (time_zone),
