@@ -115,11 +115,13 @@ def compute_marts(
     try:
         for mart in marts:
             started = time.perf_counter()
+            path = lake.mart_path(mart)
             try:
-                con.execute(f"CREATE OR REPLACE TABLE {mart} AS {mart_sql(mart)}")
+                _write(con, mart_sql(mart), path)
             except duckdb.Error as exc:
                 raise RuntimeError(f"mart {mart} ({SQL_DIR / mart}.sql) failed: {exc}") from exc
-            _write(con, mart, lake.mart_path(mart))
+            # Later marts read the written file: a table in between would copy every row once more.
+            con.execute(f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM read_parquet('{path}')")
             rows[mart] = con.execute(f"SELECT count(*) FROM {mart}").fetchone()[0]
             log.info("mart %s: %d rows in %.2f s", mart, rows[mart], time.perf_counter() - started)
     finally:
@@ -127,18 +129,22 @@ def compute_marts(
     return rows
 
 
-def _write(con, mart: str, path: Path) -> None:
-    """DuckDB writes the Parquet itself (no copy through Python); a rename puts it in place whole.
+def _write(con, query: str, path: Path) -> None:
+    """DuckDB writes the query's result as Parquet itself (no copy through Python); a rename puts
+    it in place whole.
 
     In an object store the upload itself is atomic, so DuckDB writes straight to the URL.
     """
+    def copy_to(target) -> str:  # the newline ends a -- comment on the query's last line
+        return f"COPY ({query}\n) TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
+
     if is_remote(path):
-        con.execute(f"COPY {mart} TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+        con.execute(copy_to(path))
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_name(path)
     try:
-        con.execute(f"COPY {mart} TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
+        con.execute(copy_to(tmp))
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
