@@ -39,12 +39,14 @@ from socialpulse.networks.base import Account, Interval
 
 log = logging.getLogger(__name__)
 
+
 def is_remote(path: Any) -> bool:
     """A local file is a pathlib.Path; anything else is a universal_pathlib path in an object store."""
     return not isinstance(path, Path)
 
 
 def lake_path(root: str | os.PathLike[str], storage_options: dict[str, Any] | None = None) -> Any:
+    """The root as a path: pathlib for a folder (or file:// URL), universal_pathlib for an object store."""
     if is_url(root):
         from upath import UPath
 
