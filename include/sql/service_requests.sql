@@ -11,7 +11,7 @@
 --     mention, or as a comment that asks ('?') or complains (is_negative). Further unclassified
 --     messages before our next reply, other customers' included, belong to the turn already open.
 -- The first response is our earliest outbound message in the same thread at or after the
--- request's time and no later than as_of. Another customer's answer is not a response: it is
+-- request's time and no later than as_of (of two in the same second, the lower message_id). Another customer's answer is not a response: it is
 -- only counted in community_replies (inbound replies whose parent_id is the request).
 -- response_hours are calendar hours. The SLA clock (sla_clock_hours) counts calendar hours, or
 -- business hours in the account's time zone when business hours are configured. The SLA target
