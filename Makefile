@@ -32,8 +32,11 @@ bench: $(VENV)/.installed
 bench-import: $(VENV)/.installed
 	$(PY) bench/bench_import.py $(BENCH_ARGS)
 
+# requirements.lock: everything, tests included (make demo, make test, CI). requirements-runtime.lock:
+# the same versions without the dev extra, for the production image (docker/Dockerfile).
 lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 -c requirements.lock -o requirements-runtime.lock
 
 clean:
 	rm -rf $(VENV) .demo
