@@ -1,5 +1,5 @@
 -- service_backlog: the requests still unanswered at as_of, oldest first.
--- Grain: network, message_id (of the request). See service_requests for as_of and the SLA.
+-- Grain: network, account_id, message_id (of the request). See service_requests for as_of and the SLA.
 -- age_hours: calendar hours from the request to as_of; overdue: past the SLA already.
 SELECT
     network,

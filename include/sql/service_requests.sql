@@ -1,6 +1,7 @@
 -- service_requests: one row per inbound customer service request and our first response to it.
--- Grain: network, message_id (of the request). A request belongs to the month (UTC) it was sent,
--- even when it is answered in a later month.
+-- Grain: network, account_id, message_id (of the request): a message addressed to two of our
+-- accounts is stored by each and is a request of each. A request belongs to the month (UTC) it
+-- was sent, even when it is answered in a later month.
 --
 -- Threads: messages are linked by thread_id (the connector or importer sets it to the root of the
 -- reply chain), ordered by created_at; in the same second a customer's message comes before ours.
@@ -85,10 +86,11 @@ requests AS (
     WHERE r.created_at <= c.as_of
 ),
 community_replies AS (
-    SELECT r.network, r.message_id, count(*) AS community_replies
+    SELECT r.network, r.account_id, r.message_id, count(*) AS community_replies
     FROM requests r
-    JOIN (SELECT network, parent_id, author_id FROM messages WHERE direction = 'inbound' AND parent_id IS NOT NULL) c
+    JOIN (SELECT network, account_id, parent_id, author_id FROM messages WHERE direction = 'inbound' AND parent_id IS NOT NULL) c
         ON c.network = r.network
+        AND c.account_id = r.account_id
         AND c.parent_id = r.message_id
         AND c.author_id <> r.author_id
     GROUP BY ALL
@@ -118,7 +120,7 @@ judged AS (
         AND o.created_at >= r.created_at
         AND (o.previous_at IS NULL OR o.previous_at < r.created_at)
         AND o.created_at <= r.as_of
-    LEFT JOIN community_replies c ON c.network = r.network AND c.message_id = r.message_id
+    LEFT JOIN community_replies c ON c.network = r.network AND c.account_id = r.account_id AND c.message_id = r.message_id
 )
 SELECT
     * EXCLUDE (time_zone),

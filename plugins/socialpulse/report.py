@@ -127,7 +127,7 @@ class MartReader:
             return set()
         sql = (
             f"SELECT DISTINCT m.author_id FROM read_parquet('{self.lake.glob('messages')}', hive_partitioning = false) m "
-            f"JOIN read_parquet('{self.lake.mart_path('service_requests')}') r USING (network, message_id) WHERE r.month = ?"
+            f"JOIN read_parquet('{self.lake.mart_path('service_requests')}') r USING (network, account_id, message_id) WHERE r.month = ?"
         )
         return {row[0] for row in self.con.execute(sql, [month]).fetchall()}
 

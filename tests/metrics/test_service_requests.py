@@ -172,3 +172,17 @@ def test_requests_of_two_accounts_are_never_answered_by_each_others_replies(mart
     marts.publish(other, messages=[message("r1", at("2026-03-02", "11:00"), "outbound", thread="shared", account=other)])
     marts.compute()
     assert marts.request("q1")["responded_at"] is None
+
+
+def test_a_message_to_two_of_our_accounts_is_a_request_of_each_with_its_own_community_replies(marts):
+    # A customer mentions both accounts: each account's extraction stores the message (and the
+    # other customer's reply to it), so the same ids are in two accounts' partitions.
+    shop = Account(network="x", account_id="shop", handle="@shop", purpose="service")
+    for account in (CARE, shop):
+        question = message("q1", at("2026-03-02", "10:00"), channel="comment", author="asker", account=account)
+        helper = message("help", at("2026-03-02", "10:05"), thread="q1", parent="q1", author="helper", intent="other",
+                         channel="comment", account=account)
+        marts.publish(account, messages=[question, helper])
+    marts.compute()
+    requests = marts.rows("service_requests", "message_id = 'q1'", "ORDER BY account_id")
+    assert [(r["account_id"], r["community_replies"]) for r in requests] == [("care", 1), ("shop", 1)]
