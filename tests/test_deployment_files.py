@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import importlib
 import re
+from pathlib import Path
 
 import yaml
 
-from conftest import REPO_ROOT
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def pins(lock_name: str) -> dict[str, str]:
