@@ -75,6 +75,24 @@ class RetryPolicy:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: type(getattr(cls, k))(v) for k, v in settings.items() if k in names})
 
+    def backoff(self, attempt: int) -> float:
+        """The wait after failed attempt number `attempt` (1-based): exponential, capped."""
+        return min(self.backoff_seconds * 2 ** (attempt - 1), self.max_backoff_seconds)
+
+
+def send(request: Callable[[], requests.Response], what: str, timeout_seconds: float) -> tuple[requests.Response | None, str]:
+    """Make one HTTP request: (the response, "") or, for a timeout or a dropped connection, which are
+    worth retrying, (None, why). Any other request error is a ConnectorError naming only `what`:
+    requests puts the full URL, query secrets included, in its own messages."""
+    try:
+        return request(), ""
+    except requests.Timeout:
+        return None, f"timed out after {timeout_seconds:g} s"
+    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        return None, f"connection failed ({type(exc).__name__})"
+    except requests.RequestException as exc:
+        raise ConnectorError(f"{what}: request failed ({type(exc).__name__})") from None
+
 
 class PermissionDenied(ConnectorError):
     """HTTP 403: the token is valid but lacks a permission or scope; a connector may go on without that data."""
@@ -206,21 +224,17 @@ class AccessToken:
         where, policy = urlsplit(self.token_url).path or "/", self.policy
         failure = ""
         for attempt in range(1, policy.max_attempts + 1):
-            try:
-                response = requests.post(self.token_url, data={"grant_type": "refresh_token", **self._grant},
-                                         headers={"Accept": "application/json"}, timeout=policy.timeout_seconds)
-            except requests.Timeout:
-                failure = f"timed out after {policy.timeout_seconds:g} s"
-            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-                failure = f"connection failed ({type(exc).__name__})"
-            except requests.RequestException as exc:
-                raise ConnectorError(f"{self.network} POST {where}: request failed ({type(exc).__name__})") from None
-            else:
+            response, failure = send(
+                lambda: requests.post(self.token_url, data={"grant_type": "refresh_token", **self._grant},
+                                      headers={"Accept": "application/json"}, timeout=policy.timeout_seconds),
+                f"{self.network} POST {where}", policy.timeout_seconds,
+            )
+            if response is not None:
                 if response.status_code not in RETRY_STATUSES and response.status_code != 429:
                     break
                 failure = f"HTTP {response.status_code}"
             if attempt < policy.max_attempts:
-                backoff = min(policy.backoff_seconds * 2 ** (attempt - 1), policy.max_backoff_seconds)
+                backoff = policy.backoff(attempt)
                 log.warning("%s POST %s: %s, retrying in %.2f s (attempt %d of %d)", self.network, where, failure, backoff, attempt, policy.max_attempts)
                 self.sleep(backoff)
         else:
@@ -417,16 +431,11 @@ class ApiClient:
                     params[self.token_param] = self.token.get()
             else:  # a bearer token, or an OAuth 1.0a signature over this very request (a fresh nonce per attempt)
                 headers = {"Authorization": self.token.authorization("GET", url, params)}
-            try:
-                response = self.session.get(url, params=params, headers=headers, timeout=policy.timeout_seconds)
-            except requests.Timeout:
-                failure = f"timed out after {policy.timeout_seconds:g} s"
-            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-                failure = f"connection failed ({type(exc).__name__})"
-            except requests.RequestException as exc:
-                # requests puts the full URL, query secrets included, in its messages: name the kind only
-                raise ConnectorError(f"{self.network} GET {self.where(url)}: request failed ({type(exc).__name__})") from None
-            else:
+            response, failure = send(
+                lambda: self.session.get(url, params=params, headers=headers, timeout=policy.timeout_seconds),
+                f"{self.network} GET {self.where(url)}", policy.timeout_seconds,
+            )
+            if response is not None:
                 self._note_usage(url, response)
                 status = response.status_code
                 kind = self._error_kind(response)
@@ -461,7 +470,7 @@ class ApiClient:
                 else:
                     return self._decode(url, response)
             if attempt < policy.max_attempts:
-                backoff = min(policy.backoff_seconds * 2 ** (attempt - 1), policy.max_backoff_seconds)
+                backoff = policy.backoff(attempt)
                 log.warning("%s GET %s: %s, retrying in %.2f s (attempt %d of %d)", self.network, self.where(url), failure, backoff, attempt, policy.max_attempts)
                 self.sleep(backoff)
         raise ConnectorError(
