@@ -179,10 +179,14 @@ class FakeXApi(FakeApi):
         body: dict[str, Any] = {"meta": meta}
         if page:
             body["data"] = page
-            if "author_id" in q.get("expansions", ""):
-                users = {t["author_id"] for t in page if t.get("author_id")}
-                body["includes"] = {"users": [u for u in map(self.user_of, sorted(users)) if u]}
+            self._expand_users(body, page, q, "author_id")
         return Reply(200, body, self._rate_headers(recorded))
+
+    def _expand_users(self, body: dict[str, Any], items: list[dict], query: dict, field: str) -> None:
+        """includes.users for the items' user ids in `field`, when the request asks for that expansion."""
+        if field in query.get("expansions", ""):
+            ids = {item[field] for item in items if item.get(field)}
+            body["includes"] = {"users": [u for u in map(self.user_of, sorted(ids)) if u]}
 
     def _dm_events(self, request: Request, match) -> Reply:
         if not self.dm_read and self.oauth1:
@@ -208,9 +212,7 @@ class FakeXApi(FakeApi):
         body: dict[str, Any] = {"meta": meta}
         if page:
             body["data"] = page
-            if "sender_id" in q.get("expansions", ""):
-                senders = {e["sender_id"] for e in page if e.get("sender_id")}
-                body["includes"] = {"users": [u for u in map(self.user_of, sorted(senders)) if u]}
+            self._expand_users(body, page, q, "sender_id")
         return Reply(200, body)
 
     def _shape(self, tweet: dict, fields: str) -> dict:
