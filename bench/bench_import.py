@@ -33,7 +33,12 @@ sys.path[:0] = [str(REPO_ROOT / "plugins"), str(REPO_ROOT / "tests" / "integrati
 NETWORKS = ("x", "facebook", "instagram", "linkedin", "youtube")
 ACCOUNTS = [
     {"network": "x", "account_id": "socialpulsecare", "handle": "@SocialPulseCare", "purpose": "service"},
-    {"network": "facebook", "account_id": "183542098374915", "handle": "socialpulse.demo", "purpose": "brand"},
+    {
+        "network": "facebook",
+        "account_id": "183542098374915",
+        "handle": "socialpulse.demo",
+        "purpose": "brand",
+    },
     {"network": "linkedin", "account_id": "18543021", "handle": "socialpulse-demo", "purpose": "brand"},
     {"network": "youtube", "account_id": "UCx9demo", "handle": "@socialpulse", "purpose": "brand"},
 ]
@@ -64,8 +69,10 @@ def x_analytics(days: list[dt.date]) -> str:
     rows = ['"Tweet id","Tweet text","time","impressions","retweets","replies","likes","url clicks"']
     for i, day in enumerate(days):
         for n in range(5):
-            rows.append(f'"{10**17 + i * 10 + n}","Post {n} of {day} https://example.com/{i}","{day} {8 + 3 * n:02d}:15 +0000",'
-                        f'"{1000 + 37 * i + n}","{n + i % 7}","{i % 11}","{20 + i % 50}","{i % 9}"')
+            rows.append(
+                f'"{10**17 + i * 10 + n}","Post {n} of {day} https://example.com/{i}","{day} {8 + 3 * n:02d}:15 +0000",'
+                f'"{1000 + 37 * i + n}","{n + i % 7}","{i % 11}","{20 + i % 50}","{i % 9}"'
+            )
     return "\n".join(rows) + "\n"
 
 
@@ -78,19 +85,26 @@ def twcs(days: list[dt.date], requests_per_day: int = 40) -> str:
             asked = dt.datetime.combine(day, dt.time(), dt.timezone.utc) + dt.timedelta(minutes=17 + 31 * n)
             answered = asked + dt.timedelta(minutes=5 + n % 90)
             question, answer = tweet_id, tweet_id + 1
-            rows.append(f'{question},{500_000 + n * 7 % 3000},True,{asked:%a %b %d %H:%M:%S +0000 %Y},'
-                        f'"@SocialPulseCare my order {question} has not arrived",{answer},')
+            rows.append(
+                f"{question},{500_000 + n * 7 % 3000},True,{asked:%a %b %d %H:%M:%S +0000 %Y},"
+                f'"@SocialPulseCare my order {question} has not arrived",{answer},'
+            )
             if n % 10:  # one request in ten stays unanswered
-                rows.append(f'{answer},SocialPulseCare,False,{answered:%a %b %d %H:%M:%S +0000 %Y},'
-                            f'"@{500_000 + n * 7 % 3000} Sorry about that, please DM us the order number ^AB",,{question}')
+                rows.append(
+                    f"{answer},SocialPulseCare,False,{answered:%a %b %d %H:%M:%S +0000 %Y},"
+                    f'"@{500_000 + n * 7 % 3000} Sorry about that, please DM us the order number ^AB",,{question}'
+                )
             tweet_id += 2
     return "\n".join(rows) + "\n"
 
 
 def facebook_posts(days: list[dt.date]) -> str:
     rows = ["Post ID,Posted,Post Message,Lifetime Post Total Impressions,Reactions,Comments,Shares"]
-    rows += [f"183542098374915_{i}{n},{day:%m/%d/%Y} {9 + n}:00,post {n} of {day},{100 * n + i},{n + i % 13},{i % 5},{n}"
-             for i, day in enumerate(days) for n in range(3)]
+    rows += [
+        f"183542098374915_{i}{n},{day:%m/%d/%Y} {9 + n}:00,post {n} of {day},{100 * n + i},{n + i % 13},{i % 5},{n}"
+        for i, day in enumerate(days)
+        for n in range(3)
+    ]
     return "\n".join(rows) + "\n"
 
 
@@ -102,9 +116,12 @@ def facebook_page(days: list[dt.date]) -> str:
 
 def linkedin_content(days: list[dt.date]) -> str:
     rows = ["Update title,Update link,Created date,Impressions,Likes,Comments,Reposts,Clicks"]
-    rows += [f'"Update {n} of {day}",https://www.linkedin.com/feed/update/urn:li:activity:{7 * 10**18 + i * 10 + n},'
-             f"{day:%m/%d/%Y},{500 + i},{i % 40},{i % 6},{n},{i % 30}"
-             for i, day in enumerate(days) for n in range(2)]
+    rows += [
+        f'"Update {n} of {day}",https://www.linkedin.com/feed/update/urn:li:activity:{7 * 10**18 + i * 10 + n},'
+        f"{day:%m/%d/%Y},{500 + i},{i % 40},{i % 6},{n},{i % 30}"
+        for i, day in enumerate(days)
+        for n in range(2)
+    ]
     return "\n".join(rows) + "\n"
 
 
@@ -115,9 +132,14 @@ def linkedin_followers(days: list[dt.date]) -> str:
 
 
 def youtube_table(days: list[dt.date]) -> str:
-    rows = ["Content,Video title,Video publish time,Views,Impressions,Likes,Comments added,Shares", "Total,,,,,,,"]
-    rows += [f'vid{i:08d},Video of {day},"{day:%b} {day.day}, {day.year}",{900 + i},{9000 + i},{i % 90},{i % 12},{i % 8}'
-             for i, day in enumerate(days)]
+    rows = [
+        "Content,Video title,Video publish time,Views,Impressions,Likes,Comments added,Shares",
+        "Total,,,,,,,",
+    ]
+    rows += [
+        f'vid{i:08d},Video of {day},"{day:%b} {day.day}, {day.year}",{900 + i},{9000 + i},{i % 90},{i % 12},{i % 8}'
+        for i, day in enumerate(days)
+    ]
     return "\n".join(rows) + "\n"
 
 
@@ -144,7 +166,9 @@ def bench_exports(workdir: Path, days: list[dt.date]) -> float:
 
 
 # -- the API bulk path: pipeline.backfill per account ---------------------------------------------------
-def backfill_one(config_file: str, account_key: str, first: dt.date, last: dt.date) -> tuple[str, float, dict]:
+def backfill_one(
+    config_file: str, account_key: str, first: dt.date, last: dt.date
+) -> tuple[str, float, dict]:
     from socialpulse import pipeline
     from socialpulse.cli import days_interval
     from socialpulse.config import load_config
@@ -157,14 +181,22 @@ def backfill_one(config_file: str, account_key: str, first: dt.date, last: dt.da
 
 def bench_api(workdir: Path, days: list[dt.date], workers: int) -> float:
     accounts = [
-        {"network": "simulated", "account_id": f"{network}-brand", "handle": f"@{network}_brand",
-         "purpose": purpose, "time_zone": "Europe/London"}
+        {
+            "network": "simulated",
+            "account_id": f"{network}-brand",
+            "handle": f"@{network}_brand",
+            "purpose": purpose,
+            "time_zone": "Europe/London",
+        }
         for network, purpose in zip(NETWORKS, ("service", "brand", "promotions", "brand", "community"))
     ]
     config_file = write_config(workdir / "api.yml", workdir / "lake-api", accounts)
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        jobs = [pool.submit(backfill_one, str(config_file), f"simulated/{a['account_id']}", days[0], days[-1]) for a in accounts]
+        jobs = [
+            pool.submit(backfill_one, str(config_file), f"simulated/{a['account_id']}", days[0], days[-1])
+            for a in accounts
+        ]
         for job in jobs:
             key, seconds, totals = job.result()
             print(f"  {key:<30} {seconds:6.1f} s  {totals}", flush=True)
@@ -182,23 +214,42 @@ def bench_airflow_backfill(workdir: Path, days: int) -> float | None:
     config = write_config(workdir / "airflow.yml", workdir / "lake-airflow", accounts)
     first = dt.date(2026, 9, 1)
     last = first + dt.timedelta(days=days - 1)
-    with AirflowOnPostgres(workdir / "airflow", config, workdir / "lake-airflow", executor="CeleryExecutor") as airflow:
-        airflow.wait_for("socialpulse_extract to be parsed",
-                         lambda: airflow.query("SELECT 1 FROM serialized_dag WHERE dag_id = 'socialpulse_extract'"), timeout=180)
+    with AirflowOnPostgres(
+        workdir / "airflow", config, workdir / "lake-airflow", executor="CeleryExecutor"
+    ) as airflow:
+        airflow.wait_for(
+            "socialpulse_extract to be parsed",
+            lambda: airflow.query("SELECT 1 FROM serialized_dag WHERE dag_id = 'socialpulse_extract'"),
+            timeout=180,
+        )
         airflow.airflow("dags", "unpause", "socialpulse_extract")  # a paused DAG's backfill runs stay queued
         print("  services up; creating the backfill", flush=True)
         started = time.perf_counter()
-        airflow.airflow("backfill", "create", "--dag-id", "socialpulse_extract", "--max-active-runs", "4",
-                        "--from-date", first.isoformat(), "--to-date", last.isoformat())
+        airflow.airflow(
+            "backfill",
+            "create",
+            "--dag-id",
+            "socialpulse_extract",
+            "--max-active-runs",
+            "4",
+            "--from-date",
+            first.isoformat(),
+            "--to-date",
+            last.isoformat(),
+        )
 
         def finished():
-            rows = airflow.query("SELECT state FROM dag_run WHERE dag_id = 'socialpulse_extract' AND run_type = 'backfill'")
+            rows = airflow.query(
+                "SELECT state FROM dag_run WHERE dag_id = 'socialpulse_extract' AND run_type = 'backfill'"
+            )
             done = [state for (state,) in rows if state in ("success", "failed")]
             return rows if len(rows) == days and len(done) == days else None
 
         states = airflow.wait_for(f"{days} backfill runs", finished, timeout=1800, every=5)
         seconds = time.perf_counter() - started
-    print(f"  {days} daily runs of socialpulse_extract: {sorted(s for (s,) in states).count('success')} succeeded")
+    print(
+        f"  {days} daily runs of socialpulse_extract: {sorted(s for (s,) in states).count('success')} succeeded"
+    )
     return seconds
 
 
@@ -209,9 +260,13 @@ def write_config(path: Path, lake: Path, accounts: list[dict]) -> Path:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--days", type=int, default=365, help="days of history per source (default: a year)")
-    parser.add_argument("--airflow-days", type=int, default=30, help="days of the Airflow backfill (default: 30)")
+    parser.add_argument(
+        "--airflow-days", type=int, default=30, help="days of the Airflow backfill (default: 30)"
+    )
     # two at a time, as the backfill DAG runs its mapped accounts (max_active_tis_per_dag=2)
     parser.add_argument("--workers", type=int, default=2, help="accounts backfilled at once on the API path")
     parser.add_argument("--skip-api", action="store_true")
@@ -225,10 +280,14 @@ def main() -> int:
         print(f"1. exports: {args.days} days of export files from five sources (8 files), import_file")
         results["exports"] = bench_exports(workdir, days)
         if not args.skip_api:
-            print(f"2. API history: pipeline.backfill of {args.days} days x {len(NETWORKS)} accounts (simulated), {args.workers} at a time")
+            print(
+                f"2. API history: pipeline.backfill of {args.days} days x {len(NETWORKS)} accounts (simulated), {args.workers} at a time"
+            )
             results["api"] = bench_api(workdir, days, args.workers)
         if not args.skip_airflow:
-            print(f"3. Airflow: airflow backfill create, {args.airflow_days} days of socialpulse_extract, Celery worker, PostgreSQL")
+            print(
+                f"3. Airflow: airflow backfill create, {args.airflow_days} days of socialpulse_extract, Celery worker, PostgreSQL"
+            )
             results["airflow"] = bench_airflow_backfill(workdir, args.airflow_days)
     print("\nwall times")
     labels = {

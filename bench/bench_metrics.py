@@ -99,8 +99,15 @@ def _accounts(account: Account, days: list[dt.date]) -> pa.Table:
     return model.table_from_rows(
         "accounts",
         [
-            {"network": account.network, "account_id": account.account_id, "handle": account.handle, "display_name": None,
-             "purpose": account.purpose, "time_zone": account.time_zone, "snapshot_date": day}
+            {
+                "network": account.network,
+                "account_id": account.account_id,
+                "handle": account.handle,
+                "display_name": None,
+                "purpose": account.purpose,
+                "time_zone": account.time_zone,
+                "snapshot_date": day,
+            }
             for day in days
         ],
     )
@@ -109,7 +116,10 @@ def _accounts(account: Account, days: list[dt.date]) -> pa.Table:
 def _posts(account: Account, day_posts: list[dict]) -> pa.Table:
     post_ids = np.concatenate([p["post_id"] for p in day_posts])
     has_link = np.concatenate([p["has_link"] for p in day_posts])
-    links = [[f"https://example.com/{account.account_id}/{pid}"] if link else [] for pid, link in zip(post_ids, has_link)]
+    links = [
+        [f"https://example.com/{account.account_id}/{pid}"] if link else []
+        for pid, link in zip(post_ids, has_link)
+    ]
     n = len(post_ids)
     return pa.table(
         {
@@ -120,7 +130,9 @@ def _posts(account: Account, day_posts: list[dict]) -> pa.Table:
             "kind": pa.array(np.concatenate([p["kind"] for p in day_posts]).astype(object), pa.string()),
             "text": pa.array(np.concatenate([p["text"] for p in day_posts]).astype(object), pa.string()),
             "links": pa.array(links, pa.list_(pa.string())),
-            "staff_member": pa.array(np.concatenate([p["staff"] for p in day_posts]).astype(object), pa.string()),
+            "staff_member": pa.array(
+                np.concatenate([p["staff"] for p in day_posts]).astype(object), pa.string()
+            ),
         }
     )
 
@@ -138,7 +150,9 @@ def _post_metrics(account: Account, days: list[dt.date], day_posts: list[dict]) 
             "network": pa.array([account.network] * int(seen.sum())),
             "account_id": pa.array([account.account_id] * int(seen.sum())),
             "post_id": pa.array(post_ids[seen], pa.string()),
-            "date": pa.array((np.datetime64(START) + (day_index[seen] + age).astype("timedelta64[D]")), pa.date32()),
+            "date": pa.array(
+                (np.datetime64(START) + (day_index[seen] + age).astype("timedelta64[D]")), pa.date32()
+            ),
         }
         for c, final in finals.items():
             final = final[seen]
@@ -179,8 +193,14 @@ def _write_partitions(lake: Lake, account: Account, name: str, table: pa.Table) 
 
 def ensure_lake(root: Path) -> dict:
     """Generate the bench lake unless the one in root was made with the same parameters."""
-    params = {"accounts": ACCOUNTS, "days": DAYS, "start": START.isoformat(), "seed": SEED,
-              "requests_per_day": REQUESTS_PER_DAY, "posts_per_day": POSTS_PER_DAY}
+    params = {
+        "accounts": ACCOUNTS,
+        "days": DAYS,
+        "start": START.isoformat(),
+        "seed": SEED,
+        "requests_per_day": REQUESTS_PER_DAY,
+        "posts_per_day": POSTS_PER_DAY,
+    }
     marker = root / "bench.json"
     if marker.exists() and json.loads(marker.read_text())["params"] == params:
         return json.loads(marker.read_text())
@@ -229,10 +249,22 @@ def run_pandas(root: Path) -> dict:
 
     started = time.perf_counter()
     files = sorted(glob.glob(Lake(root).glob("messages")))
-    columns = ["network", "account_id", "message_id", "thread_id", "created_at", "direction", "channel", "intent", "text"]
+    columns = [
+        "network",
+        "account_id",
+        "message_id",
+        "thread_id",
+        "created_at",
+        "direction",
+        "channel",
+        "intent",
+        "text",
+    ]
     df = ds.dataset(files, format="parquet").to_table(columns=columns).to_pandas()
 
-    df = df.sort_values(["network", "account_id", "thread_id", "created_at", "direction", "message_id"], ignore_index=True)
+    df = df.sort_values(
+        ["network", "account_id", "thread_id", "created_at", "direction", "message_id"], ignore_index=True
+    )
     thread = [df["network"], df["account_id"], df["thread_id"]]
     previous_direction = df.groupby(thread, sort=False)["direction"].shift()
     # Our next message in the thread: a running minimum of outbound times, from the thread's end.
@@ -247,8 +279,11 @@ def run_pandas(root: Path) -> dict:
     unclassified = (
         df["intent"].isna()
         & previous_direction.fillna("outbound").eq("outbound")
-        & (df["channel"].isin(["direct_message", "mention"]) | df["text"].fillna("").str.contains("?", regex=False)
-           | df["text"].fillna("").str.contains(NEGATIVE, regex=True))
+        & (
+            df["channel"].isin(["direct_message", "mention"])
+            | df["text"].fillna("").str.contains("?", regex=False)
+            | df["text"].fillna("").str.contains(NEGATIVE, regex=True)
+        )
     )
     is_request = inbound & (df["intent"].isin(["question", "complaint"]) | unclassified)
     as_of = pd.Series(created_us).groupby(df["network"].to_numpy()).max()
@@ -284,8 +319,10 @@ def agreement(root: Path, pandas_result: str) -> float:
     """The largest difference between DuckDB's service_monthly and pandas' figures."""
     import duckdb
 
-    return duckdb.connect().execute(
-        f"""
+    return (
+        duckdb.connect()
+        .execute(
+            f"""
         SELECT max(greatest(
             abs(d.response_rate - p.response_rate),
             abs(d.median_response_hours - p.median_response_hours),
@@ -295,12 +332,16 @@ def agreement(root: Path, pandas_result: str) -> float:
         FROM read_parquet('{Lake(root).mart_path("service_monthly")}') d
         FULL JOIN read_parquet('{pandas_result}') p USING (network, account_id, month)
         """
-    ).fetchone()[0]
+        )
+        .fetchone()[0]
+    )
 
 
 def measured(mode: str, root: Path) -> tuple[dict, int]:
     """Run this script in `mode` in a child process; returns its result and peak memory in bytes."""
-    child = subprocess.Popen([sys.executable, __file__, "--lake", str(root), "--child", mode], stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--lake", str(root), "--child", mode], stdout=subprocess.PIPE, text=True
+    )
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -333,7 +374,9 @@ def main() -> None:
     info = ensure_lake(args.lake)
     rows = info["rows"]
     print(f"lake: {args.lake} ({ACCOUNTS} simulated accounts x {DAYS} days, made in {info['seconds']:.0f} s)")
-    print(f"  messages {rows['messages']:,}  posts {rows['posts']:,}  post_metrics_daily {rows['post_metrics_daily']:,}")
+    print(
+        f"  messages {rows['messages']:,}  posts {rows['posts']:,}  post_metrics_daily {rows['post_metrics_daily']:,}"
+    )
     print(f"  machine: {os.cpu_count()} cores")
 
     service, service_peak = measured("duckdb-service", args.lake)
@@ -341,17 +384,23 @@ def main() -> None:
     difference = agreement(args.lake, pandas_run["result"])
     everything, peak = measured("duckdb", args.lake)
 
-    print(f"\nDuckDB, every mart ({len(everything['marts'])}): {everything['seconds']:.1f} s wall, peak memory {peak / GIB:.2f} GiB")
+    print(
+        f"\nDuckDB, every mart ({len(everything['marts'])}): {everything['seconds']:.1f} s wall, peak memory {peak / GIB:.2f} GiB"
+    )
     for mart, seconds in everything["marts"].items():
         print(f"  {mart:<28} {seconds:6.2f} s  {everything['rows'][mart]:>12,} rows")
     print(f"\nResponse-time metrics ({pandas_run['requests']:,} requests; {', '.join(RESPONSE_TIME_MARTS)}):")
     print(f"  DuckDB  {service['seconds']:6.1f} s wall, peak memory {service_peak / GIB:.2f} GiB")
     print(f"  pandas  {pandas_run['seconds']:6.1f} s wall, peak memory {pandas_peak / GIB:.2f} GiB")
     ratio = pandas_run["seconds"] / service["seconds"]
-    print(f"  ratio pandas / DuckDB: {ratio:.1f}x; largest difference in the monthly figures: {difference:.2e}")
+    print(
+        f"  ratio pandas / DuckDB: {ratio:.1f}x; largest difference in the monthly figures: {difference:.2e}"
+    )
 
     print("\nTargets:")
-    print(f"  every mart under 30 s:       {everything['seconds']:.1f} s  {'met' if everything['seconds'] < 30 else 'MISSED'}")
+    print(
+        f"  every mart under 30 s:       {everything['seconds']:.1f} s  {'met' if everything['seconds'] < 30 else 'MISSED'}"
+    )
     print(f"  at least 4x faster:          {ratio:.1f}x  {'met' if ratio >= 4 else 'MISSED'}")
     worst = max(peak, service_peak)
     print(f"  peak memory under 4 GiB:     {worst / GIB:.2f} GiB  {'met' if worst < 4 * GIB else 'MISSED'}")

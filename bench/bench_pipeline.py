@@ -52,7 +52,15 @@ def parse_costs(repeats: int = 3) -> dict[str, float]:
     costs = {}
     for dag_file in sorted((REPO / "dags").glob("*.py")):
         runs = [
-            float(subprocess.run([sys.executable, "-c", probe, str(dag_file)], capture_output=True, text=True, check=True, env=env).stdout.split()[-1])
+            float(
+                subprocess.run(
+                    [sys.executable, "-c", probe, str(dag_file)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env=env,
+                ).stdout.split()[-1]
+            )
             for _ in range(repeats)
         ]
         costs[dag_file.name] = min(runs)
@@ -66,7 +74,9 @@ def write_config(folder: Path) -> Path:
     )
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "socialpulse.yml"
-    path.write_text(f"lake_root: {folder / 'lake'}\naccounts:\n{accounts}\nreports:\n  - {{name: bench, recipients: [bench@example.com]}}\n")
+    path.write_text(
+        f"lake_root: {folder / 'lake'}\naccounts:\n{accounts}\nreports:\n  - {{name: bench, recipients: [bench@example.com]}}\n"
+    )
     return path
 
 
@@ -85,7 +95,9 @@ def daily_run(folder: Path) -> dict[str, float]:
         figures = {}
         for label, day in (("first", dt.date(2026, 10, 14)), ("second", dt.date(2026, 10, 15))):
             started = time.perf_counter()
-            run = dags["socialpulse_extract"].test(logical_date=dt.datetime.combine(day, dt.time(), dt.timezone.utc))
+            run = dags["socialpulse_extract"].test(
+                logical_date=dt.datetime.combine(day, dt.time(), dt.timezone.utc)
+            )
             figures[f"daily extract, 5 accounts ({label} day)"] = time.perf_counter() - started
             assert str(run.state).endswith("success"), run.state
         started = time.perf_counter()
@@ -103,7 +115,9 @@ def report_render(folder: Path) -> float:
 
     config = load_config(write_config(folder))
     lake = Lake.from_config(config)
-    interval = Interval(dt.datetime(2026, 9, 1, tzinfo=dt.timezone.utc), dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
+    interval = Interval(
+        dt.datetime(2026, 9, 1, tzinfo=dt.timezone.utc), dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+    )
     network = SimulatedNetwork(seed=config.seed)
     for account in config.accounts:
         lake.publish(account, interval, network.extract(account, interval))
@@ -115,7 +129,9 @@ def report_render(folder: Path) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     rows: list[tuple[str, float, str]] = []
@@ -124,7 +140,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="socialpulse-bench-") as tmp:
         for name, seconds in daily_run(Path(tmp) / "daily").items():
             rows.append((name, seconds, ""))
-        rows.append(("report render (context, HTML, PDF), one month of 5 accounts", report_render(Path(tmp) / "report"), "<= 5 s"))
+        rows.append(
+            (
+                "report render (context, HTML, PDF), one month of 5 accounts",
+                report_render(Path(tmp) / "report"),
+                "<= 5 s",
+            )
+        )
     width = max(len(r[0]) for r in rows)
     print(f"\n{'figure':<{width}}  {'seconds':>8}  target")
     for name, seconds, target in rows:
@@ -134,7 +156,9 @@ def main() -> int:
             verdict = "ok" if seconds <= limit else "MISSED"
         print(f"{name:<{width}}  {seconds:8.2f}  {target} {verdict}")
     if args.json:
-        Path(args.json).write_text(json.dumps([{"figure": n, "seconds": s, "target": t} for n, s, t in rows], indent=2))
+        Path(args.json).write_text(
+            json.dumps([{"figure": n, "seconds": s, "target": t} for n, s, t in rows], indent=2)
+        )
     return 0
 
 

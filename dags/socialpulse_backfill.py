@@ -36,12 +36,24 @@ log = logging.getLogger(__name__)
     catchup=False,
     max_active_runs=1,  # two backfills at once would share the networks' API rate limits
     params={
-        "account": Param(None, type=["null", "string"], description="network/account_id from the accounts file"),
-        "network": Param(None, type=["null", "string"], description="API history: every account of this network"),
-        "format": Param(None, type=["null", "string"], description="export files: their format, e.g. x_analytics"),
-        "path": Param(None, type=["null", "string"], description="export files: a file or a folder of *.csv files"),
-        "from_date": Param(None, type=["null", "string"], format="date", description="API history: first day"),
-        "to_date": Param(None, type=["null", "string"], format="date", description="API history: last day, included"),
+        "account": Param(
+            None, type=["null", "string"], description="network/account_id from the accounts file"
+        ),
+        "network": Param(
+            None, type=["null", "string"], description="API history: every account of this network"
+        ),
+        "format": Param(
+            None, type=["null", "string"], description="export files: their format, e.g. x_analytics"
+        ),
+        "path": Param(
+            None, type=["null", "string"], description="export files: a file or a folder of *.csv files"
+        ),
+        "from_date": Param(
+            None, type=["null", "string"], format="date", description="API history: first day"
+        ),
+        "to_date": Param(
+            None, type=["null", "string"], format="date", description="API history: last day, included"
+        ),
         "chunk_days": Param(31, type="integer", minimum=1, description="API history: days per extraction"),
     },
     tags=["socialpulse"],
@@ -58,7 +70,9 @@ def socialpulse_backfill():
         from socialpulse.exports import reader
 
         if not params.get("account") or not params.get("format"):
-            raise ValueError("importing export files needs the params account (network/account_id) and format")
+            raise ValueError(
+                "importing export files needs the params account (network/account_id) and format"
+            )
         load_config().account(params["account"])  # fail here, before mapping, on an unknown account
         reader(params["format"])  # ... and on an unknown format
         files = export_files(params["path"])
@@ -76,7 +90,9 @@ def socialpulse_backfill():
         from socialpulse.lake import Lake
 
         config = load_config()
-        counts = import_file(Lake.from_config(config), params["format"], Path(job["file"]), config.account(params["account"]))
+        counts = import_file(
+            Lake.from_config(config), params["format"], Path(job["file"]), config.account(params["account"])
+        )
         log.info("imported file %d of %d, %s: %s", job["number"], job["of"], job["file"], counts)
         return counts
 
@@ -89,9 +105,13 @@ def socialpulse_backfill():
         from socialpulse.config import load_config
 
         if not params.get("from_date") or not params.get("to_date"):
-            raise ValueError("give path (with account and format) to import export files, or from_date and to_date to backfill from the APIs")
+            raise ValueError(
+                "give path (with account and format) to import export files, or from_date and to_date to backfill from the APIs"
+            )
         accounts = select_accounts(load_config(), params.get("account"), params.get("network"))
-        log.info("backfilling %s from %s to %s", [a.key for a in accounts], params["from_date"], params["to_date"])
+        log.info(
+            "backfilling %s from %s to %s", [a.key for a in accounts], params["from_date"], params["to_date"]
+        )
         return [account.key for account in accounts]
 
     # a few accounts at a time: each walks its network's API through the shared rate limits
@@ -104,8 +124,12 @@ def socialpulse_backfill():
         from socialpulse.config import load_config
 
         config = load_config()
-        interval = days_interval(dt.date.fromisoformat(params["from_date"]), dt.date.fromisoformat(params["to_date"]))
-        return pipeline.backfill(config, config.account(account_key), interval, chunk_days=params["chunk_days"])
+        interval = days_interval(
+            dt.date.fromisoformat(params["from_date"]), dt.date.fromisoformat(params["to_date"])
+        )
+        return pipeline.backfill(
+            config, config.account(account_key), interval, chunk_days=params["chunk_days"]
+        )
 
     import_export.expand(job=list_export_files())
     backfill_account.expand(account_key=list_api_accounts())

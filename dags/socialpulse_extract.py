@@ -42,7 +42,9 @@ def socialpulse_extract():
         from socialpulse.networks.base import Interval
 
         config = load_config()
-        pipeline.extract(config, config.account(account_key), Interval.of(data_interval_start, data_interval_end))
+        pipeline.extract(
+            config, config.account(account_key), Interval.of(data_interval_start, data_interval_end)
+        )
         return account_key
 
     @task(outlets=[LAKE], retries=0)  # a failed validation is data, not a glitch: no retry

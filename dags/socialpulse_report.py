@@ -22,8 +22,15 @@ from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
     catchup=False,
     max_active_runs=1,
     params={
-        "month": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$", description="YYYY-MM; default: the month of the data interval"),
-        "report": Param(None, type=["null", "string"], description="one report name from the config; default: all"),
+        "month": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}-\d{2}$",
+            description="YYYY-MM; default: the month of the data interval",
+        ),
+        "report": Param(
+            None, type=["null", "string"], description="one report name from the config; default: all"
+        ),
     },
     tags=["socialpulse"],
     doc_md=__doc__,

@@ -18,12 +18,14 @@ def day_interval(day: dt.date, days: int = 1) -> Interval:
     return Interval(start, start + dt.timedelta(days=days))
 
 
-def write_config(folder: Path, recipients: str = "[board@example.com]", smtp_conn_id: str = "smtp_test", extra: str = "") -> Path:
+def write_config(
+    folder: Path, recipients: str = "[board@example.com]", smtp_conn_id: str = "smtp_test", extra: str = ""
+) -> Path:
     path = folder / "socialpulse.yml"
     path.write_text(
         textwrap.dedent(
             f"""
-            lake_root: {folder / 'lake'}
+            lake_root: {folder / "lake"}
             sla_hours: 24
             seed: 5
             accounts:

@@ -20,15 +20,29 @@ FIXTURES = REPO_ROOT / "tests" / "exports" / "fixtures"
 @pytest.fixture
 def config(tmp_path) -> Path:
     path = tmp_path / "socialpulse.yml"
-    path.write_text(yaml.safe_dump({
-        "lake_root": str(tmp_path / "lake"),
-        "accounts": [
-            {"network": "simulated", "account_id": "care", "handle": "@care", "purpose": "service"},
-            {"network": "simulated", "account_id": "deals", "handle": "@deals", "purpose": "promotions"},
-            {"network": "x", "account_id": "spotifycares", "handle": "@SpotifyCares", "purpose": "service",
-             "connection_id": "socialpulse_x"},
-        ],
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "lake_root": str(tmp_path / "lake"),
+                "accounts": [
+                    {"network": "simulated", "account_id": "care", "handle": "@care", "purpose": "service"},
+                    {
+                        "network": "simulated",
+                        "account_id": "deals",
+                        "handle": "@deals",
+                        "purpose": "promotions",
+                    },
+                    {
+                        "network": "x",
+                        "account_id": "spotifycares",
+                        "handle": "@SpotifyCares",
+                        "purpose": "service",
+                        "connection_id": "socialpulse_x",
+                    },
+                ],
+            }
+        )
+    )
     return path
 
 
@@ -36,10 +50,25 @@ def partitions(lake: Path, table: str, account: str) -> list[str]:
     return sorted(p.parent.name for p in (lake / "lake" / table).glob(f"*/*/{account}.parquet"))
 
 
-def test_backfill_of_a_network_publishes_every_day_of_every_account_in_chunks(config, tmp_path, capsys, caplog):
+def test_backfill_of_a_network_publishes_every_day_of_every_account_in_chunks(
+    config, tmp_path, capsys, caplog
+):
     caplog.set_level("INFO", logger="socialpulse")
-    code = main(["backfill", "--config", str(config), "--network", "simulated",
-                 "--from-date", "2026-09-28", "--to-date", "2026-10-02", "--chunk-days", "3"])
+    code = main(
+        [
+            "backfill",
+            "--config",
+            str(config),
+            "--network",
+            "simulated",
+            "--from-date",
+            "2026-09-28",
+            "--to-date",
+            "2026-10-02",
+            "--chunk-days",
+            "3",
+        ]
+    )
     assert code == 0
     days = ["date=2026-09-28", "date=2026-09-29", "date=2026-09-30", "date=2026-10-01", "date=2026-10-02"]
     assert partitions(tmp_path / "lake", "audience_daily", "care") == days
@@ -60,17 +89,50 @@ def test_import_of_a_folder_imports_each_export_file_and_reports_progress(config
     (folder / "2017").mkdir(parents=True)
     shutil.copy(FIXTURES / "x_analytics.csv", folder / "2017" / "tweet_activity_metrics.csv")
     (folder / "notes.txt").write_text("not an export")
-    assert main(["import", "--config", str(config), "--account", "x/spotifycares", "--format", "x_analytics", str(folder)]) == 0
+    assert (
+        main(
+            [
+                "import",
+                "--config",
+                str(config),
+                "--account",
+                "x/spotifycares",
+                "--format",
+                "x_analytics",
+                str(folder),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "imported 1/1" in out and "{'posts': 5, 'post_metrics_daily': 5}" in out
-    assert partitions(tmp_path / "lake", "posts", "spotifycares") == ["date=2017-10-31", "date=2017-11-01", "date=2017-11-02"]
+    assert partitions(tmp_path / "lake", "posts", "spotifycares") == [
+        "date=2017-10-31",
+        "date=2017-11-01",
+        "date=2017-11-02",
+    ]
 
 
 def test_import_stops_at_a_bad_file_and_says_which_files_are_in(config, tmp_path, capsys):
     good, bad = tmp_path / "a.csv", tmp_path / "b.csv"
     shutil.copy(FIXTURES / "x_analytics.csv", good)
     bad.write_text('"Tweet id","time","impressions"\n"1","2017-10-31 10:00 +0000","many"\n')
-    assert main(["import", "--config", str(config), "--account", "x/spotifycares", "--format", "x_analytics", str(good), str(bad)]) == 1
+    assert (
+        main(
+            [
+                "import",
+                "--config",
+                str(config),
+                "--account",
+                "x/spotifycares",
+                "--format",
+                "x_analytics",
+                str(good),
+                str(bad),
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     assert f"{bad} line 2, column 'impressions'" in err
     assert "imported 1 of 2 files" in err
@@ -79,10 +141,22 @@ def test_import_stops_at_a_bad_file_and_says_which_files_are_in(config, tmp_path
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["backfill", "--account", "x/nobody", "--from-date", "2026-01-01", "--to-date", "2026-01-02"], "no account 'x/nobody'"),
-        (["backfill", "--network", "youtube", "--from-date", "2026-01-01", "--to-date", "2026-01-02"], "no account on network 'youtube'"),
-        (["backfill", "--network", "simulated", "--from-date", "2026-01-05", "--to-date", "2026-01-02"], "ends (2026-01-02) before it starts"),
-        (["import", "--account", "x/spotifycares", "--format", "x_analytics", "/nonexistent/exports"], "/nonexistent/exports: no such file or folder"),
+        (
+            ["backfill", "--account", "x/nobody", "--from-date", "2026-01-01", "--to-date", "2026-01-02"],
+            "no account 'x/nobody'",
+        ),
+        (
+            ["backfill", "--network", "youtube", "--from-date", "2026-01-01", "--to-date", "2026-01-02"],
+            "no account on network 'youtube'",
+        ),
+        (
+            ["backfill", "--network", "simulated", "--from-date", "2026-01-05", "--to-date", "2026-01-02"],
+            "ends (2026-01-02) before it starts",
+        ),
+        (
+            ["import", "--account", "x/spotifycares", "--format", "x_analytics", "/nonexistent/exports"],
+            "/nonexistent/exports: no such file or folder",
+        ),
     ],
 )
 def test_a_wrong_account_network_range_or_path_is_a_usage_error(config, capsys, args, message):
@@ -92,10 +166,26 @@ def test_a_wrong_account_network_range_or_path_is_a_usage_error(config, capsys, 
 
 def test_a_folder_without_export_files_is_a_usage_error(config, tmp_path, capsys):
     (tmp_path / "empty").mkdir()
-    assert main(["import", "--config", str(config), "--account", "x/spotifycares", "--format", "twcs", str(tmp_path / "empty")]) == 2
+    assert (
+        main(
+            [
+                "import",
+                "--config",
+                str(config),
+                "--account",
+                "x/spotifycares",
+                "--format",
+                "twcs",
+                str(tmp_path / "empty"),
+            ]
+        )
+        == 2
+    )
     assert "a folder without export files (.csv)" in capsys.readouterr().err
 
 
 def test_the_command_line_entry_point_lists_backfill_and_import():
-    done = subprocess.run([sys.executable, "-m", "socialpulse", "--help"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "socialpulse", "--help"], capture_output=True, text=True, check=True
+    )
     assert "backfill" in done.stdout and "import" in done.stdout

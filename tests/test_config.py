@@ -29,9 +29,20 @@ def test_environment_overrides_the_lake_root(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (lambda s: s.replace("purpose: service", "purpose: selling"), r"accounts\[0\]\.purpose: 'selling' is not one of"),
-        (lambda s: s.replace("time_zone: Europe/Paris", "time_zone: Mars/Olympus"), r"accounts\[0\]\.time_zone: unknown time zone"),
-        (lambda s: s.replace("network: simulated, account_id: deals", "network: myspace, account_id: deals"), r"accounts\[1\]\.network: unknown network 'myspace'"),
+        (
+            lambda s: s.replace("purpose: service", "purpose: selling"),
+            r"accounts\[0\]\.purpose: 'selling' is not one of",
+        ),
+        (
+            lambda s: s.replace("time_zone: Europe/Paris", "time_zone: Mars/Olympus"),
+            r"accounts\[0\]\.time_zone: unknown time zone",
+        ),
+        (
+            lambda s: s.replace(
+                "network: simulated, account_id: deals", "network: myspace, account_id: deals"
+            ),
+            r"accounts\[1\]\.network: unknown network 'myspace'",
+        ),
         (lambda s: s.replace("account_id: deals", "account_id: care"), r"duplicate account"),
         (lambda s: s.replace("[board@example.com]", "[not-an-address]"), r"reports\[0\]\.recipients"),
         (lambda s: s.replace("sla_hours: 24", "sla_hours: -3"), r"sla_hours must be a positive number"),

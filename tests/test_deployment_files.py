@@ -14,7 +14,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 def pins(lock_name: str) -> dict[str, str]:
     text = (REPO_ROOT / lock_name).read_text()
-    return {m.group(1).lower(): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.\-\[\]]+)==(\S+)", text, re.M)}
+    return {
+        m.group(1).lower(): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.\-\[\]]+)==(\S+)", text, re.M)
+    }
 
 
 def test_the_runtime_lock_is_the_test_lock_without_the_test_tools():
@@ -35,6 +37,17 @@ def test_compose_runs_celery_with_the_lake_in_the_object_store_and_the_worker_pr
     module, _, attribute = env["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"].rpartition(".")
     assert isinstance(getattr(importlib.import_module(module), attribute), dict)
     services = set(compose["services"])
-    assert {"postgres", "redis", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-            "airflow-triggerer", "airflow-worker", "airflow-init", "mailpit", "minio", "minio-init"} <= services
+    assert {
+        "postgres",
+        "redis",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+        "airflow-worker",
+        "airflow-init",
+        "mailpit",
+        "minio",
+        "minio-init",
+    } <= services
     assert "requirements-runtime.lock" in (REPO_ROOT / "docker" / "Dockerfile").read_text()

@@ -23,7 +23,9 @@ def test_publish_writes_hive_partitions_by_table_network_and_date(tmp_path):
     lake = Lake(tmp_path)
     interval = day_interval(DAY, days=2)
     lake.publish(CARE, interval, _extract(CARE, interval))
-    files = sorted(p.relative_to(tmp_path / "lake").as_posix() for p in (tmp_path / "lake").rglob("*.parquet"))
+    files = sorted(
+        p.relative_to(tmp_path / "lake").as_posix() for p in (tmp_path / "lake").rglob("*.parquet")
+    )
     assert "messages/network=simulated/date=2026-03-10/care.parquet" in files
     assert "messages/network=simulated/date=2026-03-11/care.parquet" in files
     assert "audience_daily/network=simulated/date=2026-03-11/care.parquet" in files

@@ -79,15 +79,21 @@ def test_marts_from_the_object_store_equal_marts_from_a_local_copy(store, s3_lak
     assert f"{prefix}/marts/service_monthly.parquet" in store.keys(prefix)
     for mart in metrics.MARTS:
         remote = lake.duckdb().sql(f"SELECT * FROM read_parquet('{lake.mart_path(mart)}')").fetchall()
-        assert sorted(map(repr, remote)) == sorted(map(repr, local.duckdb().sql(f"SELECT * FROM read_parquet('{local.mart_path(mart)}')").fetchall())), mart
+        assert sorted(map(repr, remote)) == sorted(
+            map(repr, local.duckdb().sql(f"SELECT * FROM read_parquet('{local.mart_path(mart)}')").fetchall())
+        ), mart
 
 
 @pytest.mark.parametrize("form", ["json", "uri"])
-def test_the_configured_lake_takes_its_credentials_from_the_airflow_connection(store, tmp_path, monkeypatch, airflow_db, form):
+def test_the_configured_lake_takes_its_credentials_from_the_airflow_connection(
+    store, tmp_path, monkeypatch, airflow_db, form
+):
     config_file = write_config(tmp_path)
     monkeypatch.setenv("SOCIALPULSE_LAKE_ROOT", store.url(f"configured-{form}") + "/")
     monkeypatch.setenv("SOCIALPULSE_LAKE_CONN_ID", "socialpulse_lake")
-    monkeypatch.setenv("AIRFLOW_CONN_SOCIALPULSE_LAKE", store.connection_json() if form == "json" else store.connection_uri())
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SOCIALPULSE_LAKE", store.connection_json() if form == "json" else store.connection_uri()
+    )
     config = load_config(config_file)
     assert config.lake_root == store.url(f"configured-{form}") and config.lake_conn_id == "socialpulse_lake"
     lake = Lake.from_config(config)

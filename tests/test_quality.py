@@ -25,7 +25,9 @@ def _tables():
 
 def _replace(table: pa.Table, column: str, values) -> pa.Table:
     index = table.column_names.index(column)
-    return table.set_column(index, table.schema.field(column), pa.array(values, table.schema.field(column).type))
+    return table.set_column(
+        index, table.schema.field(column), pa.array(values, table.schema.field(column).type)
+    )
 
 
 def test_a_clean_extraction_passes_every_suite_and_leaves_a_readable_result(tmp_path):
@@ -39,11 +41,35 @@ def test_a_clean_extraction_passes_every_suite_and_leaves_a_readable_result(tmp_
 @pytest.mark.parametrize(
     "corrupt, expected",
     [
-        (lambda t: {**t, "post_metrics_daily": _replace(t["post_metrics_daily"], "likes", [-5] * t["post_metrics_daily"].num_rows)}, "post_metrics_daily.likes"),
-        (lambda t: {**t, "messages": pa.concat_tables([t["messages"], t["messages"].slice(0, 1)])}, "messages.message_id"),
-        (lambda t: {**t, "messages": _replace(t["messages"], "direction", ["sideways"] * t["messages"].num_rows)}, "messages.direction"),
         (
-            lambda t: {**t, "messages": _replace(t["messages"], "created_at", [v + dt.timedelta(days=3) for v in t["messages"].column("created_at").to_pylist()])},
+            lambda t: {
+                **t,
+                "post_metrics_daily": _replace(
+                    t["post_metrics_daily"], "likes", [-5] * t["post_metrics_daily"].num_rows
+                ),
+            },
+            "post_metrics_daily.likes",
+        ),
+        (
+            lambda t: {**t, "messages": pa.concat_tables([t["messages"], t["messages"].slice(0, 1)])},
+            "messages.message_id",
+        ),
+        (
+            lambda t: {
+                **t,
+                "messages": _replace(t["messages"], "direction", ["sideways"] * t["messages"].num_rows),
+            },
+            "messages.direction",
+        ),
+        (
+            lambda t: {
+                **t,
+                "messages": _replace(
+                    t["messages"],
+                    "created_at",
+                    [v + dt.timedelta(days=3) for v in t["messages"].column("created_at").to_pylist()],
+                ),
+            },
             "messages.created_at",
         ),
     ],
@@ -59,21 +85,30 @@ def test_corrupted_data_fails_validation_naming_table_and_column(tmp_path, corru
 def test_a_reply_dated_before_its_parent_fails_validation(tmp_path):
     tables = _tables()
     messages = tables["messages"].to_pylist()
-    reply = next(m for m in messages if m["direction"] == "outbound" and any(p["message_id"] == m["parent_id"] for p in messages))
+    reply = next(
+        m
+        for m in messages
+        if m["direction"] == "outbound" and any(p["message_id"] == m["parent_id"] for p in messages)
+    )
     parent = next(p for p in messages if p["message_id"] == reply["parent_id"])
     reply["created_at"] = parent["created_at"] - dt.timedelta(minutes=5)
     if reply["created_at"] < INTERVAL.start:
         pytest.skip("parent too early in the day for this seed")
     tables["messages"] = pa.Table.from_pylist(messages, schema=tables["messages"].schema)
     outcome = quality.validate(Lake(tmp_path), CARE, INTERVAL, tables)
-    assert any("ExpectColumnPairValuesAToBeGreaterThanB" in f or "a_to_be_greater_than_b" in f for f in outcome.failures), outcome.failures
+    assert any(
+        "ExpectColumnPairValuesAToBeGreaterThanB" in f or "a_to_be_greater_than_b" in f
+        for f in outcome.failures
+    ), outcome.failures
 
 
 def test_failed_gate_raises_keeps_data_in_staging_and_out_of_the_lake(tmp_path):
     config = load_config(write_config(tmp_path))
     lake = Lake.from_config(config)
     tables = _tables()
-    tables["audience_daily"] = _replace(tables["audience_daily"], "followers_lost", [-1] * tables["audience_daily"].num_rows)
+    tables["audience_daily"] = _replace(
+        tables["audience_daily"], "followers_lost", [-1] * tables["audience_daily"].num_rows
+    )
     lake.stage(CARE, INTERVAL, tables)
     with pytest.raises(quality.ValidationFailed, match=r"audience_daily\.followers_lost.*result\.html"):
         pipeline.validate_and_publish(config, config.account("simulated/care"), INTERVAL)
@@ -90,4 +125,6 @@ def test_parent_times_are_found_in_earlier_partitions_of_the_lake(tmp_path):
     frame = quality._with_parent_times(tables["messages"], tables["posts"], lake)
     earlier = frame[frame["parent_id"].str.contains(f"{(DAY - dt.timedelta(days=1)):%Y%m%d}", na=False)]
     assert len(earlier) and earlier["parent_created_at"].notna().all()
-    assert pc.all(pc.greater_equal(pa.array(earlier["created_at"]), pa.array(earlier["parent_created_at"]))).as_py()
+    assert pc.all(
+        pc.greater_equal(pa.array(earlier["created_at"]), pa.array(earlier["parent_created_at"]))
+    ).as_py()

@@ -32,7 +32,9 @@ def rendered(tmp_path_factory):
     for account in config.accounts:
         tables = network.extract(account, interval)
         posts = tables["posts"].to_pylist()
-        best = max(tables["post_metrics_daily"].to_pylist(), key=lambda r: (r["date"].month == 10, r["likes"]))
+        best = max(
+            tables["post_metrics_daily"].to_pylist(), key=lambda r: (r["date"].month == 10, r["likes"])
+        )
         for post in posts:
             if post["post_id"] == best["post_id"]:
                 post["text"] = HOSTILE
@@ -44,8 +46,12 @@ def rendered(tmp_path_factory):
             template = next(m for m in messages if m["direction"] == "inbound" and m["intent"] == "complaint")
             for i in range(40):
                 message_id = f"burst-{i}"
-                created = dt.datetime.combine(SPIKE_DAY, dt.time(9), dt.timezone.utc) + dt.timedelta(minutes=i)
-                messages.append({**template, "message_id": message_id, "thread_id": message_id, "created_at": created})
+                created = dt.datetime.combine(SPIKE_DAY, dt.time(9), dt.timezone.utc) + dt.timedelta(
+                    minutes=i
+                )
+                messages.append(
+                    {**template, "message_id": message_id, "thread_id": message_id, "created_at": created}
+                )
         tables["posts"] = pa.Table.from_pylist(posts, schema=tables["posts"].schema)
         tables["messages"] = pa.Table.from_pylist(messages, schema=tables["messages"].schema)
         lake.publish(account, interval, tables)
@@ -80,7 +86,15 @@ def test_pdf_is_a4_with_page_numbers_and_every_section(rendered):
     assert (round(width), round(height)) == (595, 842)  # A4 in points
     text = " ".join(p.extract_text() for p in pages)
     assert f"Page 1 of {len(pages)}" in text
-    for section in ("Are we engaging better", "Did we answer our customers", "Still unanswered", "bucket leaking", "Top posts by engagement", "influence leaders", "Data quality"):
+    for section in (
+        "Are we engaging better",
+        "Did we answer our customers",
+        "Still unanswered",
+        "bucket leaking",
+        "Top posts by engagement",
+        "influence leaders",
+        "Data quality",
+    ):
         assert section in text, section
 
 
@@ -111,11 +125,20 @@ def test_a_month_without_data_fails_with_what_to_do(rendered):
 def _smtp_env(monkeypatch, port):
     monkeypatch.setenv(
         "AIRFLOW_CONN_SMTP_TEST",
-        json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": port, "extra": {"disable_tls": True, "disable_ssl": True, "retry_limit": 0, "timeout": 5}}),
+        json.dumps(
+            {
+                "conn_type": "smtp",
+                "host": "127.0.0.1",
+                "port": port,
+                "extra": {"disable_tls": True, "disable_ssl": True, "retry_limit": 0, "timeout": 5},
+            }
+        ),
     )
 
 
-def test_delivery_sends_once_and_a_failed_send_fails_then_resends_the_archived_files(rendered, tmp_path, monkeypatch):
+def test_delivery_sends_once_and_a_failed_send_fails_then_resends_the_archived_files(
+    rendered, tmp_path, monkeypatch
+):
     from socialpulse.local import free_port
 
     config, paths = rendered
@@ -144,7 +167,11 @@ def test_complaint_spikes_and_promotional_share_are_shown_as_the_marts_say(rende
     config, paths = rendered
     html = open(paths["html"]).read()
     lake = Lake.from_config(config)
-    spikes = [r for r in pq.read_table(lake.mart_path("negative_spikes_daily")).to_pylist() if r["spike"] and r["month"] == MONTH]
+    spikes = [
+        r
+        for r in pq.read_table(lake.mart_path("negative_spikes_daily")).to_pylist()
+        if r["spike"] and r["month"] == MONTH
+    ]
     assert [(r["account_id"], r["date"]) for r in spikes] == [("care", SPIKE_DAY)]
     assert "Days when complaints spiked" in html and SPIKE_DAY.strftime("%a %d %b") in html
     for row in pq.read_table(lake.mart_path("content_monthly")).to_pylist():

@@ -46,8 +46,17 @@ def _svg(width: int, height: int, body: list[str], title: str) -> str:
     )
 
 
-def empty_chart(title: str, message: str = "No data for this period", width: int = 560, height: int = 80) -> str:
-    return _svg(width, height, [f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="{TEXT}">{escape(message)}</text>'], title)
+def empty_chart(
+    title: str, message: str = "No data for this period", width: int = 560, height: int = 80
+) -> str:
+    return _svg(
+        width,
+        height,
+        [
+            f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="{TEXT}">{escape(message)}</text>'
+        ],
+        title,
+    )
 
 
 def grouped_bars(
@@ -75,7 +84,9 @@ def grouped_bars(
         v = top * i / 4
         y = y0 - plot_h * i / 4
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
-        body.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(v, unit)}</text>')
+        body.append(
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(v, unit)}</text>'
+        )
     group_w = plot_w / len(categories)
     bar_w = min(40, group_w * 0.8 / max(1, len(series)))
     for ci, category in enumerate(categories):
@@ -86,13 +97,23 @@ def grouped_bars(
                 continue
             h = plot_h * v / top
             x = gx + si * bar_w
-            body.append(f'<rect x="{x:.1f}" y="{y0 - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" fill="{PALETTE[si % len(PALETTE)]}"/>')
-            body.append(f'<text x="{x + bar_w / 2 - 1:.1f}" y="{y0 - h - 3:.1f}" text-anchor="middle" font-size="9" fill="{TEXT}">{_fmt(v, unit)}</text>')
-        body.append(f'<text x="{left + ci * group_w + group_w / 2:.1f}" y="{y0 + 14}" text-anchor="middle" fill="{TEXT}">{escape(str(category))}</text>')
+            body.append(
+                f'<rect x="{x:.1f}" y="{y0 - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" fill="{PALETTE[si % len(PALETTE)]}"/>'
+            )
+            body.append(
+                f'<text x="{x + bar_w / 2 - 1:.1f}" y="{y0 - h - 3:.1f}" text-anchor="middle" font-size="9" fill="{TEXT}">{_fmt(v, unit)}</text>'
+            )
+        body.append(
+            f'<text x="{left + ci * group_w + group_w / 2:.1f}" y="{y0 + 14}" text-anchor="middle" fill="{TEXT}">{escape(str(category))}</text>'
+        )
     if target is not None:
         y = y0 - plot_h * target / top
-        body.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{TEXT}" stroke-dasharray="5 3"/>')
-        body.append(f'<text x="{width - right}" y="{y - 4:.1f}" text-anchor="end" fill="{TEXT}">{escape(target_label)}</text>')
+        body.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{TEXT}" stroke-dasharray="5 3"/>'
+        )
+        body.append(
+            f'<text x="{width - right}" y="{y - 4:.1f}" text-anchor="end" fill="{TEXT}">{escape(target_label)}</text>'
+        )
     body.extend(_legend(list(series), left))
     return _svg(width, height, body, title)
 
@@ -106,14 +127,23 @@ def _legend(names: list[str], left: int) -> list[str]:
     return out
 
 
-def histogram(title: str, labels: Sequence[str], counts: Sequence[int], width: int = 560, height: int = 200) -> str:
+def histogram(
+    title: str, labels: Sequence[str], counts: Sequence[int], width: int = 560, height: int = 200
+) -> str:
     """Bars of counts for ordered buckets (e.g. response-time ranges)."""
     if not counts or not sum(counts):
         return empty_chart(title)
     return grouped_bars(title, labels, {"requests": list(counts)}, width=width, height=height)
 
 
-def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[float | None]], unit: str = "", width: int = 560, height: int = 180) -> str:
+def line_chart(
+    title: str,
+    labels: Sequence[str],
+    series: dict[str, Sequence[float | None]],
+    unit: str = "",
+    width: int = 560,
+    height: int = 180,
+) -> str:
     """Lines over ordered labels (months), with a dot and value on the last point of each line."""
     values = [v for vals in series.values() for v in vals if v is not None]
     if len(labels) < 2 or not values:
@@ -132,10 +162,16 @@ def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[flo
     body = []
     for i in range(5):
         v = low + (high - low) * i / 4
-        body.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="{GRID}"/>')
-        body.append(f'<text x="{left - 4}" y="{y(v) + 4:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(v, unit)}</text>')
+        body.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="{GRID}"/>'
+        )
+        body.append(
+            f'<text x="{left - 4}" y="{y(v) + 4:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(v, unit)}</text>'
+        )
     for i, label in enumerate(labels):
-        body.append(f'<text x="{x(i):.1f}" y="{y0 + 14}" text-anchor="middle" fill="{TEXT}">{escape(str(label))}</text>')
+        body.append(
+            f'<text x="{x(i):.1f}" y="{y0 + 14}" text-anchor="middle" fill="{TEXT}">{escape(str(label))}</text>'
+        )
     dashes = ("", ' stroke-dasharray="6 3"', ' stroke-dasharray="2 2"', ' stroke-dasharray="8 2 2 2"')
     for si, (name, vals) in enumerate(series.items()):
         colour = PALETTE[si % len(PALETTE)]
@@ -143,7 +179,9 @@ def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[flo
         if not points:
             continue
         path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
-        body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dashes[si % len(dashes)]}/>')
+        body.append(
+            f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dashes[si % len(dashes)]}/>'
+        )
         last = [v for v in vals if v is not None][-1]
         px, py = points[-1]
         body.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>')
@@ -152,7 +190,14 @@ def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[flo
     return _svg(width, height, body, title)
 
 
-def scatter(title: str, points: dict[str, Sequence[tuple[float, float]]], x_label: str, y_label: str, width: int = 560, height: int = 220) -> str:
+def scatter(
+    title: str,
+    points: dict[str, Sequence[tuple[float, float]]],
+    x_label: str,
+    y_label: str,
+    width: int = 560,
+    height: int = 220,
+) -> str:
     """Dots per series (accounts): e.g. posts that day against engagements per post."""
     all_points = [p for pts in points.values() for p in pts if p[1] is not None]
     if not all_points:
@@ -167,12 +212,18 @@ def scatter(title: str, points: dict[str, Sequence[tuple[float, float]]], x_labe
         v = max_y * i / 4
         yy = y0 - plot_h * i / 4
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="{GRID}"/>')
-        body.append(f'<text x="{left - 4}" y="{yy + 4:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(v, "")}</text>')
+        body.append(
+            f'<text x="{left - 4}" y="{yy + 4:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(v, "")}</text>'
+        )
     for i in range(int(max_x) + 1):
         xx = left + plot_w * i / max_x
         body.append(f'<text x="{xx:.1f}" y="{y0 + 14}" text-anchor="middle" fill="{TEXT}">{i}</text>')
-    body.append(f'<text x="{left + plot_w / 2}" y="{height - 4}" text-anchor="middle" fill="{TEXT}">{escape(x_label)}</text>')
-    body.append(f'<text x="10" y="{legend_h + 8 + plot_h / 2}" transform="rotate(-90 10 {legend_h + 8 + plot_h / 2})" text-anchor="middle" fill="{TEXT}">{escape(y_label)}</text>')
+    body.append(
+        f'<text x="{left + plot_w / 2}" y="{height - 4}" text-anchor="middle" fill="{TEXT}">{escape(x_label)}</text>'
+    )
+    body.append(
+        f'<text x="10" y="{legend_h + 8 + plot_h / 2}" transform="rotate(-90 10 {legend_h + 8 + plot_h / 2})" text-anchor="middle" fill="{TEXT}">{escape(y_label)}</text>'
+    )
     shapes = ("circle", "square", "diamond")
     for si, (name, pts) in enumerate(points.items()):
         colour = PALETTE[si % len(PALETTE)]
@@ -182,10 +233,16 @@ def scatter(title: str, points: dict[str, Sequence[tuple[float, float]]], x_labe
                 continue
             cx, cy = left + plot_w * px / max_x, y0 - plot_h * py / max_y
             if shape == "circle":
-                body.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{colour}" fill-opacity="0.75"/>')
+                body.append(
+                    f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{colour}" fill-opacity="0.75"/>'
+                )
             elif shape == "square":
-                body.append(f'<rect x="{cx - 3.5:.1f}" y="{cy - 3.5:.1f}" width="7" height="7" fill="{colour}" fill-opacity="0.75"/>')
+                body.append(
+                    f'<rect x="{cx - 3.5:.1f}" y="{cy - 3.5:.1f}" width="7" height="7" fill="{colour}" fill-opacity="0.75"/>'
+                )
             else:
-                body.append(f'<polygon points="{cx:.1f},{cy - 4.5:.1f} {cx + 4.5:.1f},{cy:.1f} {cx:.1f},{cy + 4.5:.1f} {cx - 4.5:.1f},{cy:.1f}" fill="{colour}" fill-opacity="0.75"/>')
+                body.append(
+                    f'<polygon points="{cx:.1f},{cy - 4.5:.1f} {cx + 4.5:.1f},{cy:.1f} {cx:.1f},{cy + 4.5:.1f} {cx - 4.5:.1f},{cy:.1f}" fill="{colour}" fill-opacity="0.75"/>'
+                )
     body.extend(_legend(list(points), left))
     return _svg(width, height, body, title)

@@ -1,10 +1,10 @@
 """Command line: `python -m socialpulse <command>` (PYTHONPATH=plugins; the Makefile sets it).
 
-  demo     run the real DAGs end to end on the simulated network: lake, validation, marts,
-           report HTML and PDF, and an email to an SMTP server on loopback
-  report   render (and with --send, email) the report of any past month
-  backfill extract, validate and publish past days of API accounts (the bulk path, in chunks)
-  import   import platform export files, or every export file in a folder, into the lake
+demo     run the real DAGs end to end on the simulated network: lake, validation, marts,
+         report HTML and PDF, and an email to an SMTP server on loopback
+report   render (and with --send, email) the report of any past month
+backfill extract, validate and publish past days of API accounts (the bulk path, in chunks)
+import   import platform export files, or every export file in a folder, into the lake
 """
 
 from __future__ import annotations
@@ -73,15 +73,25 @@ def demo(args: argparse.Namespace) -> int:
         config = load_config()
         with output_to(log_file):
             for account in config.accounts:
-                pipeline.backfill(config, account, Interval(_midnight(history[0]), _midnight(history[-1] + dt.timedelta(days=1))))
-        print(f"  loaded {months[0]} as history (bulk path) in {time.perf_counter() - started:.0f} s", flush=True)
+                pipeline.backfill(
+                    config,
+                    account,
+                    Interval(_midnight(history[0]), _midnight(history[-1] + dt.timedelta(days=1))),
+                )
+        print(
+            f"  loaded {months[0]} as history (bulk path) in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
         days = _days_of(month)
         for i, day in enumerate(days, 1):
             with output_to(log_file):
                 run = dags["socialpulse_extract"].test(logical_date=_midnight(day + dt.timedelta(days=1)))
             _check(run, f"socialpulse_extract for {day}", log_file)
             if i % 7 == 0 or i == len(days):
-                print(f"  extracted and validated {i}/{len(days)} days ({day}) in {time.perf_counter() - started:.0f} s", flush=True)
+                print(
+                    f"  extracted and validated {i}/{len(days)} days ({day}) in {time.perf_counter() - started:.0f} s",
+                    flush=True,
+                )
         with output_to(log_file):
             run = dags["socialpulse_metrics"].test()
         _check(run, "socialpulse_metrics", log_file)
@@ -105,8 +115,10 @@ def demo(args: argparse.Namespace) -> int:
         print(f"  PDF:  {folder / pdf_name(report.name, month)}")
     for message in messages:
         attachments = [part.get_filename() for part in message.iter_attachments()]
-        print(f"Email delivered to {message['To']} via SMTP on 127.0.0.1:{mailbox.port}: "
-              f"'{message['Subject']}', attachments {attachments}; saved in {mailbox_dir}")
+        print(
+            f"Email delivered to {message['To']} via SMTP on 127.0.0.1:{mailbox.port}: "
+            f"'{message['Subject']}', attachments {attachments}; saved in {mailbox_dir}"
+        )
     if not messages:
         print(f"No email was delivered; see {log_file}", file=sys.stderr)
         return 1
@@ -137,7 +149,9 @@ def report(args: argparse.Namespace) -> int:
             from socialpulse import delivery
 
             sent = delivery.deliver(config, name, args.month)
-            print(f"  {'sent to ' + ', '.join(sent['recipients']) if sent['sent'] else 'already delivered to these recipients'}")
+            print(
+                f"  {'sent to ' + ', '.join(sent['recipients']) if sent['sent'] else 'already delivered to these recipients'}"
+            )
     return 0
 
 
@@ -146,7 +160,6 @@ def _date(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
-
 
 
 def _positive(value: str) -> int:
@@ -177,7 +190,9 @@ def select_accounts(config, account: str | None = None, network: str | None = No
     chosen = [a for a in config.accounts if a.network == network]
     if not chosen:
         networks = sorted({a.network for a in config.accounts})
-        raise ValueError(f"{config.path}: no account on network '{network}' (networks with accounts: {', '.join(networks)})")
+        raise ValueError(
+            f"{config.path}: no account on network '{network}' (networks with accounts: {', '.join(networks)})"
+        )
     return chosen
 
 
@@ -189,8 +204,11 @@ def export_files(path: str | os.PathLike[str]) -> list[Path]:
     if not path.is_dir():
         raise FileNotFoundError(f"{path}: no such file or folder")
     files = sorted(
-        p for p in path.rglob("*")
-        if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        p
+        for p in path.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in EXPORT_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(path).parts)
     )
     if not files:
         raise FileNotFoundError(f"{path}: a folder without export files ({', '.join(EXPORT_SUFFIXES)})")
@@ -211,7 +229,10 @@ def backfill(args: argparse.Namespace) -> int:
     for i, account in enumerate(accounts, 1):
         log.info("backfill %d/%d accounts: %s over %s", i, len(accounts), account.key, interval)
         totals = pipeline.backfill(config, account, interval, chunk_days=args.chunk_days)
-        print(f"{account.key} {args.from_date}..{args.to_date}: {totals} ({time.perf_counter() - started:.0f} s)", flush=True)
+        print(
+            f"{account.key} {args.from_date}..{args.to_date}: {totals} ({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
     return 0
 
 
@@ -233,9 +254,14 @@ def import_exports(args: argparse.Namespace) -> int:
             counts = import_file(lake, args.format, file, account)
         except ExportError as exc:
             # the bad file changed nothing; the files before it are imported and stay so
-            print(f"error: {exc}\nimported {i - 1} of {len(files)} files; fix the file and rerun (importing again is harmless)", file=sys.stderr)
+            print(
+                f"error: {exc}\nimported {i - 1} of {len(files)} files; fix the file and rerun (importing again is harmless)",
+                file=sys.stderr,
+            )
             return 1
-        print(f"imported {i}/{len(files)} {file}: {counts} ({time.perf_counter() - started:.1f} s)", flush=True)
+        print(
+            f"imported {i}/{len(files)} {file}: {counts} ({time.perf_counter() - started:.1f} s)", flush=True
+        )
     return 0
 
 
@@ -246,23 +272,33 @@ def _usage_error(exc: Exception) -> int:
 
 def _add_account_choice(parser: argparse.ArgumentParser, network: bool) -> None:
     accounts = parser.add_mutually_exclusive_group(required=True) if network else parser
-    accounts.add_argument("--account", required=not network, help="network/account_id, as in the accounts file")
+    accounts.add_argument(
+        "--account", required=not network, help="network/account_id, as in the accounts file"
+    )
     if network:
         accounts.add_argument("--network", help="every account of this network in the accounts file")
-    parser.add_argument("--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)")
+    parser.add_argument(
+        "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="socialpulse", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="socialpulse", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("demo", help="run the whole pipeline on the simulated network")
     p.add_argument("--month", type=_month, help="report month YYYY-MM (default: last full month)")
-    p.add_argument("--workdir", default=str(REPO_ROOT / ".demo"), help="where the lake, mailbox and Airflow home go")
+    p.add_argument(
+        "--workdir", default=str(REPO_ROOT / ".demo"), help="where the lake, mailbox and Airflow home go"
+    )
     p.set_defaults(func=demo)
     p = sub.add_parser("report", help="render the report of any past month from the marts")
     p.add_argument("--month", type=_month, required=True)
     p.add_argument("--report", help="one report name from the config (default: all)")
-    p.add_argument("--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)")
+    p.add_argument(
+        "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
+    )
     p.add_argument("--send", action="store_true", help="also email it through the report's SMTP connection")
     p.add_argument("--force", action="store_true", help="re-render even if this month was already delivered")
     p.set_defaults(func=report)
@@ -270,12 +306,18 @@ def main(argv: list[str] | None = None) -> int:
     _add_account_choice(p, network=True)
     p.add_argument("--from-date", type=_date, required=True, help="first day, YYYY-MM-DD")
     p.add_argument("--to-date", type=_date, required=True, help="last day (included), YYYY-MM-DD")
-    p.add_argument("--chunk-days", type=_positive, default=31, help="days per extraction and validation (default: 31)")
+    p.add_argument(
+        "--chunk-days", type=_positive, default=31, help="days per extraction and validation (default: 31)"
+    )
     p.set_defaults(func=backfill)
     p = sub.add_parser("import", help="import platform export files (or folders of them) into the lake")
     _add_account_choice(p, network=False)
-    p.add_argument("--format", required=True, help="export format, e.g. twcs, x_analytics (see docs/exports.md)")
-    p.add_argument("paths", nargs="+", help="export files, or folders whose *.csv files are all in this format")
+    p.add_argument(
+        "--format", required=True, help="export format, e.g. twcs, x_analytics (see docs/exports.md)"
+    )
+    p.add_argument(
+        "paths", nargs="+", help="export files, or folders whose *.csv files are all in this format"
+    )
     p.set_defaults(func=import_exports)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -78,13 +78,17 @@ class Config:
         for account in self.accounts:
             if account.key == key:
                 return account
-        raise ConfigError(f"{self.path}: no account '{key}' (known: {', '.join(a.key for a in self.accounts)})")
+        raise ConfigError(
+            f"{self.path}: no account '{key}' (known: {', '.join(a.key for a in self.accounts)})"
+        )
 
     def report(self, name: str) -> ReportConfig:
         for report in self.reports:
             if report.name == name:
                 return report
-        raise ConfigError(f"{self.path}: no report '{name}' (known: {', '.join(r.name for r in self.reports)})")
+        raise ConfigError(
+            f"{self.path}: no report '{name}' (known: {', '.join(r.name for r in self.reports)})"
+        )
 
 
 def config_path() -> Path:
@@ -107,9 +111,14 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     lake_path = _lake_root(raw, path, where)
     lake_conn_id = os.environ.get("SOCIALPULSE_LAKE_CONN_ID") or raw.get("lake_conn_id")
     if lake_conn_id is not None and not isinstance(lake_conn_id, str):
-        raise ConfigError(f"{where}: lake_conn_id must be the id of an Airflow connection, got {lake_conn_id!r}")
+        raise ConfigError(
+            f"{where}: lake_conn_id must be the id of an Airflow connection, got {lake_conn_id!r}"
+        )
 
-    accounts = tuple(_account(item, f"{where}: accounts[{i}]") for i, item in enumerate(_require(raw, "accounts", list, where)))
+    accounts = tuple(
+        _account(item, f"{where}: accounts[{i}]")
+        for i, item in enumerate(_require(raw, "accounts", list, where))
+    )
     keys = [a.key for a in accounts]
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
@@ -166,16 +175,24 @@ def _sla_policy(raw: dict, where: str) -> SlaPolicy:
         raise ConfigError(f"{where}: sla must be a mapping (default_hours, per_network, business_hours)")
     unknown = sorted(set(sla) - {"default_hours", "per_network", "business_hours"})
     if unknown:
-        raise ConfigError(f"{where}: sla: unknown key(s) {unknown}; allowed: ['business_hours', 'default_hours', 'per_network']")
+        raise ConfigError(
+            f"{where}: sla: unknown key(s) {unknown}; allowed: ['business_hours', 'default_hours', 'per_network']"
+        )
     if "sla_hours" in raw and "default_hours" in sla:
         raise ConfigError(f"{where}: give the default SLA once: sla_hours or sla.default_hours, not both")
-    default = _hours(sla.get("default_hours", raw.get("sla_hours", 24)), "sla.default_hours" if "default_hours" in sla else "sla_hours", where)
+    default = _hours(
+        sla.get("default_hours", raw.get("sla_hours", 24)),
+        "sla.default_hours" if "default_hours" in sla else "sla_hours",
+        where,
+    )
     per_network = sla.get("per_network") or {}
     if not isinstance(per_network, dict):
         raise ConfigError(f"{where}: sla.per_network must map a network to hours, e.g. {{x: 4}}")
     for network, hours in per_network.items():
         if network not in NETWORKS:
-            raise ConfigError(f"{where}: sla.per_network.{network}: unknown network; known: {sorted(NETWORKS)}")
+            raise ConfigError(
+                f"{where}: sla.per_network.{network}: unknown network; known: {sorted(NETWORKS)}"
+            )
         _hours(hours, f"sla.per_network.{network}", where)
     policy = SlaPolicy(default_hours=default, per_network={n: float(h) for n, h in per_network.items()})
     business = sla.get("business_hours")
@@ -191,13 +208,15 @@ def _sla_policy(raw: dict, where: str) -> SlaPolicy:
     for name in ("start", "end"):
         value = business.get(name)
         if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d|24:00", value):
-            raise ConfigError(f"{where}: {key}.{name} must be a time \"HH:MM\" in quotes, got {value!r}")
+            raise ConfigError(f'{where}: {key}.{name} must be a time "HH:MM" in quotes, got {value!r}')
         times[name] = value
     if times["start"] >= times["end"]:
         raise ConfigError(f"{where}: {key}: start {times['start']} must be before end {times['end']}")
     days = business.get("days", list(SlaPolicy.business_days))
     if not isinstance(days, list) or not days or any(d not in WEEKDAYS for d in days):
-        raise ConfigError(f"{where}: {key}.days must be a list of weekdays from {list(WEEKDAYS)}, got {days!r}")
+        raise ConfigError(
+            f"{where}: {key}.days must be a list of weekdays from {list(WEEKDAYS)}, got {days!r}"
+        )
     return SlaPolicy(
         default_hours=policy.default_hours,
         per_network=policy.per_network,
@@ -220,7 +239,16 @@ def _require(raw: dict, key: str, kind: type | tuple[type, ...], where: str) -> 
 def _account(item: Any, where: str) -> Account:
     if not isinstance(item, dict):
         raise ConfigError(f"{where}: expected a mapping")
-    allowed = {"network", "account_id", "handle", "purpose", "time_zone", "display_name", "connection_id", "options"}
+    allowed = {
+        "network",
+        "account_id",
+        "handle",
+        "purpose",
+        "time_zone",
+        "display_name",
+        "connection_id",
+        "options",
+    }
     unknown = sorted(set(item) - allowed)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
@@ -237,7 +265,9 @@ def _account(item: Any, where: str) -> Account:
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ConfigError(f"{where}.time_zone: unknown time zone {time_zone!r} (use an IANA name like Europe/Paris)") from None
+        raise ConfigError(
+            f"{where}.time_zone: unknown time zone {time_zone!r} (use an IANA name like Europe/Paris)"
+        ) from None
     options = item.get("options") or {}
     if not isinstance(options, dict):
         raise ConfigError(f"{where}.options: expected a mapping")

@@ -80,7 +80,9 @@ class RetryPolicy:
         return min(self.backoff_seconds * 2 ** (attempt - 1), self.max_backoff_seconds)
 
 
-def send(request: Callable[[], requests.Response], what: str, timeout_seconds: float) -> tuple[requests.Response | None, str]:
+def send(
+    request: Callable[[], requests.Response], what: str, timeout_seconds: float
+) -> tuple[requests.Response | None, str]:
     """Make one HTTP request: (the response, "") or, for a timeout or a dropped connection, which are
     worth retrying, (None, why). Any other request error is a ConnectorError naming only `what`:
     requests puts the full URL, query secrets included, in its own messages."""
@@ -104,7 +106,9 @@ class PermissionDenied(ConnectorError):
 class Paging:
     """How an API says where the next page is. next_request() returns (url, params) or None when done."""
 
-    def next_request(self, page: Mapping[str, Any], url: str, params: dict[str, Any], fields: "Fields") -> tuple[str, dict[str, Any]] | None:
+    def next_request(
+        self, page: Mapping[str, Any], url: str, params: dict[str, Any], fields: "Fields"
+    ) -> tuple[str, dict[str, Any]] | None:
         """`fields` reads the page, so that a malformed cursor fails naming the endpoint and the field."""
         raise NotImplementedError
 
@@ -172,8 +176,15 @@ class AccessToken:
     before the first call when the connection holds none, and whenever refresh() is called (a 401).
     """
 
-    def __init__(self, network: str, credentials: Credentials | None, token_url: str | None = None, *,
-                 policy: RetryPolicy | None = None, sleep: Callable[[float], None] | None = None):
+    def __init__(
+        self,
+        network: str,
+        credentials: Credentials | None,
+        token_url: str | None = None,
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ):
         self.network = network
         self.conn_id = (credentials.conn_id if credentials else "") or "(none)"
         self.value = credentials.secret if credentials else None
@@ -183,7 +194,11 @@ class AccessToken:
         extra = credentials.extra if credentials else {}
         grant = {key: extra.get(key) for key in ("refresh_token", "client_id", "client_secret")}
         self._grant = grant if token_url and grant["refresh_token"] else None
-        self._secrets = {v for v in (self.value, grant["refresh_token"], grant["client_secret"]) if isinstance(v, str) and v}
+        self._secrets = {
+            v
+            for v in (self.value, grant["refresh_token"], grant["client_secret"])
+            if isinstance(v, str) and v
+        }
         if self._grant is not None:
             missing = [key for key, value in grant.items() if not value or not isinstance(value, str)]
             if missing:
@@ -192,7 +207,11 @@ class AccessToken:
                     f"add them (docs/connectors.md, 'Connecting a real account')"
                 )
         if not self.value and self._grant is None:
-            refresh = " (or, for an OAuth refresh, extra refresh_token, client_id and client_secret)" if token_url else ""
+            refresh = (
+                " (or, for an OAuth refresh, extra refresh_token, client_id and client_secret)"
+                if token_url
+                else ""
+            )
             raise ConnectorError(
                 f"{network}: no token in connection '{self.conn_id}'; store the access token as the "
                 f"connection's password (or extra 'token') in Airflow{refresh}"
@@ -225,9 +244,14 @@ class AccessToken:
         failure = ""
         for attempt in range(1, policy.max_attempts + 1):
             response, failure = send(
-                lambda: requests.post(self.token_url, data={"grant_type": "refresh_token", **self._grant},
-                                      headers={"Accept": "application/json"}, timeout=policy.timeout_seconds),
-                f"{self.network} POST {where}", policy.timeout_seconds,
+                lambda: requests.post(
+                    self.token_url,
+                    data={"grant_type": "refresh_token", **self._grant},
+                    headers={"Accept": "application/json"},
+                    timeout=policy.timeout_seconds,
+                ),
+                f"{self.network} POST {where}",
+                policy.timeout_seconds,
             )
             if response is not None:
                 if response.status_code not in RETRY_STATUSES and response.status_code != 429:
@@ -235,7 +259,15 @@ class AccessToken:
                 failure = f"HTTP {response.status_code}"
             if attempt < policy.max_attempts:
                 backoff = policy.backoff(attempt)
-                log.warning("%s POST %s: %s, retrying in %.2f s (attempt %d of %d)", self.network, where, failure, backoff, attempt, policy.max_attempts)
+                log.warning(
+                    "%s POST %s: %s, retrying in %.2f s (attempt %d of %d)",
+                    self.network,
+                    where,
+                    failure,
+                    backoff,
+                    attempt,
+                    policy.max_attempts,
+                )
                 self.sleep(backoff)
         else:
             raise ConnectorError(
@@ -248,18 +280,26 @@ class AccessToken:
             code = body.get("error") if isinstance(body, dict) else None
             code = code if isinstance(code, str) and re.fullmatch(r"[a-z_]{1,40}", code) else "no error code"
             description = body.get("error_description") if isinstance(body, dict) else None
-            said = f", '{self.scrub(description)[:200]}'" if isinstance(description, str) and description else ""
-            raise ConnectorError(self.scrub(
-                f"{self.network} POST {where}: the OAuth refresh for connection '{self.conn_id}' was refused "
-                f"(HTTP {response.status_code}, {code}{said}): the refresh token expired or was revoked, or the "
-                f"client_id/client_secret are wrong; authorize the app again and store the new refresh token in the connection"
-            ))
+            said = (
+                f", '{self.scrub(description)[:200]}'" if isinstance(description, str) and description else ""
+            )
+            raise ConnectorError(
+                self.scrub(
+                    f"{self.network} POST {where}: the OAuth refresh for connection '{self.conn_id}' was refused "
+                    f"(HTTP {response.status_code}, {code}{said}): the refresh token expired or was revoked, or the "
+                    f"client_id/client_secret are wrong; authorize the app again and store the new refresh token in the connection"
+                )
+            )
         for secret in (token, body.get("refresh_token")):
             if isinstance(secret, str) and secret:
                 self._secrets.add(secret)
         self.value = token
-        log.info("%s: new access token for connection '%s' (expires in %s s)", self.network, self.conn_id,
-                 body.get("expires_in") if isinstance(body.get("expires_in"), int) else "?")
+        log.info(
+            "%s: new access token for connection '%s' (expires in %s s)",
+            self.network,
+            self.conn_id,
+            body.get("expires_in") if isinstance(body.get("expires_in"), int) else "?",
+        )
 
 
 class OAuth1Signer:
@@ -274,10 +314,24 @@ class OAuth1Signer:
     KEYS = ("api_key", "api_key_secret", "access_token", "access_token_secret")
     refreshable = False  # nothing to refresh: a 401 means revoked or regenerated keys
 
-    def __init__(self, network: str, conn_id: str, api_key: str, api_key_secret: str, access_token: str,
-                 access_token_secret: str, *, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        network: str,
+        conn_id: str,
+        api_key: str,
+        api_key_secret: str,
+        access_token: str,
+        access_token_secret: str,
+        *,
+        clock: Callable[[], float] = time.time,
+    ):
         self.network, self.conn_id = network, conn_id or "(none)"
-        self._key, self._key_secret, self._token, self._token_secret = api_key, api_key_secret, access_token, access_token_secret
+        self._key, self._key_secret, self._token, self._token_secret = (
+            api_key,
+            api_key_secret,
+            access_token,
+            access_token_secret,
+        )
         self.clock = clock
 
     @classmethod
@@ -296,8 +350,15 @@ class OAuth1Signer:
             )
         return cls(network, conn_id, **keys)
 
-    def authorization(self, method: str, url: str, params: Mapping[str, Any] | None = None, *,
-                      nonce: str | None = None, timestamp: int | None = None) -> str:
+    def authorization(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        nonce: str | None = None,
+        timestamp: int | None = None,
+    ) -> str:
         """The `Authorization: OAuth ...` header of one request. `params` are sent besides the URL's own query
         (as requests sends them: str() of each value, None left out); nonce and timestamp are fixed only by tests."""
         oauth = {
@@ -311,7 +372,9 @@ class OAuth1Signer:
         oauth["oauth_signature"] = self.signature(method, url, params, oauth)
         return "OAuth " + ", ".join(f'{_percent(k)}="{_percent(v)}"' for k, v in sorted(oauth.items()))
 
-    def signature(self, method: str, url: str, params: Mapping[str, Any] | None, oauth: Mapping[str, str]) -> str:
+    def signature(
+        self, method: str, url: str, params: Mapping[str, Any] | None, oauth: Mapping[str, str]
+    ) -> str:
         """HMAC-SHA1 of the signature base string, keyed by both secrets (RFC 5849 section 3.4.2), base64."""
         base = signature_base_string(method, url, [*_request_params(url, params), *oauth.items()])
         key = f"{_percent(self._key_secret)}&{_percent(self._token_secret)}"
@@ -319,7 +382,9 @@ class OAuth1Signer:
 
     def scrub(self, text: str) -> str:
         """The text without any of the four keys (the API key is not secret to X, but it names the app)."""
-        for secret in sorted((self._key, self._key_secret, self._token, self._token_secret), key=len, reverse=True):
+        for secret in sorted(
+            (self._key, self._key_secret, self._token, self._token_secret), key=len, reverse=True
+        ):
             text = text.replace(secret, "***")
         return text
 
@@ -336,7 +401,9 @@ def signature_base_string(method: str, url: str, params: list[tuple[str, str]]) 
     authority = host if parts.port in (None, default_port) else f"{host}:{parts.port}"
     pairs = sorted((_percent(name), _percent(value)) for name, value in params)
     normalized = "&".join(f"{name}={value}" for name, value in pairs)
-    return "&".join((method.upper(), _percent(f"{scheme}://{authority}{parts.path or '/'}"), _percent(normalized)))
+    return "&".join(
+        (method.upper(), _percent(f"{scheme}://{authority}{parts.path or '/'}"), _percent(normalized))
+    )
 
 
 def _request_params(url: str, params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
@@ -361,7 +428,10 @@ class ApiClient:
         self,
         network: str,
         base_url: str,
-        credentials: Credentials | AccessToken | OAuth1Signer | None,  # an AccessToken when several clients share one connection
+        credentials: Credentials
+        | AccessToken
+        | OAuth1Signer
+        | None,  # an AccessToken when several clients share one connection
         *,
         auth: str = "bearer",  # or "query": the token goes in `token_param`; "bearer" means the header of `credentials`
         token_param: str = "access_token",
@@ -377,8 +447,11 @@ class ApiClient:
         self.base_url = base_url.rstrip("/") + "/"
         self.policy = policy or RetryPolicy()
         self.sleep = time.sleep if sleep is None else sleep
-        self.token = credentials if isinstance(credentials, (AccessToken, OAuth1Signer)) else AccessToken(
-            network, credentials, token_url, policy=self.policy, sleep=self.sleep)
+        self.token = (
+            credentials
+            if isinstance(credentials, (AccessToken, OAuth1Signer))
+            else AccessToken(network, credentials, token_url, policy=self.policy, sleep=self.sleep)
+        )
         self.conn_id = self.token.conn_id
         self.auth = auth
         self.token_param = token_param
@@ -407,10 +480,12 @@ class ApiClient:
         url = path_or_url if "://" in path_or_url else urljoin(self.base_url, path_or_url.lstrip("/"))
         if urlsplit(url).netloc != urlsplit(self.base_url).netloc:
             # every request carries the token: never send it anywhere but the API's host
-            raise ConnectorError(self.scrub(
-                f"{self.network} GET {self.where(url)}: refusing to send the token to {urlsplit(url).netloc or '(no host)'}, "
-                f"which is not the API's host {urlsplit(self.base_url).netloc}"
-            ))
+            raise ConnectorError(
+                self.scrub(
+                    f"{self.network} GET {self.where(url)}: refusing to send the token to {urlsplit(url).netloc or '(no host)'}, "
+                    f"which is not the API's host {urlsplit(self.base_url).netloc}"
+                )
+            )
         return url
 
     def get(self, path_or_url: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -433,7 +508,8 @@ class ApiClient:
                 headers = {"Authorization": self.token.authorization("GET", url, params)}
             response, failure = send(
                 lambda: self.session.get(url, params=params, headers=headers, timeout=policy.timeout_seconds),
-                f"{self.network} GET {self.where(url)}", policy.timeout_seconds,
+                f"{self.network} GET {self.where(url)}",
+                policy.timeout_seconds,
             )
             if response is not None:
                 self._note_usage(url, response)
@@ -449,7 +525,13 @@ class ApiClient:
                             f"rerun the task after the limit resets"
                         )
                     if attempt < policy.max_attempts:
-                        log.warning("%s GET %s: rate limited, waiting %.1f s (attempt %d)", self.network, self.where(url), wait, attempt)
+                        log.warning(
+                            "%s GET %s: rate limited, waiting %.1f s (attempt %d)",
+                            self.network,
+                            self.where(url),
+                            wait,
+                            attempt,
+                        )
                         self.sleep(wait)
                         self._resume_at.clear()  # that wait was the one the limit asked for
                         continue
@@ -458,7 +540,12 @@ class ApiClient:
                 elif kind == "auth":
                     if status == 401 and self.token.refreshable and not refreshed:
                         # access tokens expire mid-run (Google's after an hour): get a new one, once, and ask again
-                        log.warning("%s GET %s: HTTP 401, refreshing the access token of connection '%s'", self.network, self.where(url), self.conn_id)
+                        log.warning(
+                            "%s GET %s: HTTP 401, refreshing the access token of connection '%s'",
+                            self.network,
+                            self.where(url),
+                            self.conn_id,
+                        )
                         self.token.refresh()
                         refreshed, attempt = True, attempt - 1
                         continue
@@ -471,14 +558,24 @@ class ApiClient:
                     return self._decode(url, response)
             if attempt < policy.max_attempts:
                 backoff = policy.backoff(attempt)
-                log.warning("%s GET %s: %s, retrying in %.2f s (attempt %d of %d)", self.network, self.where(url), failure, backoff, attempt, policy.max_attempts)
+                log.warning(
+                    "%s GET %s: %s, retrying in %.2f s (attempt %d of %d)",
+                    self.network,
+                    self.where(url),
+                    failure,
+                    backoff,
+                    attempt,
+                    policy.max_attempts,
+                )
                 self.sleep(backoff)
         raise ConnectorError(
             f"{self.network} GET {self.where(url)} failed after {policy.max_attempts} attempts: {failure}; "
             f"the API is unavailable, rerun the task later"
         )
 
-    def paginate(self, path: str, params: Mapping[str, Any], paging: Paging, max_pages: int = 1000) -> Iterator[dict[str, Any]]:
+    def paginate(
+        self, path: str, params: Mapping[str, Any], paging: Paging, max_pages: int = 1000
+    ) -> Iterator[dict[str, Any]]:
         """Yield every page of a collection; stop early by leaving the loop."""
         url, params = self.url(path), dict(params)
         seen: set[str] = set()
@@ -499,7 +596,9 @@ class ApiClient:
             if following is None:
                 return
             url, params = self.url(following[0]), following[1]
-        raise ConnectorError(f"{self.network} GET {self.where(url)}: more than {max_pages} pages; narrow the interval")
+        raise ConnectorError(
+            f"{self.network} GET {self.where(url)}: more than {max_pages} pages; narrow the interval"
+        )
 
     def _loop_error(self, url: str, what: str) -> ConnectorError:
         return ConnectorError(
@@ -547,7 +646,12 @@ class ApiClient:
         if not isinstance(body, dict):
             return ""
         error = body.get("error")
-        message = (error.get("message") if isinstance(error, dict) else error) or body.get("detail") or body.get("message") or body.get("title")
+        message = (
+            (error.get("message") if isinstance(error, dict) else error)
+            or body.get("detail")
+            or body.get("message")
+            or body.get("title")
+        )
         return f"({self.scrub(str(message))[:300]})" if message else ""
 
     def _auth_error(self, url: str, response: requests.Response) -> ConnectorError:
@@ -585,12 +689,20 @@ class ApiClient:
     def _note_usage(self, url: str, response: requests.Response) -> None:
         """Remember when the next call may go out: X's exhausted window of this endpoint, or Meta's usage nearing its cap."""
         headers = response.headers
-        if headers.get("x-rate-limit-remaining") == "0" and (headers.get("x-rate-limit-reset") or "").isdigit():
+        if (
+            headers.get("x-rate-limit-remaining") == "0"
+            and (headers.get("x-rate-limit-reset") or "").isdigit()
+        ):
             self._hold(urlsplit(url).path, float(headers["x-rate-limit-reset"]))
         percent, regain_minutes = _meta_usage(headers)
         if percent >= self.policy.usage_slowdown_percent:
             pause = max(self.policy.usage_pause_seconds * percent / 100, regain_minutes * 60)
-            log.warning("%s: API usage at %.0f%% of the app's limit, pausing %.1f s before the next call", self.network, percent, pause)
+            log.warning(
+                "%s: API usage at %.0f%% of the app's limit, pausing %.1f s before the next call",
+                self.network,
+                percent,
+                pause,
+            )
             self._hold(APP_WIDE, self.clock() + pause)
 
     def _hold(self, key: str, until: float) -> None:
@@ -632,7 +744,11 @@ def _meta_usage(headers: Mapping[str, str]) -> tuple[float, float]:
         # X-App-Usage is one object; X-Business-Use-Case-Usage maps business ids to lists of them
         if not isinstance(usage, dict):
             continue
-        entries = [usage] if "call_count" in usage else [e for v in usage.values() for e in (v if isinstance(v, list) else [v])]
+        entries = (
+            [usage]
+            if "call_count" in usage
+            else [e for v in usage.values() for e in (v if isinstance(v, list) else [v])]
+        )
         for entry in entries:
             if not isinstance(entry, dict):
                 continue
@@ -662,7 +778,10 @@ def dig(obj: Any, path: str, default: Any = None) -> Any:
 INT64_MAX = 2**63 - 1
 MISSING = "is missing"
 # no social network has data from before 1970; beyond 9000 date arithmetic would overflow near year 9999
-EARLIEST, LATEST = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc)
+EARLIEST, LATEST = (
+    dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc),
+    dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc),
+)
 # a bad value is printed only when it cannot be a secret: digits and the punctuation of dates
 _PRINTABLE = re.compile(r"[0-9 :TZ.,+\-]{0,40}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -695,12 +814,20 @@ class Fields:
 
     def error(self, obj: Any, path: str, problem: str) -> ConnectorError:
         ident = obj.get("id") if isinstance(obj, Mapping) else None
-        ident = f" {str(ident)[:100]}" if isinstance(ident, (str, int)) and not isinstance(ident, bool) else ""
-        fault = f"lacks the required field '{path}'" if problem == MISSING else f"has a field '{path}' that {problem}"
-        return ConnectorError(self.client.scrub(
-            f"{self.client.network} GET {self.endpoint}: the {self.what}{ident} {fault}; check the fields "
-            f"requested and the token's permissions, and report it if the API changed its format"
-        ))
+        ident = (
+            f" {str(ident)[:100]}" if isinstance(ident, (str, int)) and not isinstance(ident, bool) else ""
+        )
+        fault = (
+            f"lacks the required field '{path}'"
+            if problem == MISSING
+            else f"has a field '{path}' that {problem}"
+        )
+        return ConnectorError(
+            self.client.scrub(
+                f"{self.client.network} GET {self.endpoint}: the {self.what}{ident} {fault}; check the fields "
+                f"requested and the token's permissions, and report it if the API changed its format"
+            )
+        )
 
     def need(self, obj: Any, path: str) -> Any:
         """A field the canonical row cannot do without, of any type."""
@@ -719,7 +846,9 @@ class Fields:
             return None
         if not isinstance(value, str):
             raise self.error(obj, path, f"should be a string, not {shown(value)}")
-        if _LONE_SURROGATE.search(value):  # JSON may escape half an emoji (a text cut short); UTF-8 cannot hold it
+        if _LONE_SURROGATE.search(
+            value
+        ):  # JSON may escape half an emoji (a text cut short); UTF-8 cannot hold it
             if required:
                 raise self.error(obj, path, "is not valid Unicode (it holds half of a surrogate pair)")
             return _LONE_SURROGATE.sub("\ufffd", value)
@@ -746,7 +875,9 @@ class Fields:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= INT64_MAX:
-            raise self.error(obj, path, f"should be a count (an integer from 0 to 2^63-1), not {shown(value)}")
+            raise self.error(
+                obj, path, f"should be a count (an integer from 0 to 2^63-1), not {shown(value)}"
+            )
         return value
 
     def objects(self, obj: Any, path: str) -> list[Mapping[str, Any]]:
@@ -791,10 +922,17 @@ def iso(moment: dt.datetime) -> str:
 # -- canonical rows every API connector builds the same way ----------------------------------------------
 
 DEFAULT_LOOKBACK_DAYS = 7  # a post's totals keep moving for about a week
-COMMON_OPTIONS = {"base_url", "lookback_days", "page_size", *(f.name for f in dataclasses.fields(RetryPolicy))}
+COMMON_OPTIONS = {
+    "base_url",
+    "lookback_days",
+    "page_size",
+    *(f.name for f in dataclasses.fields(RetryPolicy)),
+}
 
 
-def check_options(network: str, settings: Mapping[str, Any], own: set[str] | frozenset[str] = frozenset()) -> None:
+def check_options(
+    network: str, settings: Mapping[str, Any], own: set[str] | frozenset[str] = frozenset()
+) -> None:
     """Refuse an option no code reads: a typo would otherwise silently fall back to a default."""
     unknown = sorted(set(settings) - COMMON_OPTIONS - set(own))
     if unknown:
@@ -828,13 +966,25 @@ def account_rows(account: Account, interval: Interval) -> list[dict[str, Any]]:
     ]
 
 
-def metric_rows(account: Account, interval: Interval, post_id: str, created_at: dt.datetime, counts: Mapping[str, int | None]) -> list[dict[str, Any]]:
+def metric_rows(
+    account: Account,
+    interval: Interval,
+    post_id: str,
+    created_at: dt.datetime,
+    counts: Mapping[str, int | None],
+) -> list[dict[str, Any]]:
     """The totals observed now, one row per interval date on which the post already existed."""
     unknown = set(counts) - set(model.COUNT_COLUMNS)
     if unknown:
         raise ValueError(f"not canonical metrics: {sorted(unknown)}")
     return [
-        {"network": account.network, "account_id": account.account_id, "post_id": post_id, "date": day, **counts}
+        {
+            "network": account.network,
+            "account_id": account.account_id,
+            "post_id": post_id,
+            "date": day,
+            **counts,
+        }
         for day in interval.days()
         if created_at.date() <= day
     ]
@@ -861,8 +1011,15 @@ def audience_rows(
     ]
 
 
-def post_row(account: Account, post_id: str, created_at: dt.datetime, text: str | None, kind: str = "original",
-             links: list[str] | None = None, in_reply_to_id: str | None = None) -> dict[str, Any]:
+def post_row(
+    account: Account,
+    post_id: str,
+    created_at: dt.datetime,
+    text: str | None,
+    kind: str = "original",
+    links: list[str] | None = None,
+    in_reply_to_id: str | None = None,
+) -> dict[str, Any]:
     """A row of `posts`. staff_member stays null: no API says which person wrote a post."""
     return {
         "network": account.network,
@@ -877,9 +1034,21 @@ def post_row(account: Account, post_id: str, created_at: dt.datetime, text: str 
     }
 
 
-def message_row(account: Account, *, message_id: str, thread_id: str, parent_id: str | None, post_id: str | None,
-                created_at: dt.datetime, outbound: bool, channel: str, author_id: str, author_handle: str | None,
-                text: str | None, staff_member: str | None = None) -> dict[str, Any]:
+def message_row(
+    account: Account,
+    *,
+    message_id: str,
+    thread_id: str,
+    parent_id: str | None,
+    post_id: str | None,
+    created_at: dt.datetime,
+    outbound: bool,
+    channel: str,
+    author_id: str,
+    author_handle: str | None,
+    text: str | None,
+    staff_member: str | None = None,
+) -> dict[str, Any]:
     """A row of `messages`: outbound when the account wrote it. intent stays null: no API classifies it."""
     return {
         "network": account.network,
@@ -899,9 +1068,17 @@ def message_row(account: Account, *, message_id: str, thread_id: str, parent_id:
     }
 
 
-def tables(accounts: list, posts: list, metrics: list, audience: list, messages: list, source: str) -> dict[str, Any]:
+def tables(
+    accounts: list, posts: list, metrics: list, audience: list, messages: list, source: str
+) -> dict[str, Any]:
     """The canonical tables of one extraction, deduplicated on their keys (an API may repeat an item)."""
-    rows = {"accounts": accounts, "posts": posts, "post_metrics_daily": metrics, "audience_daily": audience, "messages": messages}
+    rows = {
+        "accounts": accounts,
+        "posts": posts,
+        "post_metrics_daily": metrics,
+        "audience_daily": audience,
+        "messages": messages,
+    }
     out = {}
     for name, items in rows.items():
         key = model.TABLES[name].key

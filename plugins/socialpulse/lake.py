@@ -151,7 +151,9 @@ class Lake:
         """The configured lake, with the object store's credentials from its Airflow connection."""
         options = None
         if config.lake_conn_id and is_url(config.lake_root):
-            options = connection_storage_options(config.lake_conn_id, str(config.lake_root).split("://", 1)[0])
+            options = connection_storage_options(
+                config.lake_conn_id, str(config.lake_root).split("://", 1)[0]
+            )
         return cls(config.lake_root, options)
 
     def __repr__(self) -> str:
@@ -198,7 +200,9 @@ class Lake:
         return self.root / "lake" / table
 
     def partition_file(self, table: str, network: str, day: dt.date, account_id: str) -> Path:
-        return self.table_dir(table) / f"network={network}" / f"date={day.isoformat()}" / f"{account_id}.parquet"
+        return (
+            self.table_dir(table) / f"network={network}" / f"date={day.isoformat()}" / f"{account_id}.parquet"
+        )
 
     def publish(self, account: Account, interval: Interval, tables: dict[str, pa.Table]) -> dict[str, int]:
         """Replace the account's partitions of the given tables for every date of the interval.
@@ -217,7 +221,9 @@ class Lake:
             )
             outside = data.num_rows - pc.sum(pc.cast(inside, pa.int64())).as_py() if data.num_rows else 0
             if outside:
-                raise ValueError(f"{name}: {outside} row(s) of {account.key} are dated outside {interval}; nothing was published")
+                raise ValueError(
+                    f"{name}: {outside} row(s) of {account.key} are dated outside {interval}; nothing was published"
+                )
             prepared[name] = (data, days)
         written: dict[str, int] = {}
         for name, (data, days) in prepared.items():

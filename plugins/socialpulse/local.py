@@ -35,7 +35,9 @@ def airflow_environment(home: Path, lake_root: Path, smtp_port: int | None = Non
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "SOCIALPULSE_LAKE_ROOT": str(lake_root),
         "GX_ANALYTICS_ENABLED": "False",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT / "plugins"), os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(REPO_ROOT / "plugins"), os.environ.get("PYTHONPATH")])
+        ),
     }
     if smtp_port is not None:
         env["AIRFLOW_CONN_SMTP_DEFAULT"] = json.dumps(
@@ -58,7 +60,13 @@ def migrate_metadata_db(log_file: Path) -> None:
     )
     with open(log_file, "ab") as log:
         for command in commands:
-            subprocess.run([sys.executable, "-m", "airflow", *command], check=True, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+            subprocess.run(
+                [sys.executable, "-m", "airflow", *command],
+                check=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=os.environ.copy(),
+            )
 
 
 def free_port() -> int:
@@ -97,7 +105,10 @@ class Mailbox:
             self._controller.stop()
 
     def messages(self) -> list:
-        return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(self.folder.glob("*.eml"))]
+        return [
+            message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted(self.folder.glob("*.eml"))
+        ]
 
     def recipients(self) -> list[list[str]]:
         return [p.read_text().splitlines() for p in sorted(self.folder.glob("*.eml.rcpt"))]
@@ -136,7 +147,10 @@ def output_to(log_file: Path) -> Iterator[None]:
 def _retarget_stream_handlers(new_streams: dict[int, object]) -> list[tuple[logging.StreamHandler, object]]:
     """Point every logging StreamHandler writing to a stream in new_streams (by id) at its new stream;
     returns (handler, old stream) pairs to restore."""
-    loggers = [logging.getLogger(), *(v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger))]
+    loggers = [
+        logging.getLogger(),
+        *(v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger)),
+    ]
     retargeted = []
     for logger in loggers:
         for handler in logger.handlers:

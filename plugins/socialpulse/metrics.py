@@ -76,7 +76,10 @@ def connect(
     con.execute("SET VARIABLE business_hours = ?", [sla.business_hours])
     con.execute("SET VARIABLE business_start_s = ?", [_seconds_of_day(sla.business_start or "00:00")])
     con.execute("SET VARIABLE business_end_s = ?", [_seconds_of_day(sla.business_end or "24:00")])
-    con.execute("SET VARIABLE business_days = CAST(? AS INTEGER[])", [[WEEKDAYS.index(d) + 1 for d in sla.business_days]])
+    con.execute(
+        "SET VARIABLE business_days = CAST(? AS INTEGER[])",
+        [[WEEKDAYS.index(d) + 1 for d in sla.business_days]],
+    )
     con.execute("CREATE TABLE sla_policy (network VARCHAR, sla_hours DOUBLE)")
     if sla.per_network:
         con.executemany("INSERT INTO sla_policy VALUES (?, ?)", list(sla.per_network.items()))
@@ -135,6 +138,7 @@ def _write(con, query: str, path: Path) -> None:
 
     In an object store the upload itself is atomic, so DuckDB writes straight to the URL.
     """
+
     def copy_to(target) -> str:  # the newline ends a -- comment on the query's last line
         return f"COPY ({query}\n) TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
 

@@ -154,7 +154,9 @@ class RowError(ValueError):
     """A row that does not fit its canonical table; the message names the table, row and field."""
 
 
-def table_from_rows(table: str | CanonicalTable, rows: Iterable[Mapping[str, Any]], source: str = "") -> pa.Table:
+def table_from_rows(
+    table: str | CanonicalTable, rows: Iterable[Mapping[str, Any]], source: str = ""
+) -> pa.Table:
     """Build an Arrow table of a canonical table from dict rows, naming any bad row and field."""
     spec = TABLES[table] if isinstance(table, str) else table
     rows = list(rows)
@@ -187,11 +189,15 @@ def conform(table: str | CanonicalTable, data: pa.Table) -> pa.Table:
             try:
                 arrays.append(data.column(field.name).cast(field.type))
             except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
-                raise RowError(f"{spec.name}: column '{field.name}' cannot be read as {field.type}: {exc}") from exc
+                raise RowError(
+                    f"{spec.name}: column '{field.name}' cannot be read as {field.type}: {exc}"
+                ) from exc
         else:
             arrays.append(pa.nulls(data.num_rows, field.type))
         if not field.nullable and arrays[-1].null_count:
-            raise RowError(f"{spec.name}: column '{field.name}' is required but has {arrays[-1].null_count} null value(s)")
+            raise RowError(
+                f"{spec.name}: column '{field.name}' is required but has {arrays[-1].null_count} null value(s)"
+            )
     return pa.Table.from_arrays(arrays, schema=spec.schema)
 
 

@@ -23,10 +23,14 @@ def airflow_credentials(conn_id: str) -> Credentials:
     # beside an access_token_secret, access_token is one of X's four OAuth 1.0a keys, not a bearer token
     token_keys = ("token",) if "access_token_secret" in extra else ("token", "access_token")
     secret = conn.password or next((extra[k] for k in token_keys if extra.get(k)), None)
-    return Credentials(secret=secret, extra={k: v for k, v in extra.items() if k not in token_keys}, conn_id=conn_id)
+    return Credentials(
+        secret=secret, extra={k: v for k, v in extra.items() if k not in token_keys}, conn_id=conn_id
+    )
 
 
-def build_connector(config: Config, account: Account, credentials: CredentialsLookup = airflow_credentials) -> Connector:
+def build_connector(
+    config: Config, account: Account, credentials: CredentialsLookup = airflow_credentials
+) -> Connector:
     cls = connector_class(account.network)
     creds = credentials(account.connection_id) if account.connection_id else None
     settings = dict(account.options)
@@ -35,7 +39,9 @@ def build_connector(config: Config, account: Account, credentials: CredentialsLo
     return cls(creds, **settings)
 
 
-def extract(config: Config, account: Account, interval: Interval, credentials: CredentialsLookup = airflow_credentials) -> dict[str, int]:
+def extract(
+    config: Config, account: Account, interval: Interval, credentials: CredentialsLookup = airflow_credentials
+) -> dict[str, int]:
     """Extract one account's interval into staging; returns rows per table."""
     connector = build_connector(config, account, credentials)
     log.info("extracting %s for %s with %s", account.key, interval, type(connector).__name__)
@@ -86,6 +92,8 @@ def backfill(
         for name, rows in validate_and_publish(config, account, chunk).items():
             totals[name] = totals.get(name, 0) + rows
         done_days += len(chunk.days())
-        log.info("backfill %s: %d/%d days done (up to %s)", account.key, done_days, all_days, chunk_end.date())
+        log.info(
+            "backfill %s: %d/%d days done (up to %s)", account.key, done_days, all_days, chunk_end.date()
+        )
         chunk_start = chunk_end
     return totals

@@ -27,7 +27,9 @@ INTERVAL_END = "INTERVAL_END"
 
 
 def _not_null_unique(*columns: str) -> list[tuple[str, dict[str, Any]]]:
-    rules: list[tuple[str, dict[str, Any]]] = [("ExpectColumnValuesToNotBeNull", {"column": c}) for c in columns]
+    rules: list[tuple[str, dict[str, Any]]] = [
+        ("ExpectColumnValuesToNotBeNull", {"column": c}) for c in columns
+    ]
     if len(columns) == 1:
         rules.append(("ExpectColumnValuesToBeUnique", {"column": columns[0]}))
     else:
@@ -108,7 +110,9 @@ class ValidationFailed(RuntimeError):
 
 def _bounds(interval: Interval, column_type: pa.DataType) -> tuple[Any, Any]:
     if pa.types.is_date(column_type):
-        return interval.start.date(), (interval.end - dt.timedelta(microseconds=1)).date() + dt.timedelta(days=1)
+        return interval.start.date(), (interval.end - dt.timedelta(microseconds=1)).date() + dt.timedelta(
+            days=1
+        )
     return interval.start, interval.end
 
 
@@ -129,7 +133,7 @@ def _with_parent_times(messages: pa.Table, posts: pa.Table, lake: Lake) -> "Any"
                 f"WHERE ({id_column}, network) IN (SELECT (parent_id, network) FROM batch_messages)"
             )
     query = f"""
-        WITH parents AS ({' UNION ALL '.join(sources)}),
+        WITH parents AS ({" UNION ALL ".join(sources)}),
         parent_time AS (SELECT network, id, min(created_at) AS created_at FROM parents GROUP BY ALL)
         SELECT m.*, p.created_at AS parent_created_at
         FROM batch_messages m LEFT JOIN parent_time p ON p.network = m.network AND p.id = m.parent_id
@@ -139,7 +143,9 @@ def _with_parent_times(messages: pa.Table, posts: pa.Table, lake: Lake) -> "Any"
     return df
 
 
-def validate(lake: Lake, account: Account, interval: Interval, tables: dict[str, pa.Table]) -> ValidationOutcome:
+def validate(
+    lake: Lake, account: Account, interval: Interval, tables: dict[str, pa.Table]
+) -> ValidationOutcome:
     """Run every suite over one extraction; write result.json and result.html under validation/."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
@@ -171,8 +177,10 @@ def validate(lake: Lake, account: Account, interval: Interval, tables: dict[str,
                 column_type = data.schema.field(kwargs["column"]).type
                 kwargs["min_value"], kwargs["max_value"] = _bounds(interval, column_type)
             suite.add_expectation(getattr(gxe, kind)(**kwargs))
-        batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe(name).get_batch(
-            batch_parameters={"dataframe": frame}
+        batch = (
+            source.add_dataframe_asset(name=name)
+            .add_batch_definition_whole_dataframe(name)
+            .get_batch(batch_parameters={"dataframe": frame})
         )
         result = batch.validate(suite)
         checks = []
@@ -191,7 +199,11 @@ def validate(lake: Lake, account: Account, interval: Interval, tables: dict[str,
                 check["error"] = r.exception_info.get("exception_message")
             checks.append(check)
             if not check["success"]:
-                column = check["kwargs"].get("column") or check["kwargs"].get("column_list") or check["kwargs"].get("column_A")
+                column = (
+                    check["kwargs"].get("column")
+                    or check["kwargs"].get("column_list")
+                    or check["kwargs"].get("column_A")
+                )
                 why = check.get("error") or (
                     f"{check['unexpected_count'] or 0} unexpected, e.g. {check['unexpected_examples'][:3]}"
                 )
@@ -208,7 +220,9 @@ def validate(lake: Lake, account: Account, interval: Interval, tables: dict[str,
     html_path = folder / "result.html"
     atomic_write_json(result_path, report)
     atomic_write_bytes(html_path, render_result_html(report).encode())
-    return ValidationOutcome(success=not failures, failures=failures, result_path=result_path, html_path=html_path)
+    return ValidationOutcome(
+        success=not failures, failures=failures, result_path=result_path, html_path=html_path
+    )
 
 
 def render_result_html(report: dict[str, Any]) -> str:

@@ -22,7 +22,14 @@ from socialpulse.lake import Lake, atomic_write_bytes, atomic_write_json
 log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "include" / "templates"
-RESPONSE_BUCKETS = ((0, 1, "< 1 h"), (1, 4, "1-4 h"), (4, 8, "4-8 h"), (8, 24, "8-24 h"), (24, 48, "1-2 days"), (48, None, "> 2 days"))
+RESPONSE_BUCKETS = (
+    (0, 1, "< 1 h"),
+    (1, 4, "1-4 h"),
+    (4, 8, "4-8 h"),
+    (8, 24, "8-24 h"),
+    (24, 48, "1-2 days"),
+    (48, None, "> 2 days"),
+)
 
 
 @dataclass(frozen=True)
@@ -152,7 +159,10 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
     def month_rows(mart: str, m: str) -> list[dict]:
         return marts.rows(mart, "month = ?", [m])
 
-    engagement, engagement_prev = month_rows("engagement_monthly", month), month_rows("engagement_monthly", prev)
+    engagement, engagement_prev = (
+        month_rows("engagement_monthly", month),
+        month_rows("engagement_monthly", prev),
+    )
     audience, audience_prev = month_rows("audience_monthly", month), month_rows("audience_monthly", prev)
     service, service_prev = month_rows("service_monthly", month), month_rows("service_monthly", prev)
     if not (engagement or audience or service):
@@ -188,11 +198,29 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
     # "within 24 h" only when one plain clock applies to every channel; otherwise "within SLA"
     within = "within SLA" if (config.sla.per_network or config.sla.business_hours) else f"within {sla:g} h"
     kpis = [
-        Kpi("Engagement rate", engagement_rate(engagement), engagement_rate(engagement_prev), "%", note="engagements / impressions"),
+        Kpi(
+            "Engagement rate",
+            engagement_rate(engagement),
+            engagement_rate(engagement_prev),
+            "%",
+            note="engagements / impressions",
+        ),
         Kpi("Engagements per post", per_post(engagement), per_post(engagement_prev), ""),
         Kpi("Net followers", _sum(audience, "net"), _sum(audience_prev, "net"), "", note="gained - lost"),
-        Kpi("Response rate", response_rate(requests), response_rate(requests_prev), "%", note="requests answered"),
-        Kpi("Median first response", median_hours(requests), median_hours(requests_prev), "h", higher_is_better=False),
+        Kpi(
+            "Response rate",
+            response_rate(requests),
+            response_rate(requests_prev),
+            "%",
+            note="requests answered",
+        ),
+        Kpi(
+            "Median first response",
+            median_hours(requests),
+            median_hours(requests_prev),
+            "h",
+            higher_is_better=False,
+        ),
         Kpi(f"Answered {within}", within_sla(requests), within_sla(requests_prev), "%"),
     ]
 
@@ -241,8 +269,20 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
     # Two charts, not one: a 4% rate and an 85% share on one axis would flatten the first.
     labels = [dt.datetime.strptime(m, "%Y-%m").strftime("%b") for m, _, _ in history]
     trend_charts = [
-        charts.line_chart("Engagement rate, six months", labels, {"engagement rate": [e for _, e, _ in history]}, unit="%", width=330),
-        charts.line_chart(f"Answered {within}, six months", labels, {within: [s for _, _, s in history]}, unit="%", width=330),
+        charts.line_chart(
+            "Engagement rate, six months",
+            labels,
+            {"engagement rate": [e for _, e, _ in history]},
+            unit="%",
+            width=330,
+        ),
+        charts.line_chart(
+            f"Answered {within}, six months",
+            labels,
+            {within: [s for _, _, s in history]},
+            unit="%",
+            width=330,
+        ),
     ]
 
     # Customer service.
@@ -255,7 +295,9 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
             if h >= low and (high is None or h < high):
                 counts[i] += 1
                 break
-    month_end = dt.datetime.combine(dt.date.fromisoformat(f"{month}-01") + dt.timedelta(days=32), dt.time(), dt.timezone.utc).replace(day=1)
+    month_end = dt.datetime.combine(
+        dt.date.fromisoformat(f"{month}-01") + dt.timedelta(days=32), dt.time(), dt.timezone.utc
+    ).replace(day=1)
     backlog = [
         {
             "account": accounts[f"{r['network']}/{r['account_id']}"].handle,
@@ -270,7 +312,9 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
     staff_rows = marts.rows("staff_monthly", "month = ?", [month])
     staff: dict[str, dict] = {}
     for r in staff_rows:
-        entry = staff.setdefault(r["staff_member"], {"name": r["staff_member"], "first_responses": 0, "met": 0.0, "hours": []})
+        entry = staff.setdefault(
+            r["staff_member"], {"name": r["staff_member"], "first_responses": 0, "met": 0.0, "hours": []}
+        )
         entry["first_responses"] += r["first_responses"]
         entry["met"] += r["within_sla_share"] * r["first_responses"]
     for r in requests:
@@ -290,7 +334,12 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
     )
 
     # Top posts by engagement (not reach), leaders, cadence.
-    top_posts = marts.rows("post_performance", "month = ? AND engagements IS NOT NULL", [month], "ORDER BY engagements DESC, post_id LIMIT 5")
+    top_posts = marts.rows(
+        "post_performance",
+        "month = ? AND engagements IS NOT NULL",
+        [month],
+        "ORDER BY engagements DESC, post_id LIMIT 5",
+    )
     for p in top_posts:
         p["account"] = accounts[f"{p['network']}/{p['account_id']}"].handle
         p["engagement_rate"] = _ratio(p["engagements"], p["impressions"])
@@ -298,7 +347,9 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
     requesters = marts.request_authors(month)
     leaders = [
         leader
-        for leader in marts.rows("influence_leaders_monthly", "month = ?", [month], "ORDER BY score DESC, author_id")
+        for leader in marts.rows(
+            "influence_leaders_monthly", "month = ?", [month], "ORDER BY score DESC, author_id"
+        )
         if leader["author_id"] not in requesters
     ][:5]
     cadence = marts.rows("cadence_daily", "month = ?", [month])
@@ -316,7 +367,9 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
             "inbound_messages": r["inbound_messages"],
             "baseline_mean": r["baseline_mean"],
         }
-        for r in marts.rows("negative_spikes_daily", "month = ? AND spike", [month], "ORDER BY date, network, account_id")
+        for r in marts.rows(
+            "negative_spikes_daily", "month = ? AND spike", [month], "ORDER BY date, network, account_id"
+        )
     ]
 
     return {
@@ -335,12 +388,17 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
             "sla_chart": charts.grouped_bars(
                 f"Share answered {within}",
                 names,
-                {within: [c["within_sla_share"] for c in channels], "response rate": [c["response_rate"] for c in channels]},
+                {
+                    within: [c["within_sla_share"] for c in channels],
+                    "response rate": [c["response_rate"] for c in channels],
+                },
                 unit="%",
                 target=0.9,
                 target_label="90% target",
             ),
-            "distribution_chart": charts.histogram("Time to first response", [b[2] for b in RESPONSE_BUCKETS], counts),
+            "distribution_chart": charts.histogram(
+                "Time to first response", [b[2] for b in RESPONSE_BUCKETS], counts
+            ),
             "staff": staff_table,
             "backlog": backlog[:15],
             "backlog_total": len(backlog),
@@ -352,7 +410,12 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
         ),
         "top_posts": top_posts,
         "leaders": leaders,
-        "cadence_chart": charts.scatter("Posts per day against engagements per post", cadence_points, "posts that day", "engagements per post"),
+        "cadence_chart": charts.scatter(
+            "Posts per day against engagements per post",
+            cadence_points,
+            "posts that day",
+            "engagements per post",
+        ),
         "repetition": [
             {
                 "name": account.display_name or account.handle,
@@ -375,15 +438,31 @@ def data_quality(lake: Lake, accounts: list, month: str) -> list[dict]:
     """Per account: validation runs of the month passed/failed and the freshest published day."""
     rows = []
     for account in accounts:
-        results = sorted((lake.root / "validation" / account.network / account.account_id).glob(f"{month.replace('-', '')}*/result.json"))
+        results = sorted(
+            (lake.root / "validation" / account.network / account.account_id).glob(
+                f"{month.replace('-', '')}*/result.json"
+            )
+        )
         passed = failed = 0
         for path in results:
             if json.loads(path.read_text()).get("success"):
                 passed += 1
             else:
                 failed += 1
-        days = sorted(p.name.removeprefix("date=") for p in (lake.table_dir("messages") / f"network={account.network}").glob("date=*") if (p / f"{account.account_id}.parquet").exists())
-        rows.append({"account": account.handle, "network": account.network, "passed": passed, "failed": failed, "freshest": days[-1] if days else None})
+        days = sorted(
+            p.name.removeprefix("date=")
+            for p in (lake.table_dir("messages") / f"network={account.network}").glob("date=*")
+            if (p / f"{account.account_id}.parquet").exists()
+        )
+        rows.append(
+            {
+                "account": account.handle,
+                "network": account.network,
+                "passed": passed,
+                "failed": failed,
+                "freshest": days[-1] if days else None,
+            }
+        )
     return rows
 
 
@@ -400,11 +479,23 @@ def render_report(config: Config, report_name: str, month: str, force: bool = Fa
     from weasyprint import HTML
 
     folder = Lake.from_config(config).report_dir(report_name, month)
-    html_path, pdf_path, email_path = folder / "report.html", folder / pdf_name(report_name, month), folder / "email.html"
-    paths = {"report": report_name, "month": month, "html": str(html_path), "pdf": str(pdf_path), "email": str(email_path)}
+    html_path, pdf_path, email_path = (
+        folder / "report.html",
+        folder / pdf_name(report_name, month),
+        folder / "email.html",
+    )
+    paths = {
+        "report": report_name,
+        "month": month,
+        "html": str(html_path),
+        "pdf": str(pdf_path),
+        "email": str(email_path),
+    }
     if (folder / "delivery.json").exists() and not force:
         # The archive must stay what the recipients received; --force re-renders on purpose.
-        log.info("%s for %s was already delivered; keeping the archived files that were sent", report_name, month)
+        log.info(
+            "%s for %s was already delivered; keeping the archived files that were sent", report_name, month
+        )
         return paths
     started = time.perf_counter()
     context = build_context(config, report_name, month)
@@ -414,6 +505,9 @@ def render_report(config: Config, report_name: str, month: str, force: bool = Fa
     atomic_write_bytes(html_path, html.encode())
     atomic_write_bytes(email_path, email.encode())
     atomic_write_bytes(pdf_path, HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf())
-    atomic_write_json(folder / "rendered.json", {"report": report_name, "month": month, "subject": f"{context['title']}: {context['generated_for']}"})
+    atomic_write_json(
+        folder / "rendered.json",
+        {"report": report_name, "month": month, "subject": f"{context['title']}: {context['generated_for']}"},
+    )
     log.info("rendered %s for %s in %.1f s: %s", report_name, month, time.perf_counter() - started, pdf_path)
     return paths

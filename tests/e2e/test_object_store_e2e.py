@@ -31,15 +31,28 @@ def s3_run(tmp_path_factory, airflow_db):
         patch.setenv("AIRFLOW_CONN_SOCIALPULSE_LAKE", store.connection_json())
         patch.setenv(
             "AIRFLOW_CONN_SMTP_S3",
-            json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": mailbox.port, "extra": {"disable_tls": True, "disable_ssl": True, "retry_limit": 1}}),
+            json.dumps(
+                {
+                    "conn_type": "smtp",
+                    "host": "127.0.0.1",
+                    "port": mailbox.port,
+                    "extra": {"disable_tls": True, "disable_ssl": True, "retry_limit": 1},
+                }
+            ),
         )
         dags = load_dags()
         states = [
-            str(dags["socialpulse_extract"].test(logical_date=dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), UTC)).state)
+            str(
+                dags["socialpulse_extract"]
+                .test(logical_date=dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), UTC))
+                .state
+            )
             for day in DAYS
         ]
         states.append(str(dags["socialpulse_metrics"].test().state))
-        states.append(str(dags["socialpulse_report"].test(logical_date=dt.datetime(2026, 11, 1, 6, tzinfo=UTC)).state))
+        states.append(
+            str(dags["socialpulse_report"].test(logical_date=dt.datetime(2026, 11, 1, 6, tzinfo=UTC)).state)
+        )
         config = load_config(config_file)
         # An independent copy of the bucket's partitions, fetched with boto3, for the marts check.
         local = root / "copy"
@@ -48,8 +61,16 @@ def s3_run(tmp_path_factory, airflow_db):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(store.get(key))
         objects = {key: store.get(key) for key in store.keys()}
-        yield {"root": root, "store": store, "config": config, "states": states, "objects": objects,
-               "messages": mailbox.messages(), "local_copy": Lake(local), "lake": Lake.from_config(config)}
+        yield {
+            "root": root,
+            "store": store,
+            "config": config,
+            "states": states,
+            "objects": objects,
+            "messages": mailbox.messages(),
+            "local_copy": Lake(local),
+            "lake": Lake.from_config(config),
+        }
     patch.undo()
 
 
@@ -60,8 +81,12 @@ def test_every_run_succeeds_with_every_file_in_the_bucket(s3_run):
         for account in ("care", "deals"):
             assert f"lake/lake/messages/network=simulated/date={day}/{account}.parquet" in keys
     assert {f"lake/marts/{mart}.parquet" for mart in metrics.MARTS} <= keys
-    assert {f"lake/reports/board/{MONTH}/{name}" for name in ("report.html", "email.html", "delivery.json")} <= keys
-    assert any(key.startswith("lake/validation/simulated/care/") and key.endswith("result.html") for key in keys)
+    assert {
+        f"lake/reports/board/{MONTH}/{name}" for name in ("report.html", "email.html", "delivery.json")
+    } <= keys
+    assert any(
+        key.startswith("lake/validation/simulated/care/") and key.endswith("result.html") for key in keys
+    )
     assert not any("/staging/" in key or key.endswith(".partial") for key in keys)
     assert not (s3_run["root"] / "lake").exists()  # nothing was written to the local disk
 
@@ -69,7 +94,11 @@ def test_every_run_succeeds_with_every_file_in_the_bucket(s3_run):
 def test_the_email_carries_the_pdf_stored_in_the_bucket(s3_run):
     assert len(s3_run["messages"]) == 1
     attachment = next(s3_run["messages"][0].iter_attachments())
-    stored_pdf = [body for key, body in s3_run["objects"].items() if key.startswith(f"lake/reports/board/{MONTH}/") and key.endswith(".pdf")]
+    stored_pdf = [
+        body
+        for key, body in s3_run["objects"].items()
+        if key.startswith(f"lake/reports/board/{MONTH}/") and key.endswith(".pdf")
+    ]
     assert stored_pdf and attachment.get_content() == stored_pdf[0]
 
 
@@ -78,8 +107,14 @@ def test_marts_in_the_bucket_equal_marts_computed_from_a_copy_of_its_partitions(
     metrics.compute_marts(local, sla=s3_run["config"].sla)
     lake = s3_run["lake"]
     for mart in ("service_monthly", "engagement_monthly", "audience_monthly", "staff_monthly"):
-        stored = lake.duckdb().sql(f"SELECT * FROM read_parquet('{lake.mart_path(mart)}') ORDER BY ALL").fetchall()
-        expected = local.duckdb().sql(f"SELECT * FROM read_parquet('{local.mart_path(mart)}') ORDER BY ALL").fetchall()
+        stored = (
+            lake.duckdb().sql(f"SELECT * FROM read_parquet('{lake.mart_path(mart)}') ORDER BY ALL").fetchall()
+        )
+        expected = (
+            local.duckdb()
+            .sql(f"SELECT * FROM read_parquet('{local.mart_path(mart)}') ORDER BY ALL")
+            .fetchall()
+        )
         assert stored == expected and stored, mart
 
 

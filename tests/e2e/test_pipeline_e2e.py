@@ -38,13 +38,22 @@ def pipeline_run(tmp_path_factory, airflow_db):
         patch.setenv("SOCIALPULSE_CONFIG", str(config_file))
         patch.setenv(
             "AIRFLOW_CONN_SMTP_E2E",
-            json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": mailbox.port, "extra": {"disable_tls": True, "disable_ssl": True, "retry_limit": 1}}),
+            json.dumps(
+                {
+                    "conn_type": "smtp",
+                    "host": "127.0.0.1",
+                    "port": mailbox.port,
+                    "extra": {"disable_tls": True, "disable_ssl": True, "retry_limit": 1},
+                }
+            ),
         )
         dags = load_dags()
         states = []
         for i in range(DAYS):
             day_after = FIRST_DAY + dt.timedelta(days=i + 1)
-            run = dags["socialpulse_extract"].test(logical_date=dt.datetime.combine(day_after, dt.time(), UTC))
+            run = dags["socialpulse_extract"].test(
+                logical_date=dt.datetime.combine(day_after, dt.time(), UTC)
+            )
             states.append(str(run.state))
         states.append(str(dags["socialpulse_metrics"].test().state))
         # The monthly run on 1 Nov covers October: the month comes from the data interval.
@@ -58,7 +67,13 @@ def pipeline_run(tmp_path_factory, airflow_db):
         marts_before = {p.name: pq.read_table(p) for p in (lake.root / "marts").glob("*.parquet")}
         for i in (0, DAYS - 1):
             day_after = FIRST_DAY + dt.timedelta(days=i + 1)
-            states.append(str(dags["socialpulse_extract"].test(logical_date=dt.datetime.combine(day_after, dt.time(), UTC)).state))
+            states.append(
+                str(
+                    dags["socialpulse_extract"]
+                    .test(logical_date=dt.datetime.combine(day_after, dt.time(), UTC))
+                    .state
+                )
+            )
         states.append(str(dags["socialpulse_metrics"].test().state))
         marts_after = {p.name: pq.read_table(p) for p in (lake.root / "marts").glob("*.parquet")}
         messages = mailbox.messages()
@@ -78,7 +93,10 @@ def pipeline_run(tmp_path_factory, airflow_db):
 
 def _generated(config):
     """What the simulated network produces for the whole test window, per account."""
-    window = Interval(dt.datetime.combine(FIRST_DAY, dt.time(), UTC), dt.datetime.combine(FIRST_DAY + dt.timedelta(days=DAYS), dt.time(), UTC))
+    window = Interval(
+        dt.datetime.combine(FIRST_DAY, dt.time(), UTC),
+        dt.datetime.combine(FIRST_DAY + dt.timedelta(days=DAYS), dt.time(), UTC),
+    )
     network = SimulatedNetwork(seed=config.seed)
     return {account.account_id: network.extract(account, window) for account in config.accounts}
 
@@ -113,10 +131,22 @@ def test_service_metrics_match_an_independent_computation(pipeline_run):
     service = {r["account_id"]: r for r in _mart(lake, "service_monthly") if r["month"] == REPORT_MONTH}
     for account_id, tables in generated.items():
         messages = tables["messages"].to_pylist()
-        requests = [m for m in messages if m["direction"] == "inbound" and m["intent"] in ("question", "complaint") and m["created_at"].strftime("%Y-%m") == REPORT_MONTH]
+        requests = [
+            m
+            for m in messages
+            if m["direction"] == "inbound"
+            and m["intent"] in ("question", "complaint")
+            and m["created_at"].strftime("%Y-%m") == REPORT_MONTH
+        ]
         hours = []
         for request in requests:
-            answers = [m["created_at"] for m in messages if m["direction"] == "outbound" and m["thread_id"] == request["thread_id"] and m["created_at"] >= request["created_at"]]
+            answers = [
+                m["created_at"]
+                for m in messages
+                if m["direction"] == "outbound"
+                and m["thread_id"] == request["thread_id"]
+                and m["created_at"] >= request["created_at"]
+            ]
             if answers:
                 hours.append((min(answers) - request["created_at"]).total_seconds() / 3600)
         row = service[account_id]
@@ -133,15 +163,28 @@ def test_engagement_and_audience_match_an_independent_computation(pipeline_run):
     engagement = {r["account_id"]: r for r in _mart(lake, "engagement_monthly") if r["month"] == REPORT_MONTH}
     audience = {r["account_id"]: r for r in _mart(lake, "audience_monthly") if r["month"] == REPORT_MONTH}
     for account_id, tables in generated.items():
-        october_posts = {p["post_id"] for p in tables["posts"].to_pylist() if p["created_at"].strftime("%Y-%m") == REPORT_MONTH}
+        october_posts = {
+            p["post_id"]
+            for p in tables["posts"].to_pylist()
+            if p["created_at"].strftime("%Y-%m") == REPORT_MONTH
+        }
         latest = {}
         for row in sorted(tables["post_metrics_daily"].to_pylist(), key=lambda r: r["date"]):
             latest[row["post_id"]] = row
-        engagements = sum(latest[p]["likes"] + latest[p]["shares"] + latest[p]["replies"] + latest[p]["link_clicks"] + latest[p]["saves"] for p in october_posts)
+        engagements = sum(
+            latest[p]["likes"]
+            + latest[p]["shares"]
+            + latest[p]["replies"]
+            + latest[p]["link_clicks"]
+            + latest[p]["saves"]
+            for p in october_posts
+        )
         impressions = sum(latest[p]["impressions"] for p in october_posts)
         assert engagement[account_id]["posts"] == len(october_posts)
         assert engagement[account_id]["engagement_rate"] == pytest.approx(engagements / impressions)
-        days = [r for r in tables["audience_daily"].to_pylist() if r["date"].strftime("%Y-%m") == REPORT_MONTH]
+        days = [
+            r for r in tables["audience_daily"].to_pylist() if r["date"].strftime("%Y-%m") == REPORT_MONTH
+        ]
         assert audience[account_id]["gained"] == sum(r["followers_gained"] for r in days)
         assert audience[account_id]["net"] == sum(r["followers_gained"] - r["followers_lost"] for r in days)
 

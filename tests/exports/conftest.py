@@ -11,7 +11,10 @@ def spotify_cares() -> Account:
 @pytest.fixture
 def facebook_page() -> Account:
     return Account(
-        network="facebook", account_id="183542098374915", handle="socialpulse.demo", purpose="brand",
+        network="facebook",
+        account_id="183542098374915",
+        handle="socialpulse.demo",
+        purpose="brand",
         time_zone="Europe/Paris",
     )
 

@@ -109,5 +109,7 @@ def test_facebook_page_data_without_any_follower_column_says_so(tmp_path, facebo
 
 def test_an_implausible_year_is_rejected(tmp_path, spotify_cares):
     path = write(tmp_path, HEADER + '"1","t","0217-01-02 03:04 +0000","1","1"\n')
-    with pytest.raises(ExportError, match=r"line 2, column 'time': '0217-01-02 03:04 \+0000' is outside 1990-2100"):
+    with pytest.raises(
+        ExportError, match=r"line 2, column 'time': '0217-01-02 03:04 \+0000' is outside 1990-2100"
+    ):
         read_x(path, spotify_cares)

@@ -14,7 +14,9 @@ from socialpulse.exports import ExportError, read_export
 from socialpulse.networks.base import Account
 
 ACCOUNT = Account(network="x", account_id="spotifycares", handle="@SpotifyCares", purpose="service")
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 # Real export text: any printable character, commas, quotes and line breaks included.
 texts = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from(',"\n'), max_size=40)
@@ -87,14 +89,35 @@ conversation_rows = st.lists(
 @SETTINGS
 @given(conversation_rows)
 def test_twcs_reads_back_every_message_of_the_company(rows):
-    header = ["tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id", "in_response_to_tweet_id"]
+    header = [
+        "tweet_id",
+        "author_id",
+        "inbound",
+        "created_at",
+        "text",
+        "response_tweet_id",
+        "in_response_to_tweet_id",
+    ]
     body = []
     for tweet_id, ours, text, when, parent in rows:
         # every customer tweet mentions the company, so every row belongs to the account
-        author, inbound, text = ("SpotifyCares", "False", text) if ours else ("105840", "True", "@SpotifyCares " + text)
-        body.append([str(tweet_id), author, inbound, when.strftime("%a %b %d %H:%M:%S +0000 %Y"), text, "",
-                     "" if parent is None else str(parent)])
-    messages = read_export("twcs", write(csv_bytes(header, body), "twcs.csv"), ACCOUNT)["messages"].to_pylist()
+        author, inbound, text = (
+            ("SpotifyCares", "False", text) if ours else ("105840", "True", "@SpotifyCares " + text)
+        )
+        body.append(
+            [
+                str(tweet_id),
+                author,
+                inbound,
+                when.strftime("%a %b %d %H:%M:%S +0000 %Y"),
+                text,
+                "",
+                "" if parent is None else str(parent),
+            ]
+        )
+    messages = read_export("twcs", write(csv_bytes(header, body), "twcs.csv"), ACCOUNT)[
+        "messages"
+    ].to_pylist()
     assert [m["message_id"] for m in messages] == [str(r[0]) for r in rows]
     assert [m["direction"] for m in messages] == ["outbound" if r[1] else "inbound" for r in rows]
     assert [m["created_at"] for m in messages] == [r[3] for r in rows]
@@ -106,7 +129,10 @@ def test_twcs_reads_back_every_message_of_the_company(rows):
 
 VALID_X = csv_bytes(
     ["Tweet id", "Tweet text", "time", "impressions", "likes"],
-    [["1", "hello, world", "2020-01-02 03:04 +0000", "10", "2"], ["2", "@a reply", "2020-01-03 04:05 +0000", "", "-"]],
+    [
+        ["1", "hello, world", "2020-01-02 03:04 +0000", "10", "2"],
+        ["2", "@a reply", "2020-01-03 04:05 +0000", "", "-"],
+    ],
 )
 VALID_TWCS = (
     b"tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"

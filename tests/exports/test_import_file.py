@@ -11,7 +11,9 @@ from socialpulse.lake import Lake
 
 
 def snapshot(lake: Lake) -> dict[str, bytes]:
-    return {str(p.relative_to(lake.root)): p.read_bytes() for p in sorted(lake.root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(lake.root)): p.read_bytes() for p in sorted(lake.root.rglob("*")) if p.is_file()
+    }
 
 
 def test_importing_twcs_writes_one_partition_per_day(tmp_path, spotify_cares):
@@ -102,6 +104,9 @@ def test_a_year_of_daily_exports_imports_into_one_partition_per_day(tmp_path, fa
     )
     lake = Lake(tmp_path / "lake")
     assert import_file(lake, "facebook_insights", page, facebook_page) == {"audience_daily": 365}
-    assert import_file(lake, "facebook_insights", posts, facebook_page) == {"posts": 1095, "post_metrics_daily": 1095}
+    assert import_file(lake, "facebook_insights", posts, facebook_page) == {
+        "posts": 1095,
+        "post_metrics_daily": 1095,
+    }
     assert len(list(lake.table_dir("audience_daily").glob("*/*/*.parquet"))) == 365
     assert len(list(lake.table_dir("posts").glob("*/*/*.parquet"))) == 365

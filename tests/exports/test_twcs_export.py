@@ -40,7 +40,11 @@ def test_created_at_is_parsed_to_utc_and_replies_point_at_their_parent(spotify_c
 def test_customers_keep_only_their_anonymised_id_and_staff_are_named_by_signature(spotify_cares):
     rows = rows_by_id(read_export("twcs", TWCS_SAMPLE, spotify_cares)["messages"])
     customer = rows["119255"]
-    assert (customer["direction"], customer["author_id"], customer["author_handle"]) == ("inbound", "105840", None)
+    assert (customer["direction"], customer["author_id"], customer["author_handle"]) == (
+        "inbound",
+        "105840",
+        None,
+    )
     assert customer["staff_member"] is None
     assert rows["119254"]["author_handle"] == "@SpotifyCares"
     assert rows["119254"]["staff_member"] == "AY"  # "... that'd be great /AY"
@@ -58,7 +62,10 @@ def test_a_thread_whose_root_is_missing_starts_at_its_earliest_tweet_in_the_file
 
 def test_company_author_id_option_overrides_the_handle():
     account = Account(
-        network="x", account_id="spotify", handle="@Spotify", purpose="service",
+        network="x",
+        account_id="spotify",
+        handle="@Spotify",
+        purpose="service",
         options={"company_author_id": "SpotifyCares"},
     )
     assert read_export("twcs", TWCS_SAMPLE, account)["messages"].num_rows == 16

@@ -55,7 +55,9 @@ class FakeGraphApi(FakeApi):
         paging: dict[str, Any] = {"cursors": {"before": cursor(offset), "after": cursor(offset + len(page))}}
         if following is not None:
             query = {k: v for k, v in request.query.items() if k != "after"}
-            paging["next"] = f"{self.base_url}{request.path}?{urlencode({**query, 'after': cursor(following)})}"
+            paging["next"] = (
+                f"{self.base_url}{request.path}?{urlencode({**query, 'after': cursor(following)})}"
+            )
         return self.answer({"data": [{**item, **self.extra_fields} for item in page], "paging": paging})
 
     def answer(self, body: dict) -> Reply:
@@ -63,10 +65,19 @@ class FakeGraphApi(FakeApi):
         return Reply(200, body, headers)
 
     def unauthorized(self) -> Reply:
-        return Reply(400, {"error": {
-            "message": "Error validating access token: Session has expired on Monday, 02-Nov-26 10:00:00 PST. "
-                       "The current time is Tuesday, 03-Nov-26 01:00:00 PST.",
-            "type": "OAuthException", "code": 190, "error_subcode": 463, "fbtrace_id": "AbCdEfGhIjK"}})
+        return Reply(
+            400,
+            {
+                "error": {
+                    "message": "Error validating access token: Session has expired on Monday, 02-Nov-26 10:00:00 PST. "
+                    "The current time is Tuesday, 03-Nov-26 01:00:00 PST.",
+                    "type": "OAuthException",
+                    "code": 190,
+                    "error_subcode": 463,
+                    "fbtrace_id": "AbCdEfGhIjK",
+                }
+            },
+        )
 
 
 def since_until(request: Request, items: list[dict], time_field: str) -> list[dict]:
@@ -77,19 +88,39 @@ def since_until(request: Request, items: list[dict], time_field: str) -> list[di
 
 
 def insights(object_id: str, values: dict[str, Any], period: str = "lifetime") -> dict:
-    return {"data": [
-        {"name": name, "period": period, "values": [{"value": value}], "title": name.replace("_", " ").title(),
-         "description": f"Lifetime: {name}", "id": f"{object_id}/insights/{name}/{period}"}
-        for name, value in values.items()
-    ]}
+    return {
+        "data": [
+            {
+                "name": name,
+                "period": period,
+                "values": [{"value": value}],
+                "title": name.replace("_", " ").title(),
+                "description": f"Lifetime: {name}",
+                "id": f"{object_id}/insights/{name}/{period}",
+            }
+            for name, value in values.items()
+        ]
+    }
 
 
 def daily_insights(object_id: str, name: str, per_day: dict[dt.date, int]) -> dict:
     """A period=day metric; Graph stamps each day's value with the end of that day (Pacific)."""
-    values = [{"value": v, "end_time": graph_time(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(8), UTC))}
-              for day, v in sorted(per_day.items())]
-    return {"data": [{"name": name, "period": "day", "values": values, "title": name, "description": name,
-                      "id": f"{object_id}/insights/{name}/day"}]}
+    values = [
+        {"value": v, "end_time": graph_time(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(8), UTC))}
+        for day, v in sorted(per_day.items())
+    ]
+    return {
+        "data": [
+            {
+                "name": name,
+                "period": "day",
+                "values": values,
+                "title": name,
+                "description": name,
+                "id": f"{object_id}/insights/{name}/day",
+            }
+        ]
+    }
 
 
 class FakeFacebookApi(FakeGraphApi):
@@ -108,34 +139,65 @@ class FakeFacebookApi(FakeGraphApi):
         for n, age_hours in enumerate([-15, -9, 20, 50, 75, 110, 24 * 30]):
             created = start - dt.timedelta(hours=age_hours)
             post_id = f"{page_id}_{9000 + n}"
-            post = {"id": post_id, "created_time": graph_time(created), "message": f"Post number {n}",
-                    "permalink_url": f"https://www.facebook.com/{page_id}/posts/{9000 + n}",
-                    "reactions": {"data": [], "summary": {"total_count": 40 + n, "viewer_reaction": "NONE"}},
-                    "comments": {"data": [], "summary": {"order": "ranked", "total_count": 3, "can_comment": True}}}
+            post = {
+                "id": post_id,
+                "created_time": graph_time(created),
+                "message": f"Post number {n}",
+                "permalink_url": f"https://www.facebook.com/{page_id}/posts/{9000 + n}",
+                "reactions": {"data": [], "summary": {"total_count": 40 + n, "viewer_reaction": "NONE"}},
+                "comments": {
+                    "data": [],
+                    "summary": {"order": "ranked", "total_count": 3, "can_comment": True},
+                },
+            }
             if n % 2 == 0:  # Graph leaves `shares` out when nobody shared the post
                 post["shares"] = {"count": 5 + n}
             if n == 0:
-                post["attachments"] = {"data": [{"unshimmed_url": "https://example.com/launch", "type": "share"}]}
+                post["attachments"] = {
+                    "data": [{"unshimmed_url": "https://example.com/launch", "type": "share"}]
+                }
             self.posts.append(post)
-            self.post_insights[post_id] = {"post_media_view": 1000 + 10 * n,
-                                           "post_clicks_by_type": {"link clicks": 7 + n, "other clicks": 30},
-                                           "post_video_views": 0}
-            self.comments[post_id] = self._thread(post_id, created, max(created, start) + dt.timedelta(hours=1), n)
+            self.post_insights[post_id] = {
+                "post_media_view": 1000 + 10 * n,
+                "post_clicks_by_type": {"link clicks": 7 + n, "other clicks": 30},
+                "post_video_views": 0,
+            }
+            self.comments[post_id] = self._thread(
+                post_id, created, max(created, start) + dt.timedelta(hours=1), n
+            )
         self.posts.sort(key=lambda p: p["created_time"], reverse=True)
         self.graph_route(r"(\d+)", self._page)
-        self.graph_route(r"(\d+)/posts", lambda r, m: self.collection(r, since_until(r, self.posts, "created_time")))
-        self.graph_route(r"(\d+_\d+)/insights", lambda r, m: self.answer(insights(m.group(1), self._metrics(m.group(1), r))))
+        self.graph_route(
+            r"(\d+)/posts", lambda r, m: self.collection(r, since_until(r, self.posts, "created_time"))
+        )
+        self.graph_route(
+            r"(\d+_\d+)/insights",
+            lambda r, m: self.answer(insights(m.group(1), self._metrics(m.group(1), r))),
+        )
         self.graph_route(r"(\d+_\d+)/comments", lambda r, m: self.collection(r, self.comments[m.group(1)]))
         self.graph_route(r"(\d+)/insights", self._page_insights)
 
     def _thread(self, post_id: str, posted: dt.datetime, first: dt.datetime, n: int) -> list[dict]:
         """A comment from the day before (older posts only), a customer's question and the Page's answer, in filter=stream order."""
-        question = {"id": f"{post_id}_c1", "message": "Does this ship to Canada?", "created_time": graph_time(first),
-                    "from": {"id": f"5550{n}", "name": f"Customer {n}"}}
-        answer = {"id": f"{post_id}_c2", "message": "Yes, within 5 days!", "created_time": graph_time(first + dt.timedelta(minutes=42)),
-                  "from": {"id": self.page_id, "name": "Pulse Care"}, "parent": {"id": question["id"]}}
-        earlier = {"id": f"{post_id}_c0", "message": "First!", "created_time": graph_time(first - dt.timedelta(days=1, hours=1)),
-                   "from": {"id": f"5560{n}", "name": f"Early bird {n}"}}
+        question = {
+            "id": f"{post_id}_c1",
+            "message": "Does this ship to Canada?",
+            "created_time": graph_time(first),
+            "from": {"id": f"5550{n}", "name": f"Customer {n}"},
+        }
+        answer = {
+            "id": f"{post_id}_c2",
+            "message": "Yes, within 5 days!",
+            "created_time": graph_time(first + dt.timedelta(minutes=42)),
+            "from": {"id": self.page_id, "name": "Pulse Care"},
+            "parent": {"id": question["id"]},
+        }
+        earlier = {
+            "id": f"{post_id}_c0",
+            "message": "First!",
+            "created_time": graph_time(first - dt.timedelta(days=1, hours=1)),
+            "from": {"id": f"5560{n}", "name": f"Early bird {n}"},
+        }
         return ([earlier] if parse_graph_time(earlier["created_time"]) > posted else []) + [question, answer]
 
     def _metrics(self, post_id: str, request: Request) -> dict:
@@ -147,8 +209,12 @@ class FakeFacebookApi(FakeGraphApi):
 
     def _page_insights(self, request: Request, match) -> Reply:
         days = [self.day - dt.timedelta(days=1), self.day]
-        follows = daily_insights(match.group(1), "page_daily_follows_unique", {d: 31 + i for i, d in enumerate(days)})
-        unfollows = daily_insights(match.group(1), "page_daily_unfollows_unique", {d: 4 + i for i, d in enumerate(days)})
+        follows = daily_insights(
+            match.group(1), "page_daily_follows_unique", {d: 31 + i for i, d in enumerate(days)}
+        )
+        unfollows = daily_insights(
+            match.group(1), "page_daily_unfollows_unique", {d: 4 + i for i, d in enumerate(days)}
+        )
         return self.answer({"data": follows["data"] + unfollows["data"]})
 
 
@@ -164,35 +230,79 @@ class FakeInstagramApi(FakeGraphApi):
         self.comments: dict[str, list[dict]] = {}
         self.media_insights: dict[str, dict] = {}
         start = dt.datetime.combine(day, dt.time(), UTC)
-        kinds = [("IMAGE", "FEED"), ("VIDEO", "REELS"), ("CAROUSEL_ALBUM", "FEED"), ("IMAGE", "FEED"), ("VIDEO", "REELS")]
+        kinds = [
+            ("IMAGE", "FEED"),
+            ("VIDEO", "REELS"),
+            ("CAROUSEL_ALBUM", "FEED"),
+            ("IMAGE", "FEED"),
+            ("VIDEO", "REELS"),
+        ]
         for n, age_hours in enumerate([-10, -3, 30, 70, 24 * 20]):
             created = start - dt.timedelta(hours=age_hours)
             media_id = f"1790{n:011d}"
             media_type, product = kinds[n]
-            self.media.append({"id": media_id, "caption": f"Caption {n} #pulse", "media_type": media_type,
-                               "media_product_type": product, "timestamp": graph_time(created),
-                               "permalink": f"https://www.instagram.com/p/Abc{n}/", "like_count": 120 + n, "comments_count": 2})
+            self.media.append(
+                {
+                    "id": media_id,
+                    "caption": f"Caption {n} #pulse",
+                    "media_type": media_type,
+                    "media_product_type": product,
+                    "timestamp": graph_time(created),
+                    "permalink": f"https://www.instagram.com/p/Abc{n}/",
+                    "like_count": 120 + n,
+                    "comments_count": 2,
+                }
+            )
             self.media_insights[media_id] = {"views": 3000 + n, "shares": 4 + n, "saved": 9 + n}
             at = max(created, start) + dt.timedelta(hours=2)
             # `old` is from before the test day, on media already posted then (n >= 2)
-            top = {"id": f"1800{n:011d}", "text": "Where can I buy this?", "timestamp": graph_time(at), "username": f"fan{n}",
-                   "from": {"id": f"6770{n}", "username": f"fan{n}"},
-                   "replies": {"data": [{"id": f"1801{n:011d}", "text": "Link in bio!", "timestamp": graph_time(at + dt.timedelta(minutes=15)),
-                                         "username": "pulse_care", "from": {"id": user_id, "username": "pulse_care"}}]}}
-            old = {"id": f"1802{n:011d}", "text": "Nice", "timestamp": graph_time(at - dt.timedelta(days=2)), "username": f"old{n}",
-                   "from": {"id": f"6780{n}", "username": f"old{n}"}}
+            top = {
+                "id": f"1800{n:011d}",
+                "text": "Where can I buy this?",
+                "timestamp": graph_time(at),
+                "username": f"fan{n}",
+                "from": {"id": f"6770{n}", "username": f"fan{n}"},
+                "replies": {
+                    "data": [
+                        {
+                            "id": f"1801{n:011d}",
+                            "text": "Link in bio!",
+                            "timestamp": graph_time(at + dt.timedelta(minutes=15)),
+                            "username": "pulse_care",
+                            "from": {"id": user_id, "username": "pulse_care"},
+                        }
+                    ]
+                },
+            }
+            old = {
+                "id": f"1802{n:011d}",
+                "text": "Nice",
+                "timestamp": graph_time(at - dt.timedelta(days=2)),
+                "username": f"old{n}",
+                "from": {"id": f"6780{n}", "username": f"old{n}"},
+            }
             self.comments[media_id] = [top, old] if n >= 2 else [top]
         self.graph_route(r"(\d+)", self._user)
-        self.graph_route(r"(\d+)/media", lambda r, m: self.collection(r, since_until(r, self.media, "timestamp")))
+        self.graph_route(
+            r"(\d+)/media", lambda r, m: self.collection(r, since_until(r, self.media, "timestamp"))
+        )
         self.graph_route(r"(\d+)/comments", lambda r, m: self.collection(r, self.comments[m.group(1)]))
         self.graph_route(r"(\d+)/insights", self._insights)
 
     def _user(self, request: Request, match) -> Reply:
-        return self.answer({"followers_count": self.followers, "username": "pulse_care", "id": match.group(1)})
+        return self.answer(
+            {"followers_count": self.followers, "username": "pulse_care", "id": match.group(1)}
+        )
 
     def _insights(self, request: Request, match) -> Reply:
         object_id = match.group(1)
         if object_id == self.user_id:
-            return self.answer(daily_insights(object_id, "follower_count", {self.day - dt.timedelta(days=1): 17, self.day: 23}))
+            return self.answer(
+                daily_insights(
+                    object_id, "follower_count", {self.day - dt.timedelta(days=1): 17, self.day: 23}
+                )
+            )
         asked = request.query.get("metric", "").split(",")
-        return self.answer(insights(object_id, {k: v for k, v in self.media_insights[object_id].items() if k in asked}))
+        return self.answer(
+            insights(object_id, {k: v for k, v in self.media_insights[object_id].items() if k in asked})
+        )

@@ -14,7 +14,12 @@ from socialpulse.networks.base import Credentials
 
 TOKEN = "tok-SECRET-4f9a1c7e-do-not-print"
 # Waits a test can afford: retries back off in milliseconds; a longer rate limit fails the call.
-FAST = {"backoff_seconds": 0.001, "max_backoff_seconds": 0.01, "timeout_seconds": 2, "max_rate_limit_wait_seconds": 5}
+FAST = {
+    "backoff_seconds": 0.001,
+    "max_backoff_seconds": 0.01,
+    "timeout_seconds": 2,
+    "max_rate_limit_wait_seconds": 5,
+}
 
 
 class Sleeps(list):
@@ -24,8 +29,13 @@ class Sleeps(list):
         self.append(seconds)
 
 
-def run_pipeline(tmp_path: Path, account: dict[str, Any], interval, secret: str | None = TOKEN,
-                 extra: dict[str, Any] | None = None) -> tuple[dict[str, int], dict[str, int], Path]:
+def run_pipeline(
+    tmp_path: Path,
+    account: dict[str, Any],
+    interval,
+    secret: str | None = TOKEN,
+    extra: dict[str, Any] | None = None,
+) -> tuple[dict[str, int], dict[str, int], Path]:
     """Extract one account through the pipeline, validate and publish it; returns both counts and the lake.
     The connection holds `secret` as its password and `extra` as its extra."""
     lake = tmp_path / "lake"
@@ -33,7 +43,12 @@ def run_pipeline(tmp_path: Path, account: dict[str, Any], interval, secret: str 
     path.write_text(yaml.safe_dump({"lake_root": str(lake), "accounts": [account]}))
     config = load_config(path)
     acct = config.accounts[0]
-    staged = pipeline.extract(config, acct, interval, credentials=lambda conn_id: Credentials(secret=secret, extra=extra, conn_id=conn_id))
+    staged = pipeline.extract(
+        config,
+        acct,
+        interval,
+        credentials=lambda conn_id: Credentials(secret=secret, extra=extra, conn_id=conn_id),
+    )
     published = pipeline.validate_and_publish(config, acct, interval)
     return staged, published, lake
 

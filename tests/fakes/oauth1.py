@@ -43,9 +43,25 @@ class OAuth1Verifier:
     seen_nonces: set[str] = field(default_factory=set)
     rejections: list[str] = field(default_factory=list)  # why requests were refused, for the tests to read
 
-    def check(self, method: str, host: str, path: str, raw_query: str, authorization: str | None,
-              body_params: list[tuple[str, str]] = (), now: float | None = None) -> bool:
-        reason = self._problem(method, host, path, raw_query, authorization, list(body_params), time.time() if now is None else now)
+    def check(
+        self,
+        method: str,
+        host: str,
+        path: str,
+        raw_query: str,
+        authorization: str | None,
+        body_params: list[tuple[str, str]] = (),
+        now: float | None = None,
+    ) -> bool:
+        reason = self._problem(
+            method,
+            host,
+            path,
+            raw_query,
+            authorization,
+            list(body_params),
+            time.time() if now is None else now,
+        )
         if reason:
             self.rejections.append(reason)
         return reason is None
@@ -53,14 +69,20 @@ class OAuth1Verifier:
     def _problem(self, method, host, path, raw_query, authorization, body_params, now) -> str | None:
         if not authorization or not authorization.startswith("OAuth "):
             return "no OAuth Authorization header"
-        oauth = {name: unquote(value) for name, value in re.findall(r'(\w+)="([^"]*)"', authorization[len("OAuth "):])}
+        oauth = {
+            name: unquote(value)
+            for name, value in re.findall(r'(\w+)="([^"]*)"', authorization[len("OAuth ") :])
+        }
         if oauth.get("oauth_consumer_key") != self.keys.consumer_key:
             return "unknown consumer key"
         if oauth.get("oauth_token") != self.keys.token:
             return "unknown token"
         if oauth.get("oauth_signature_method") != "HMAC-SHA1" or oauth.get("oauth_version", "1.0") != "1.0":
             return "not HMAC-SHA1 / 1.0"
-        if not oauth.get("oauth_timestamp", "").isdigit() or abs(int(oauth["oauth_timestamp"]) - now) > MAX_CLOCK_SKEW_SECONDS:
+        if (
+            not oauth.get("oauth_timestamp", "").isdigit()
+            or abs(int(oauth["oauth_timestamp"]) - now) > MAX_CLOCK_SKEW_SECONDS
+        ):
             return "timestamp missing or too far from now"
         nonce = oauth.get("oauth_nonce")
         if not nonce or nonce in self.seen_nonces:

@@ -43,7 +43,11 @@ class ObjectStore:
         return f"aws://{ACCESS_KEY}:{SECRET_KEY}@/?endpoint_url={quote(self.endpoint_url, safe='')}&region_name={REGION}"
 
     def storage_options(self) -> dict[str, Any]:
-        return {"key": ACCESS_KEY, "secret": SECRET_KEY, "client_kwargs": {"endpoint_url": self.endpoint_url, "region_name": REGION}}
+        return {
+            "key": ACCESS_KEY,
+            "secret": SECRET_KEY,
+            "client_kwargs": {"endpoint_url": self.endpoint_url, "region_name": REGION},
+        }
 
     def keys(self, prefix: str = "") -> list[str]:
         keys: list[str] = []
@@ -66,7 +70,11 @@ def s3_bucket(bucket: str = "socialpulse-lake") -> Iterator[ObjectStore]:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
         client = boto3.client(
-            "s3", endpoint_url=endpoint, aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+            region_name=REGION,
         )
         client.create_bucket(Bucket=bucket)
         yield ObjectStore(endpoint, bucket, client)

@@ -51,7 +51,9 @@ class FakeApi:
         self.token_param = token_param
         self.expired = False
         self.expires_after: int | None = None  # the token stops working after this many authorized calls
-        self.grant: dict[str, str] | None = None  # refresh_token, client_id, client_secret the token endpoint accepts
+        self.grant: dict[str, str] | None = (
+            None  # refresh_token, client_id, client_secret the token endpoint accepts
+        )
         self.issued: list[str] = []  # access tokens the token endpoint handed out
         self.requests: list[Request] = []
         self._routes: list[tuple[re.Pattern[str], Handler]] = []
@@ -81,12 +83,19 @@ class FakeApi:
 
     def serve_refresh(self, path: str, refresh_token: str, client_id: str, client_secret: str) -> None:
         """Be the network's OAuth token endpoint at `path`, accepting this refresh grant."""
-        self.grant = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": client_id, "client_secret": client_secret}
+        self.grant = {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": client_id,
+            "client_secret": client_secret,
+        }
         self._post_routes.append((re.compile(path + "$"), self._refresh))
 
     def _refresh(self, request: Request, match) -> Reply:
         if not request.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
-            return Reply(400, {"error": "invalid_request", "error_description": "the body must be form-encoded"})
+            return Reply(
+                400, {"error": "invalid_request", "error_description": "the body must be form-encoded"}
+            )
         if request.form != self.grant:
             return self.refused_grant()
         with self._lock:
@@ -143,7 +152,9 @@ class FakeApi:
         if handler.command == "POST":
             body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0)).decode()
             form = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
-        request = Request(handler.command, parts.path, query, parts.query, dict(handler.headers.items()), form)
+        request = Request(
+            handler.command, parts.path, query, parts.query, dict(handler.headers.items()), form
+        )
         with self._lock:
             self.requests.append(request)
             fault = next((f for f in self._faults if f[0].search(parts.path)), None)

@@ -81,24 +81,45 @@ class FakeXApi(FakeApi):
         self.dm_events = self._build_dms()
         self.dm_read = True  # False: the token may not read DMs (app-only, or no dm.read scope)
         self.route(r"/2/users/(\d+)", self._get_user)
-        self.route(r"/2/users/(\d+)/tweets", lambda r, m: self._timeline(r, self.timeline, self.timeline_recording))
-        self.route(r"/2/users/(\d+)/mentions", lambda r, m: self._timeline(r, self.mentions, self.mentions_recording))
+        self.route(
+            r"/2/users/(\d+)/tweets", lambda r, m: self._timeline(r, self.timeline, self.timeline_recording)
+        )
+        self.route(
+            r"/2/users/(\d+)/mentions", lambda r, m: self._timeline(r, self.mentions, self.mentions_recording)
+        )
         self.route(r"/2/dm_events", self._dm_events)
 
     # -- data --------------------------------------------------------------------------------------------
     def _build(self) -> tuple[list[dict], list[dict]]:
         own = [
-            {**t, "author_id": ACCOUNT_ID, "conversation_id": t["id"], "created_at": iso(snowflake_time(t["id"])),
-             "public_metrics": public_metrics(t["id"]),
-             "entities": {"urls": [{"url": "https://t.co/3OQ4eGsUku", "expanded_url": "https://twitter.com/Twitter/status/1577730467436138524/photo/1"}]}}
+            {
+                **t,
+                "author_id": ACCOUNT_ID,
+                "conversation_id": t["id"],
+                "created_at": iso(snowflake_time(t["id"])),
+                "public_metrics": public_metrics(t["id"]),
+                "entities": {
+                    "urls": [
+                        {
+                            "url": "https://t.co/3OQ4eGsUku",
+                            "expanded_url": "https://twitter.com/Twitter/status/1577730467436138524/photo/1",
+                        }
+                    ]
+                },
+            }
             for t in self.timeline_recording["body"]["data"]
         ]
         root = own[0]["id"]  # the recorded mixed-media tweet, inside the lookback window of the test day
         mentions = []
         for i, t in enumerate(self.mentions_recording["body"]["data"]):
             author = self.followers[i % len(self.followers)]
-            mention = {**t, "author_id": author["id"], "created_at": iso(snowflake_time(t["id"])),
-                       "public_metrics": public_metrics(t["id"]), "in_reply_to_user_id": ACCOUNT_ID}
+            mention = {
+                **t,
+                "author_id": author["id"],
+                "created_at": iso(snowflake_time(t["id"])),
+                "public_metrics": public_metrics(t["id"]),
+                "in_reply_to_user_id": ACCOUNT_ID,
+            }
             if i % 2 == 0:  # every other mention answers @Twitter's tweet; the rest open a conversation
                 mention.update(conversation_id=root, referenced_tweets=[{"type": "replied_to", "id": root}])
             else:
@@ -108,10 +129,17 @@ class FakeXApi(FakeApi):
         for mention in mentions[:REPLIED_MENTIONS]:
             reply_id = str(int(mention["id"]) + (60_000 << 22))  # one minute later
             replies.append(
-                {"id": reply_id, "edit_history_tweet_ids": [reply_id], "text": "We're looking into it, sorry for the trouble.",
-                 "author_id": ACCOUNT_ID, "created_at": iso(snowflake_time(reply_id)), "conversation_id": mention["conversation_id"],
-                 "in_reply_to_user_id": mention["author_id"], "referenced_tweets": [{"type": "replied_to", "id": mention["id"]}],
-                 "public_metrics": public_metrics(reply_id)}
+                {
+                    "id": reply_id,
+                    "edit_history_tweet_ids": [reply_id],
+                    "text": "We're looking into it, sorry for the trouble.",
+                    "author_id": ACCOUNT_ID,
+                    "created_at": iso(snowflake_time(reply_id)),
+                    "conversation_id": mention["conversation_id"],
+                    "in_reply_to_user_id": mention["author_id"],
+                    "referenced_tweets": [{"type": "replied_to", "id": mention["id"]}],
+                    "public_metrics": public_metrics(reply_id),
+                }
             )
         timeline = sorted(own + replies, key=lambda t: int(t["id"]), reverse=True)
         return mentions, timeline
@@ -120,24 +148,78 @@ class FakeXApi(FakeApi):
         day = dt.datetime(2022, 10, 7, tzinfo=dt.timezone.utc)
         events = []
 
-        def event(at: dt.datetime, n: int, sender: str, conversation: str, text: str, kind: str = "MessageCreate", **more) -> None:
+        def event(
+            at: dt.datetime,
+            n: int,
+            sender: str,
+            conversation: str,
+            text: str,
+            kind: str = "MessageCreate",
+            **more,
+        ) -> None:
             event_id = str(((int(at.timestamp() * 1000) - TWITTER_EPOCH_MS) << 22) + n)
-            events.append({"id": event_id, "event_type": kind, "text": text, "sender_id": sender,
-                           "dm_conversation_id": conversation, "created_at": iso(at), **more})
+            events.append(
+                {
+                    "id": event_id,
+                    "event_type": kind,
+                    "text": text,
+                    "sender_id": sender,
+                    "dm_conversation_id": conversation,
+                    "created_at": iso(at),
+                    **more,
+                }
+            )
 
         for i, customer in enumerate(self.followers[:4]):
             conversation = "-".join(sorted((ACCOUNT_ID, customer["id"]), key=int))
             asked = day + dt.timedelta(hours=8 + i)
-            event(asked, 1, customer["id"], conversation, "Hi, my account was locked this morning, can you help?")
+            event(
+                asked,
+                1,
+                customer["id"],
+                conversation,
+                "Hi, my account was locked this morning, can you help?",
+            )
             if i < 3:  # the fourth customer is still waiting
-                event(asked + dt.timedelta(minutes=20 * (i + 1)), 2, ACCOUNT_ID, conversation, "Sorry about that! Check your email for a reset link.")
+                event(
+                    asked + dt.timedelta(minutes=20 * (i + 1)),
+                    2,
+                    ACCOUNT_ID,
+                    conversation,
+                    "Sorry about that! Check your email for a reset link.",
+                )
             if i == 0:  # a follow-up, answered again
-                event(asked + dt.timedelta(hours=2), 3, customer["id"], conversation, "The link expired, what now?")
-                event(asked + dt.timedelta(hours=3), 4, ACCOUNT_ID, conversation, "Sent a new one, valid for 24 hours.")
+                event(
+                    asked + dt.timedelta(hours=2),
+                    3,
+                    customer["id"],
+                    conversation,
+                    "The link expired, what now?",
+                )
+                event(
+                    asked + dt.timedelta(hours=3),
+                    4,
+                    ACCOUNT_ID,
+                    conversation,
+                    "Sent a new one, valid for 24 hours.",
+                )
         group = "1578398451921985538"  # the group conversation id of docs.x.com's example
-        event(day + dt.timedelta(hours=14), 5, ACCOUNT_ID, group, "", "ParticipantsJoin", participant_ids=[self.followers[5]["id"]])
-        event(day - dt.timedelta(days=2), 6, self.followers[4]["id"], "-".join(sorted((ACCOUNT_ID, self.followers[4]["id"]), key=int)),
-              "An old message, before the test day")
+        event(
+            day + dt.timedelta(hours=14),
+            5,
+            ACCOUNT_ID,
+            group,
+            "",
+            "ParticipantsJoin",
+            participant_ids=[self.followers[5]["id"]],
+        )
+        event(
+            day - dt.timedelta(days=2),
+            6,
+            self.followers[4]["id"],
+            "-".join(sorted((ACCOUNT_ID, self.followers[4]["id"]), key=int)),
+            "An old message, before the test day",
+        )
         return sorted(events, key=lambda e: int(e["id"]), reverse=True)
 
     def user_of(self, user_id: str) -> dict[str, Any] | None:
@@ -149,22 +231,53 @@ class FakeXApi(FakeApi):
     def _get_user(self, request: Request, match) -> Reply:
         data = dict(self.user["body"]["data"])
         if match.group(1) != data["id"]:
-            return Reply(200, {"errors": [{"detail": f"Could not find user with id: [{match.group(1)}].", "title": "Not Found Error"}]})
+            return Reply(
+                200,
+                {
+                    "errors": [
+                        {
+                            "detail": f"Could not find user with id: [{match.group(1)}].",
+                            "title": "Not Found Error",
+                        }
+                    ]
+                },
+            )
         if "public_metrics" in request.query.get("user.fields", ""):
-            data["public_metrics"] = {"followers_count": self.followers_count, "following_count": 12, "tweet_count": 15000, "listed_count": 90000}
+            data["public_metrics"] = {
+                "followers_count": self.followers_count,
+                "following_count": 12,
+                "tweet_count": 15000,
+                "listed_count": 90000,
+            }
         return Reply(200, {"data": data}, self._rate_headers(self.user))
 
     def _timeline(self, request: Request, tweets: list[dict], recorded: dict) -> Reply:
         q = request.query
         size = int(q.get("max_results", 10))
         if not 5 <= size <= 100:
-            return Reply(400, {"errors": [{"parameters": {"max_results": [str(size)]},
-                                           "message": "The `max_results` query parameter value [%d] is not between 5 and 100" % size}],
-                               "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
-                               "type": "https://api.twitter.com/2/problems/invalid-request"})
+            return Reply(
+                400,
+                {
+                    "errors": [
+                        {
+                            "parameters": {"max_results": [str(size)]},
+                            "message": "The `max_results` query parameter value [%d] is not between 5 and 100"
+                            % size,
+                        }
+                    ],
+                    "title": "Invalid Request",
+                    "detail": "One or more parameters to your request was invalid.",
+                    "type": "https://api.twitter.com/2/problems/invalid-request",
+                },
+            )
         start = _parse(q.get("start_time"))
         end = _parse(q.get("end_time"))
-        selected = [t for t in tweets if (start is None or snowflake_time(t["id"]) >= start) and (end is None or snowflake_time(t["id"]) < end)]
+        selected = [
+            t
+            for t in tweets
+            if (start is None or snowflake_time(t["id"]) >= start)
+            and (end is None or snowflake_time(t["id"]) < end)
+        ]
         recorded_token = recorded["body"]["meta"]["next_token"]
         token = q.get("pagination_token")
         offset = 0 if token is None else size if token == recorded_token else int(token.split("-")[1])
@@ -190,22 +303,44 @@ class FakeXApi(FakeApi):
 
     def _dm_events(self, request: Request, match) -> Reply:
         if not self.dm_read and self.oauth1:
-            return Reply(403, {"title": "Forbidden", "type": "https://api.twitter.com/2/problems/oauth1-permissions", "status": 403,
-                               "detail": "Your client app is not configured with the appropriate oauth1 app permissions for this endpoint."})
+            return Reply(
+                403,
+                {
+                    "title": "Forbidden",
+                    "type": "https://api.twitter.com/2/problems/oauth1-permissions",
+                    "status": 403,
+                    "detail": "Your client app is not configured with the appropriate oauth1 app permissions for this endpoint.",
+                },
+            )
         if not self.dm_read:
-            return Reply(403, {"title": "Unsupported Authentication", "type": "https://api.twitter.com/2/problems/unsupported-authentication",
-                               "status": 403, "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  "
-                               "Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context]."})
+            return Reply(
+                403,
+                {
+                    "title": "Unsupported Authentication",
+                    "type": "https://api.twitter.com/2/problems/unsupported-authentication",
+                    "status": 403,
+                    "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  "
+                    "Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].",
+                },
+            )
         q = request.query
         size = int(q.get("max_results", 100))
         if not 1 <= size <= 100:
-            return Reply(400, {"title": "Invalid Request", "detail": "One or more parameters to your request was invalid."})
-        events = [e for e in self.dm_events if e["event_type"] in q.get("event_types", e["event_type"]).split(",")]
+            return Reply(
+                400,
+                {"title": "Invalid Request", "detail": "One or more parameters to your request was invalid."},
+            )
+        events = [
+            e for e in self.dm_events if e["event_type"] in q.get("event_types", e["event_type"]).split(",")
+        ]
         token = q.get("pagination_token")
         offset = int(token.split("-")[-1]) if token else 0
         page, following = window(events, offset, size)
         wanted = {"id", "event_type", "text"} | set(filter(None, q.get("dm_event.fields", "").split(",")))
-        page = [{**{k: v for k, v in e.items() if k in wanted and k not in self.drop_fields}, **self.extra_fields} for e in page]
+        page = [
+            {**{k: v for k, v in e.items() if k in wanted and k not in self.drop_fields}, **self.extra_fields}
+            for e in page
+        ]
         meta: dict[str, Any] = {"result_count": len(page)}
         if following is not None:
             meta["next_token"] = f"dm-page-{following}"
@@ -223,16 +358,27 @@ class FakeXApi(FakeApi):
 
     def _rate_headers(self, recorded: dict) -> dict[str, str]:
         headers = recorded["headers"]
-        return {name: headers[name][0] for name in ("x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset") if name in headers}
+        return {
+            name: headers[name][0]
+            for name in ("x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset")
+            if name in headers
+        }
 
     def unauthorized(self) -> Reply:
-        return Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
+        return Reply(
+            401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
+        )
 
     def _authorized(self, request: Request) -> bool:
         if self.oauth1 is None:
             return super()._authorized(request)
-        return self.oauth1.check(request.method, request.headers.get("Host", ""), request.path, request.raw_query,
-                                 request.headers.get("Authorization"))
+        return self.oauth1.check(
+            request.method,
+            request.headers.get("Host", ""),
+            request.path,
+            request.raw_query,
+            request.headers.get("Authorization"),
+        )
 
 
 def too_many_requests(retry_after: str | None = None, reset: int | None = None) -> Reply:
@@ -241,7 +387,11 @@ def too_many_requests(retry_after: str | None = None, reset: int | None = None) 
         headers["Retry-After"] = retry_after
     if reset is not None:
         headers["x-rate-limit-reset"] = str(reset)
-    return Reply(429, {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}, headers)
+    return Reply(
+        429,
+        {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429},
+        headers,
+    )
 
 
 def _parse(value: str | None) -> dt.datetime | None:

@@ -72,8 +72,14 @@ def query(database: str, sql: str, *params: Any) -> list[tuple]:
 class AirflowOnPostgres:
     """Starts Airflow's services against a fresh PostgreSQL database; a context manager that cleans up."""
 
-    def __init__(self, workdir: Path, config_file: Path, lake_root: Path | str, executor: str = "LocalExecutor",
-                 extra_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        workdir: Path,
+        config_file: Path,
+        lake_root: Path | str,
+        executor: str = "LocalExecutor",
+        extra_env: dict[str, str] | None = None,
+    ):
         self.workdir = workdir
         self.executor = executor
         self.database = f"socialpulse_it_{secrets.token_hex(4)}"
@@ -126,10 +132,16 @@ class AirflowOnPostgres:
         """Run one `airflow ...` command to completion; its output, or an error that shows it."""
         done = subprocess.run(
             [sys.executable, "-m", "airflow", *args],
-            env=self.env, capture_output=True, text=True, timeout=timeout, cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.workdir,
         )
         if done.returncode != 0:
-            raise AssertionError(f"`airflow {' '.join(args)}` exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+            raise AssertionError(
+                f"`airflow {' '.join(args)}` exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            )
         return done.stdout
 
     def __enter__(self) -> "AirflowOnPostgres":
@@ -144,7 +156,11 @@ class AirflowOnPostgres:
                 with open(self.logs / f"{service}.log", "wb") as log:
                     self.processes[service] = subprocess.Popen(
                         [sys.executable, "-m", "airflow", *args],
-                        env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir, start_new_session=True,
+                        env=self.env,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        cwd=self.workdir,
+                        start_new_session=True,
                     )
         except BaseException:
             self.__exit__()
@@ -159,8 +175,17 @@ class AirflowOnPostgres:
         }
         if self.executor == "CeleryExecutor":
             services["celery-worker"] = [
-                "celery", "worker", "--queues", self.database, "--concurrency", "4", "--skip-serve-logs",
-                "--celery-hostname", f"{self.database}@%h", "--without-gossip", "--without-mingle",
+                "celery",
+                "worker",
+                "--queues",
+                self.database,
+                "--concurrency",
+                "4",
+                "--skip-serve-logs",
+                "--celery-hostname",
+                f"{self.database}@%h",
+                "--without-gossip",
+                "--without-mingle",
             ]
         return services
 
@@ -184,7 +209,9 @@ class AirflowOnPostgres:
     def check_alive(self) -> None:
         for name, process in self.processes.items():
             if process.poll() is not None:
-                raise AssertionError(f"airflow {name} exited with {process.returncode}:\n{self.service_log(name)}")
+                raise AssertionError(
+                    f"airflow {name} exited with {process.returncode}:\n{self.service_log(name)}"
+                )
 
     def service_log(self, name: str, chars: int = 4000) -> str:
         path = self.logs / f"{name}.log"
@@ -206,10 +233,17 @@ class AirflowOnPostgres:
 
     def diagnosis(self) -> str:
         """The states of runs and tasks, the tail of each service log and of failed task logs."""
-        parts = ["dag runs: " + repr(self.query("SELECT run_id, run_type, state FROM dag_run ORDER BY run_id"))]
-        parts.append("task instances: " + repr(self.query(
-            "SELECT run_id, task_id, map_index, state, try_number FROM task_instance WHERE state IS DISTINCT FROM 'success' ORDER BY run_id"
-        )))
+        parts = [
+            "dag runs: " + repr(self.query("SELECT run_id, run_type, state FROM dag_run ORDER BY run_id"))
+        ]
+        parts.append(
+            "task instances: "
+            + repr(
+                self.query(
+                    "SELECT run_id, task_id, map_index, state, try_number FROM task_instance WHERE state IS DISTINCT FROM 'success' ORDER BY run_id"
+                )
+            )
+        )
         for name in self.processes:
             parts.append(f"--- {name} ---\n{self.service_log(name, 2500)}")
         for path in sorted((self.workdir / "airflow" / "logs").rglob("*.log"))[-3:]:

@@ -20,14 +20,24 @@ def backfill_dag(airflow_db, tmp_path, monkeypatch):
     from airflow.dag_processing.dagbag import DagBag
 
     config = tmp_path / "socialpulse.yml"
-    config.write_text(yaml.safe_dump({
-        "lake_root": str(tmp_path / "lake"),
-        "accounts": [
-            {"network": "simulated", "account_id": "care", "handle": "@care", "purpose": "service"},
-            {"network": "facebook", "account_id": "183542098374915", "handle": "socialpulse.demo",
-             "purpose": "brand", "time_zone": "Europe/Paris", "connection_id": "socialpulse_facebook"},
-        ],
-    }))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "lake_root": str(tmp_path / "lake"),
+                "accounts": [
+                    {"network": "simulated", "account_id": "care", "handle": "@care", "purpose": "service"},
+                    {
+                        "network": "facebook",
+                        "account_id": "183542098374915",
+                        "handle": "socialpulse.demo",
+                        "purpose": "brand",
+                        "time_zone": "Europe/Paris",
+                        "connection_id": "socialpulse_facebook",
+                    },
+                ],
+            }
+        )
+    )
     monkeypatch.setenv("SOCIALPULSE_CONFIG", str(config))
     bag = DagBag(dag_folder=str(REPO_ROOT / "dags" / "socialpulse_backfill.py"))
     assert not bag.import_errors
@@ -47,7 +57,9 @@ def test_a_folder_of_exports_is_imported_one_mapped_task_per_file(backfill_dag, 
     folder.mkdir()
     for name in ("facebook_posts.csv", "facebook_page.csv"):
         shutil.copy(FIXTURES / name, folder / name)
-    run = backfill_dag.test(run_conf={"account": "facebook/183542098374915", "format": "facebook_insights", "path": str(folder)})
+    run = backfill_dag.test(
+        run_conf={"account": "facebook/183542098374915", "format": "facebook_insights", "path": str(folder)}
+    )
     assert str(run.state) == "success", states(run)
     assert states(run)[("import_export", 0)] == "success"
     assert states(run)[("import_export", 1)] == "success"
@@ -57,10 +69,16 @@ def test_a_folder_of_exports_is_imported_one_mapped_task_per_file(backfill_dag, 
 
 
 def test_api_history_of_a_network_is_backfilled_day_by_day_into_the_lake(backfill_dag, tmp_path):
-    run = backfill_dag.test(run_conf={"network": "simulated", "from_date": "2026-09-01", "to_date": "2026-09-03", "chunk_days": 2})
+    run = backfill_dag.test(
+        run_conf={"network": "simulated", "from_date": "2026-09-01", "to_date": "2026-09-03", "chunk_days": 2}
+    )
     assert str(run.state) == "success", states(run)
     assert states(run)[("backfill_account", 0)] == "success"
-    assert partitions(tmp_path / "lake", "audience_daily") == ["date=2026-09-01", "date=2026-09-02", "date=2026-09-03"]
+    assert partitions(tmp_path / "lake", "audience_daily") == [
+        "date=2026-09-01",
+        "date=2026-09-02",
+        "date=2026-09-03",
+    ]
 
 
 def test_a_run_without_path_or_dates_fails_before_touching_the_lake(backfill_dag, tmp_path):

@@ -22,11 +22,17 @@ BACKFILL_FROM, BACKFILL_TO = dt.date(2026, 10, 1), dt.date(2026, 10, 7)
 def lake_days(store, table: str = "audience_daily") -> set[dt.date]:
     """The dates that have a published partition of the table (audience_daily: one row per day)."""
     keys = store.keys(f"lake/lake/{table}/network=simulated/")
-    return {dt.date.fromisoformat(key.split("/date=")[1].split("/")[0]) for key in keys if key.endswith(".parquet")}
+    return {
+        dt.date.fromisoformat(key.split("/date=")[1].split("/")[0])
+        for key in keys
+        if key.endswith(".parquet")
+    }
 
 
 def run_states(airflow: AirflowOnPostgres, run_type: str) -> dict[str, str]:
-    rows = airflow.query("SELECT run_id, state FROM dag_run WHERE dag_id = %s AND run_type = %s", DAG_ID, run_type)
+    rows = airflow.query(
+        "SELECT run_id, state FROM dag_run WHERE dag_id = %s AND run_type = %s", DAG_ID, run_type
+    )
     return dict(rows)
 
 
@@ -38,16 +44,38 @@ def all_finished(states: dict[str, str], expected: int) -> bool:
 def test_scheduler_and_celery_worker_run_a_scheduled_run_and_a_7_day_backfill(tmp_path):
     services_or_skip()
     config = tmp_path / "socialpulse.yml"
-    config.write_text(yaml.safe_dump({
-        "lake_root": str(tmp_path / "unused-local-lake"),  # overridden by SOCIALPULSE_LAKE_ROOT, as in compose
-        "accounts": [{"network": "simulated", "account_id": "it-care", "handle": "@it_care", "purpose": "service",
-                      "options": {"posts_per_day": 2, "requests_per_day": 10}}],
-    }))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "lake_root": str(
+                    tmp_path / "unused-local-lake"
+                ),  # overridden by SOCIALPULSE_LAKE_ROOT, as in compose
+                "accounts": [
+                    {
+                        "network": "simulated",
+                        "account_id": "it-care",
+                        "handle": "@it_care",
+                        "purpose": "service",
+                        "options": {"posts_per_day": 2, "requests_per_day": 10},
+                    }
+                ],
+            }
+        )
+    )
 
-    with s3_bucket() as store, AirflowOnPostgres(
-        tmp_path, config, store.url(), executor="CeleryExecutor",
-        extra_env={"SOCIALPULSE_LAKE_CONN_ID": "socialpulse_lake", "AIRFLOW_CONN_SOCIALPULSE_LAKE": store.connection_json()},
-    ) as airflow:
+    with (
+        s3_bucket() as store,
+        AirflowOnPostgres(
+            tmp_path,
+            config,
+            store.url(),
+            executor="CeleryExecutor",
+            extra_env={
+                "SOCIALPULSE_LAKE_CONN_ID": "socialpulse_lake",
+                "AIRFLOW_CONN_SOCIALPULSE_LAKE": store.connection_json(),
+            },
+        ) as airflow,
+    ):
         airflow.wait_for(
             f"the DAG processor to serialize {DAG_ID}",
             lambda: airflow.query("SELECT 1 FROM serialized_dag WHERE dag_id = %s", DAG_ID),
@@ -57,18 +85,30 @@ def test_scheduler_and_celery_worker_run_a_scheduled_run_and_a_7_day_backfill(tm
         # starts backfill runs (those of a paused DAG stay queued)
         airflow.airflow("dags", "unpause", DAG_ID)
         airflow.airflow(
-            "backfill", "create", "--dag-id", DAG_ID, "--max-active-runs", "3",
-            "--from-date", BACKFILL_FROM.isoformat(), "--to-date", BACKFILL_TO.isoformat(),
+            "backfill",
+            "create",
+            "--dag-id",
+            DAG_ID,
+            "--max-active-runs",
+            "3",
+            "--from-date",
+            BACKFILL_FROM.isoformat(),
+            "--to-date",
+            BACKFILL_TO.isoformat(),
         )
 
         def finished() -> tuple[dict, dict] | None:
             scheduled, backfill = run_states(airflow, "scheduled"), run_states(airflow, "backfill")
             return (scheduled, backfill) if all_finished(scheduled, 1) and all_finished(backfill, 7) else None
 
-        scheduled, backfill = airflow.wait_for("the scheduled run and the 7 backfill runs to finish", finished, timeout=480)
+        scheduled, backfill = airflow.wait_for(
+            "the scheduled run and the 7 backfill runs to finish", finished, timeout=480
+        )
         diagnosis = "" if {*scheduled.values(), *backfill.values()} == {"success"} else airflow.diagnosis()
         days = lake_days(store)
-        pools = airflow.query("SELECT pool FROM task_instance WHERE dag_id = %s AND task_id = 'extract'", DAG_ID)
+        pools = airflow.query(
+            "SELECT pool FROM task_instance WHERE dag_id = %s AND task_id = 'extract'", DAG_ID
+        )
         worker_log = (airflow.logs / "celery-worker.log").read_text(errors="replace")
 
     assert set(scheduled.values()) == {"success"}, diagnosis

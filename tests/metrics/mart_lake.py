@@ -28,10 +28,20 @@ def at(day: str, time: str = "00:00") -> dt.datetime:
     return dt.datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=UTC)
 
 
-def message(message_id: str, created_at: dt.datetime, direction: str = "inbound", *, thread: str | None = None,
-            parent: str | None = None, author: str | None = None, intent: str | None = "question",
-            channel: str = "mention", staff: str | None = None, text: str | None = None,
-            account: Account = CARE) -> dict:
+def message(
+    message_id: str,
+    created_at: dt.datetime,
+    direction: str = "inbound",
+    *,
+    thread: str | None = None,
+    parent: str | None = None,
+    author: str | None = None,
+    intent: str | None = "question",
+    channel: str = "mention",
+    staff: str | None = None,
+    text: str | None = None,
+    account: Account = CARE,
+) -> dict:
     """A canonical messages row; an outbound message is ours, signed by `staff`, without intent."""
     ours = direction == "outbound"
     return {
@@ -53,8 +63,16 @@ def message(message_id: str, created_at: dt.datetime, direction: str = "inbound"
 
 def reply(message_id: str, to: dict, created_at: dt.datetime, staff: str = "Alice", **kwargs) -> dict:
     """Our reply to a message, in its thread."""
-    return message(message_id, created_at, "outbound", thread=to["thread_id"], parent=to["message_id"],
-                   staff=staff, channel=to["channel"], **kwargs)
+    return message(
+        message_id,
+        created_at,
+        "outbound",
+        thread=to["thread_id"],
+        parent=to["message_id"],
+        staff=staff,
+        channel=to["channel"],
+        **kwargs,
+    )
 
 
 class MartLake:

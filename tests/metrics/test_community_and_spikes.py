@@ -8,15 +8,22 @@ from mart_lake import at, message, reply
 def test_influence_score_counts_replies_from_other_members_but_not_ours_or_their_own(marts):
     leader = message("l1", at("2026-03-02", "10:00"), intent="other", author="leader")
     second = message("l2", at("2026-03-03", "10:00"), intent="other", author="leader")
-    marts.publish(messages=[
-        leader, second,
-        message("a", at("2026-03-02", "11:00"), thread="l1", parent="l1", intent="other", author="ann"),
-        message("b", at("2026-03-02", "12:00"), thread="l1", parent="l1", intent="other", author="bob"),
-        message("c", at("2026-03-03", "11:00"), thread="l2", parent="l2", intent="other", author="ann"),
-        message("self", at("2026-03-02", "13:00"), thread="l1", parent="l1", intent="other", author="leader"),
-        message("deep", at("2026-03-02", "14:00"), thread="l1", parent="a", intent="other", author="cat"),  # answers ann
-        reply("ours", leader, at("2026-03-02", "15:00")),
-    ]).compute()
+    marts.publish(
+        messages=[
+            leader,
+            second,
+            message("a", at("2026-03-02", "11:00"), thread="l1", parent="l1", intent="other", author="ann"),
+            message("b", at("2026-03-02", "12:00"), thread="l1", parent="l1", intent="other", author="bob"),
+            message("c", at("2026-03-03", "11:00"), thread="l2", parent="l2", intent="other", author="ann"),
+            message(
+                "self", at("2026-03-02", "13:00"), thread="l1", parent="l1", intent="other", author="leader"
+            ),
+            message(
+                "deep", at("2026-03-02", "14:00"), thread="l1", parent="a", intent="other", author="cat"
+            ),  # answers ann
+            reply("ours", leader, at("2026-03-02", "15:00")),
+        ]
+    ).compute()
     leaders = {r["author_id"]: r for r in marts.rows("influence_leaders_monthly")}
     top = leaders["leader"]
     assert (top["messages"], top["replies_received"], top["distinct_repliers"]) == (3, 3, 2)
@@ -49,8 +56,15 @@ def test_steady_complaint_traffic_and_the_first_days_of_history_are_not_spikes(m
 
 def test_unclassified_negative_wording_counts_toward_spikes_and_quiet_days_count_as_zero(marts):
     rows = [message("first", at("2026-03-01", "09:00"), intent=None, text="hello")]
-    rows += [message(f"n{i}", at("2026-03-20", "09:00") + dt.timedelta(minutes=i), intent=None, text="The app keeps crashing, awful")
-             for i in range(6)]
+    rows += [
+        message(
+            f"n{i}",
+            at("2026-03-20", "09:00") + dt.timedelta(minutes=i),
+            intent=None,
+            text="The app keeps crashing, awful",
+        )
+        for i in range(6)
+    ]
     marts.publish(messages=rows).compute()
     day = marts.one("negative_spikes_daily", "date = DATE '2026-03-20'")
     assert (day["negative_messages"], day["baseline_mean"], day["spike"]) == (6, 0.0, True)

@@ -8,13 +8,35 @@ from mart_lake import CARE, at
 DAY = dt.timedelta(days=1)
 
 
-def post(post_id: str, created_at: dt.datetime, text: str = "Behind the scenes of our lab", kind: str = "original", **extra) -> dict:
-    return {"network": CARE.network, "account_id": CARE.account_id, "post_id": post_id, "created_at": created_at,
-            "kind": kind, "text": text, "links": [], "staff_member": None, "in_reply_to_id": None, **extra}
+def post(
+    post_id: str,
+    created_at: dt.datetime,
+    text: str = "Behind the scenes of our lab",
+    kind: str = "original",
+    **extra,
+) -> dict:
+    return {
+        "network": CARE.network,
+        "account_id": CARE.account_id,
+        "post_id": post_id,
+        "created_at": created_at,
+        "kind": kind,
+        "text": text,
+        "links": [],
+        "staff_member": None,
+        "in_reply_to_id": None,
+        **extra,
+    }
 
 
 def totals(post_id: str, date: dt.date, **counts) -> dict:
-    return {"network": CARE.network, "account_id": CARE.account_id, "post_id": post_id, "date": date, **counts}
+    return {
+        "network": CARE.network,
+        "account_id": CARE.account_id,
+        "post_id": post_id,
+        "date": date,
+        **counts,
+    }
 
 
 def test_a_posts_latest_snapshot_wins_and_engagements_add_up_what_the_network_reports(marts):
@@ -22,7 +44,16 @@ def test_a_posts_latest_snapshot_wins_and_engagements_add_up_what_the_network_re
         posts=[post("p1", at("2026-03-02", "09:00"))],
         post_metrics_daily=[
             totals("p1", dt.date(2026, 3, 2), impressions=100, likes=5),
-            totals("p1", dt.date(2026, 3, 4), impressions=400, likes=20, shares=3, replies=2, link_clicks=4, saves=1),
+            totals(
+                "p1",
+                dt.date(2026, 3, 4),
+                impressions=400,
+                likes=20,
+                shares=3,
+                replies=2,
+                link_clicks=4,
+                saves=1,
+            ),
         ],
     ).compute()
     row = marts.one("post_performance")
@@ -31,7 +62,11 @@ def test_a_posts_latest_snapshot_wins_and_engagements_add_up_what_the_network_re
 
 def test_engagement_rate_counts_only_posts_reporting_both_impressions_and_engagements(marts):
     marts.publish(
-        posts=[post("p1", at("2026-03-02", "09:00")), post("p2", at("2026-03-03", "09:00")), post("p3", at("2026-03-04", "09:00"))],
+        posts=[
+            post("p1", at("2026-03-02", "09:00")),
+            post("p2", at("2026-03-03", "09:00")),
+            post("p3", at("2026-03-04", "09:00")),
+        ],
         post_metrics_daily=[
             totals("p1", dt.date(2026, 3, 5), impressions=1000, likes=40, shares=10),
             totals("p2", dt.date(2026, 3, 5), likes=30),  # the network gives no impressions for it
@@ -46,12 +81,14 @@ def test_engagement_rate_counts_only_posts_reporting_both_impressions_and_engage
 
 
 def test_conversation_share_is_the_share_of_our_posts_that_reply(marts):
-    marts.publish(posts=[
-        post("p1", at("2026-03-02", "09:00")),
-        post("p2", at("2026-03-02", "10:00"), kind="reply"),
-        post("p3", at("2026-03-02", "11:00"), kind="original", in_reply_to_id="someone-else"),
-        post("p4", at("2026-03-02", "12:00"), kind="share"),
-    ]).compute()
+    marts.publish(
+        posts=[
+            post("p1", at("2026-03-02", "09:00")),
+            post("p2", at("2026-03-02", "10:00"), kind="reply"),
+            post("p3", at("2026-03-02", "11:00"), kind="original", in_reply_to_id="someone-else"),
+            post("p4", at("2026-03-02", "12:00"), kind="share"),
+        ]
+    ).compute()
     assert marts.one("engagement_monthly")["conversation_share"] == 0.5
 
 
@@ -73,7 +110,14 @@ def test_engagement_month_over_month_change_is_null_without_the_previous_calenda
 def test_the_leaky_bucket_churn_rate_is_followers_lost_over_followers_at_the_start_of_the_month(marts):
     days = [dt.date(2026, 3, 1) + i * DAY for i in range(3)]
     rows = [
-        {"network": "x", "account_id": "care", "date": day, "followers_total": total, "followers_gained": gained, "followers_lost": lost}
+        {
+            "network": "x",
+            "account_id": "care",
+            "date": day,
+            "followers_total": total,
+            "followers_gained": gained,
+            "followers_lost": lost,
+        }
         for day, total, gained, lost in zip(days, [1010, 1015, 1005], [20, 10, 0], [10, 5, 10])
     ]
     marts.publish(audience_daily=rows).compute()
@@ -84,12 +128,16 @@ def test_the_leaky_bucket_churn_rate_is_followers_lost_over_followers_at_the_sta
 
 
 def test_near_duplicate_posts_with_a_new_link_or_price_count_as_repeats_within_30_days(marts):
-    marts.publish(posts=[
-        post("p1", at("2026-03-01", "09:00"), "Flash sale! 30% off everything https://shop.example/a"),
-        post("p2", at("2026-03-05", "09:00"), "FLASH SALE: 40% off everything!! https://shop.example/b"),
-        post("p3", at("2026-03-05", "10:00"), "Meet the people who answer your questions"),
-        post("p4", at("2026-05-01", "09:00"), "Flash sale! 30% off everything"),  # more than 30 days later
-    ]).compute()
+    marts.publish(
+        posts=[
+            post("p1", at("2026-03-01", "09:00"), "Flash sale! 30% off everything https://shop.example/a"),
+            post("p2", at("2026-03-05", "09:00"), "FLASH SALE: 40% off everything!! https://shop.example/b"),
+            post("p3", at("2026-03-05", "10:00"), "Meet the people who answer your questions"),
+            post(
+                "p4", at("2026-05-01", "09:00"), "Flash sale! 30% off everything"
+            ),  # more than 30 days later
+        ]
+    ).compute()
     repeats = {r["post_id"]: r["is_repeat"] for r in marts.rows("post_performance")}
     assert repeats == {"p1": False, "p2": True, "p3": False, "p4": False}
     march = marts.one("content_monthly", "month = '2026-03'")
@@ -99,12 +147,14 @@ def test_near_duplicate_posts_with_a_new_link_or_price_count_as_repeats_within_3
 
 
 def test_promotional_share_counts_posts_that_sell(marts):
-    marts.publish(posts=[
-        post("p1", at("2026-03-01", "09:00"), "Buy one, get one half price"),
-        post("p2", at("2026-03-02", "09:00"), "Don't miss out: free shipping on all orders"),
-        post("p3", at("2026-03-03", "09:00"), "How we cut packaging waste"),
-        post("p4", at("2026-03-04", "09:00"), "Thank you to everyone who joined our live Q&A"),
-    ]).compute()
+    marts.publish(
+        posts=[
+            post("p1", at("2026-03-01", "09:00"), "Buy one, get one half price"),
+            post("p2", at("2026-03-02", "09:00"), "Don't miss out: free shipping on all orders"),
+            post("p3", at("2026-03-03", "09:00"), "How we cut packaging waste"),
+            post("p4", at("2026-03-04", "09:00"), "Thank you to everyone who joined our live Q&A"),
+        ]
+    ).compute()
     assert marts.one("content_monthly")["promotional_share"] == 0.5
 
 
@@ -117,7 +167,12 @@ def test_cadence_compares_engagement_per_post_on_busy_days_with_other_days(marts
             snapshots.append(totals(post_id, dt.date.fromisoformat(day), impressions=1000, likes=likes))
     marts.publish(posts=posts, post_metrics_daily=snapshots).compute()
     month = marts.one("content_monthly")
-    assert (month["posts"], month["active_days"], month["busy_days"], month["max_posts_per_day"]) == (9, 3, 1, 6)
+    assert (month["posts"], month["active_days"], month["busy_days"], month["max_posts_per_day"]) == (
+        9,
+        3,
+        1,
+        6,
+    )
     assert month["posts_per_day"] == pytest.approx(9 / 31)
     assert month["engagements_per_post_busy_days"] == 10
     assert month["engagements_per_post_other_days"] == pytest.approx((2 * 40 + 50) / 3)

@@ -12,26 +12,42 @@ HOUR = dt.timedelta(hours=1)
 
 def test_a_question_answered_by_us_is_met_with_its_first_response_time(marts):
     question = message("q1", at("2026-03-02", "10:00"))
-    marts.publish(messages=[question, reply("r1", question, at("2026-03-02", "12:30"), staff="Alice")]).compute()
+    marts.publish(
+        messages=[question, reply("r1", question, at("2026-03-02", "12:30"), staff="Alice")]
+    ).compute()
     request = marts.request("q1")
     assert request["responded_at"] == at("2026-03-02", "12:30")
     assert request["response_hours"] == pytest.approx(2.5)
-    assert (request["responder"], request["response_message_id"], request["sla_status"]) == ("Alice", "r1", "met")
+    assert (request["responder"], request["response_message_id"], request["sla_status"]) == (
+        "Alice",
+        "r1",
+        "met",
+    )
 
 
 def test_praise_and_other_messages_are_not_service_requests(marts):
-    marts.publish(messages=[
-        message("praise", at("2026-03-02", "10:00"), intent="praise"),
-        message("other", at("2026-03-02", "11:00"), intent="other"),
-        message("complaint", at("2026-03-02", "12:00"), intent="complaint"),
-    ]).compute()
+    marts.publish(
+        messages=[
+            message("praise", at("2026-03-02", "10:00"), intent="praise"),
+            message("other", at("2026-03-02", "11:00"), intent="other"),
+            message("complaint", at("2026-03-02", "12:00"), intent="complaint"),
+        ]
+    ).compute()
     assert [r["message_id"] for r in marts.rows("service_requests")] == ["complaint"]
 
 
 def test_a_request_answered_only_by_another_customer_stays_unanswered(marts):
     question = message("q1", at("2026-03-02", "10:00"), channel="comment", author="asker")
-    helper = message("help", at("2026-03-02", "10:05"), thread="q1", parent="q1", author="helper", intent="other",
-                     channel="comment", text="Clearing the cache fixed it for me")
+    helper = message(
+        "help",
+        at("2026-03-02", "10:05"),
+        thread="q1",
+        parent="q1",
+        author="helper",
+        intent="other",
+        channel="comment",
+        text="Clearing the cache fixed it for me",
+    )
     later = message("later", at("2026-03-05", "10:00"), intent="other")  # moves as_of three days on
     marts.publish(messages=[question, helper, later]).compute()
     request = marts.request("q1")
@@ -42,14 +58,20 @@ def test_a_request_answered_only_by_another_customer_stays_unanswered(marts):
 
 def test_only_our_earliest_reply_is_the_response_when_we_reply_several_times(marts):
     question = message("q1", at("2026-03-02", "10:00"))
-    marts.publish(messages=[
-        question,
-        reply("r2", question, at("2026-03-02", "15:00"), staff="Bilal"),
-        reply("r1", question, at("2026-03-02", "11:00"), staff="Alice"),
-        reply("r3", question, at("2026-03-03", "09:00"), staff="Alice"),
-    ]).compute()
+    marts.publish(
+        messages=[
+            question,
+            reply("r2", question, at("2026-03-02", "15:00"), staff="Bilal"),
+            reply("r1", question, at("2026-03-02", "11:00"), staff="Alice"),
+            reply("r3", question, at("2026-03-03", "09:00"), staff="Alice"),
+        ]
+    ).compute()
     request = marts.request("q1")
-    assert (request["response_message_id"], request["responder"], request["response_hours"]) == ("r1", "Alice", 1.0)
+    assert (request["response_message_id"], request["responder"], request["response_hours"]) == (
+        "r1",
+        "Alice",
+        1.0,
+    )
     staff = {r["staff_member"]: r for r in marts.rows("staff_monthly")}
     assert set(staff) == {"Alice"}  # Bilal sent a reply but no first response
     assert (staff["Alice"]["first_responses"], staff["Alice"]["replies"]) == (1, 2)
@@ -85,12 +107,28 @@ def test_unclassified_messages_sent_before_our_reply_are_one_request_timed_from_
 
 
 def test_an_unclassified_comment_is_a_request_only_when_it_asks_or_complains(marts):
-    marts.publish(messages=[
-        message("nice", at("2026-03-02", "10:00"), intent=None, channel="comment", text="Love this photo"),
-        message("ask", at("2026-03-02", "10:00"), intent=None, channel="comment", text="Does it ship to Spain?"),
-        message("moan", at("2026-03-02", "10:00"), intent=None, channel="comment", text="The app keeps crashing"),
-        message("dm", at("2026-03-02", "10:00"), intent=None, channel="direct_message", text="Hello"),
-    ]).compute()
+    marts.publish(
+        messages=[
+            message(
+                "nice", at("2026-03-02", "10:00"), intent=None, channel="comment", text="Love this photo"
+            ),
+            message(
+                "ask",
+                at("2026-03-02", "10:00"),
+                intent=None,
+                channel="comment",
+                text="Does it ship to Spain?",
+            ),
+            message(
+                "moan",
+                at("2026-03-02", "10:00"),
+                intent=None,
+                channel="comment",
+                text="The app keeps crashing",
+            ),
+            message("dm", at("2026-03-02", "10:00"), intent=None, channel="direct_message", text="Hello"),
+        ]
+    ).compute()
     requests = {r["message_id"]: r for r in marts.rows("service_requests")}
     assert set(requests) == {"ask", "moan", "dm"}
     assert requests["moan"]["negative"] and not requests["ask"]["negative"]
@@ -99,7 +137,9 @@ def test_an_unclassified_comment_is_a_request_only_when_it_asks_or_complains(mar
 def test_a_reply_whose_parent_was_deleted_is_still_linked_to_its_request_by_the_thread(marts):
     # The customer's first tweet was deleted: our answer and their follow-up point at a missing parent.
     answer = message("r1", at("2026-03-02", "11:00"), "outbound", thread="gone", parent="gone", staff="Dana")
-    follow_up = message("t2", at("2026-03-02", "12:00"), thread="gone", parent="r1", intent=None, author="ann")
+    follow_up = message(
+        "t2", at("2026-03-02", "12:00"), thread="gone", parent="r1", intent=None, author="ann"
+    )
     second = message("r2", at("2026-03-02", "13:00"), "outbound", thread="gone", parent="t2", staff="Dana")
     marts.publish(messages=[answer, follow_up, second]).compute()
     assert [r["message_id"] for r in marts.rows("service_requests")] == ["t2"]
@@ -110,7 +150,11 @@ def test_a_request_answered_in_the_next_month_belongs_to_the_month_it_was_sent(m
     question = message("q1", at("2026-03-31", "22:00"))
     marts.publish(messages=[question, reply("r1", question, at("2026-04-01", "03:00"))]).compute()
     request = marts.request("q1")
-    assert (request["month"], request["response_month"], request["response_hours"]) == ("2026-03", "2026-04", 5.0)
+    assert (request["month"], request["response_month"], request["response_hours"]) == (
+        "2026-03",
+        "2026-04",
+        5.0,
+    )
     march = marts.one("service_monthly", "month = '2026-03'")
     assert (march["requests"], march["answered"], march["response_rate"]) == (1, 1, 1.0)
     assert march["answered_in_a_later_month"] == 1
@@ -140,10 +184,14 @@ def test_a_reply_after_report_time_is_not_counted_yet(marts):
 def test_an_answer_exactly_at_the_sla_limit_meets_it_and_a_second_later_misses_it(marts):
     on_time = message("q1", at("2026-03-02", "10:00"))
     late = message("q2", at("2026-03-02", "10:00"))
-    marts.publish(messages=[
-        on_time, reply("r1", on_time, at("2026-03-03", "10:00")),
-        late, reply("r2", late, at("2026-03-03", "10:00") + dt.timedelta(seconds=1)),
-    ]).compute()
+    marts.publish(
+        messages=[
+            on_time,
+            reply("r1", on_time, at("2026-03-03", "10:00")),
+            late,
+            reply("r2", late, at("2026-03-03", "10:00") + dt.timedelta(seconds=1)),
+        ]
+    ).compute()
     assert (marts.request("q1")["sla_status"], marts.request("q2")["sla_status"]) == ("met", "missed")
 
 
@@ -156,11 +204,13 @@ def test_the_unanswered_backlog_lists_open_requests_oldest_first(marts):
 
 
 def test_requests_are_split_per_channel(marts):
-    marts.publish(messages=[
-        message("dm", at("2026-03-02", "10:00"), channel="direct_message"),
-        message("m1", at("2026-03-02", "10:00"), channel="mention"),
-        message("m2", at("2026-03-02", "11:00"), channel="mention"),
-    ]).compute()
+    marts.publish(
+        messages=[
+            message("dm", at("2026-03-02", "10:00"), channel="direct_message"),
+            message("m1", at("2026-03-02", "10:00"), channel="mention"),
+            message("m2", at("2026-03-02", "11:00"), channel="mention"),
+        ]
+    ).compute()
     channels = {r["channel"]: r["requests"] for r in marts.rows("service_channel_monthly")}
     assert channels == {"direct_message": 1, "mention": 2}
 
@@ -169,7 +219,9 @@ def test_requests_of_two_accounts_are_never_answered_by_each_others_replies(mart
     other = Account(network="x", account_id="shop", handle="@shop", purpose="promotions")
     question = message("q1", at("2026-03-02", "10:00"), thread="shared")
     marts.publish(CARE, messages=[question])
-    marts.publish(other, messages=[message("r1", at("2026-03-02", "11:00"), "outbound", thread="shared", account=other)])
+    marts.publish(
+        other, messages=[message("r1", at("2026-03-02", "11:00"), "outbound", thread="shared", account=other)]
+    )
     marts.compute()
     assert marts.request("q1")["responded_at"] is None
 
@@ -179,9 +231,19 @@ def test_a_message_to_two_of_our_accounts_is_a_request_of_each_with_its_own_comm
     # other customer's reply to it), so the same ids are in two accounts' partitions.
     shop = Account(network="x", account_id="shop", handle="@shop", purpose="service")
     for account in (CARE, shop):
-        question = message("q1", at("2026-03-02", "10:00"), channel="comment", author="asker", account=account)
-        helper = message("help", at("2026-03-02", "10:05"), thread="q1", parent="q1", author="helper", intent="other",
-                         channel="comment", account=account)
+        question = message(
+            "q1", at("2026-03-02", "10:00"), channel="comment", author="asker", account=account
+        )
+        helper = message(
+            "help",
+            at("2026-03-02", "10:05"),
+            thread="q1",
+            parent="q1",
+            author="helper",
+            intent="other",
+            channel="comment",
+            account=account,
+        )
         marts.publish(account, messages=[question, helper])
     marts.compute()
     requests = marts.rows("service_requests", "message_id = 'q1'", "ORDER BY account_id")

@@ -8,13 +8,27 @@ from mart_lake import CARE, at, message, reply
 from socialpulse.config import SlaPolicy
 from socialpulse.networks.base import Account
 
-NEW_YORK = Account(network="facebook", account_id="nyc", handle="nyc", purpose="service", time_zone="America/New_York")
-BUSINESS = SlaPolicy(default_hours=4, business_start="09:00", business_end="17:00", business_days=("mon", "tue", "wed", "thu", "fri"))
+NEW_YORK = Account(
+    network="facebook", account_id="nyc", handle="nyc", purpose="service", time_zone="America/New_York"
+)
+BUSINESS = SlaPolicy(
+    default_hours=4,
+    business_start="09:00",
+    business_end="17:00",
+    business_days=("mon", "tue", "wed", "thu", "fri"),
+)
 
 
 def account_row(account: Account, day: dt.date) -> dict:
-    return {"network": account.network, "account_id": account.account_id, "handle": account.handle,
-            "display_name": None, "purpose": account.purpose, "time_zone": account.time_zone, "snapshot_date": day}
+    return {
+        "network": account.network,
+        "account_id": account.account_id,
+        "handle": account.handle,
+        "display_name": None,
+        "purpose": account.purpose,
+        "time_zone": account.time_zone,
+        "snapshot_date": day,
+    }
 
 
 def test_sla_hours_per_network_override_the_default(marts):
@@ -22,7 +36,10 @@ def test_sla_hours_per_network_override_the_default(marts):
     on_x = message("x1", at("2026-03-02", "10:00"))
     on_facebook = message("f1", at("2026-03-02", "10:00"), account=facebook)
     marts.publish(CARE, messages=[on_x, reply("xr", on_x, at("2026-03-02", "15:00"))])
-    marts.publish(facebook, messages=[on_facebook, reply("fr", on_facebook, at("2026-03-02", "15:00"), account=facebook)])
+    marts.publish(
+        facebook,
+        messages=[on_facebook, reply("fr", on_facebook, at("2026-03-02", "15:00"), account=facebook)],
+    )
     marts.compute(sla=SlaPolicy(default_hours=24, per_network={"x": 4}))
     assert (marts.request("x1")["sla_hours"], marts.request("x1")["sla_status"]) == (4, "missed")
     assert (marts.request("f1")["sla_hours"], marts.request("f1")["sla_status"]) == (24, "met")
@@ -44,8 +61,10 @@ def test_business_hours_stop_the_sla_clock_overnight_and_at_the_weekend_in_the_a
         NEW_YORK,
         accounts=[account_row(NEW_YORK, dt.date(2026, 3, 6))],
         messages=[
-            friday, reply("r1", friday, at("2026-03-09", "14:00"), account=NEW_YORK),
-            saturday, reply("r2", saturday, at("2026-03-09", "13:30"), account=NEW_YORK),
+            friday,
+            reply("r1", friday, at("2026-03-09", "14:00"), account=NEW_YORK),
+            saturday,
+            reply("r2", saturday, at("2026-03-09", "13:30"), account=NEW_YORK),
         ],
     )
     marts.compute(sla=BUSINESS)
@@ -77,7 +96,15 @@ def test_monthly_response_rate_median_p90_and_within_sla_share(marts):
     rows = []
     for i, hours in enumerate([1, 2, 3, 4, 30]):
         question = message(f"q{i}", at("2026-03-02", "00:00"))
-        rows += [question, reply(f"r{i}", question, question["created_at"] + dt.timedelta(hours=hours), staff="Alice" if i < 3 else "Bilal")]
+        rows += [
+            question,
+            reply(
+                f"r{i}",
+                question,
+                question["created_at"] + dt.timedelta(hours=hours),
+                staff="Alice" if i < 3 else "Bilal",
+            ),
+        ]
     rows.append(message("open", at("2026-03-02", "00:00")))
     rows.append(message("late-in-month", at("2026-03-31", "23:00")))  # pending at as_of
     rows.append(message("new", at("2026-04-01", "12:00"), intent="other"))  # sets as_of

@@ -18,12 +18,19 @@ def test_sla_hours_alone_is_the_default_sla(tmp_path):
 
 
 def test_sla_section_gives_per_network_hours_and_business_hours(tmp_path):
-    path = config_with(tmp_path, 'sla:\n  default_hours: 12\n  per_network: {x: 4}\n'
-                                 '  business_hours: {start: "08:30", end: "18:00", days: [fri, mon]}\n')
+    path = config_with(
+        tmp_path,
+        "sla:\n  default_hours: 12\n  per_network: {x: 4}\n"
+        '  business_hours: {start: "08:30", end: "18:00", days: [fri, mon]}\n',
+    )
     config = load_config(path)
     assert config.sla_hours == 12.0
     assert (config.sla.hours_for("x"), config.sla.hours_for("facebook")) == (4.0, 12.0)
-    assert (config.sla.business_start, config.sla.business_end, config.sla.business_days) == ("08:30", "18:00", ("mon", "fri"))
+    assert (config.sla.business_start, config.sla.business_end, config.sla.business_days) == (
+        "08:30",
+        "18:00",
+        ("mon", "fri"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -32,9 +39,15 @@ def test_sla_section_gives_per_network_hours_and_business_hours(tmp_path):
         ("sla:\n  per_network: {myspace: 4}\n", r"sla\.per_network\.myspace: unknown network"),
         ("sla:\n  per_network: {x: 0}\n", r"sla\.per_network\.x must be a positive number"),
         ("sla_hours: 24\nsla:\n  default_hours: 8\n", r"sla_hours or sla\.default_hours, not both"),
-        ('sla:\n  business_hours: {start: "9am", end: "17:00"}\n', r"sla\.business_hours\.start must be a time"),
+        (
+            'sla:\n  business_hours: {start: "9am", end: "17:00"}\n',
+            r"sla\.business_hours\.start must be a time",
+        ),
         ('sla:\n  business_hours: {start: "17:00", end: "09:00"}\n', r"start 17:00 must be before end 09:00"),
-        ('sla:\n  business_hours: {start: "09:00", end: "17:00", days: [funday]}\n', r"sla\.business_hours\.days must be a list"),
+        (
+            'sla:\n  business_hours: {start: "09:00", end: "17:00", days: [funday]}\n',
+            r"sla\.business_hours\.days must be a list",
+        ),
         ("sla:\n  hours: 3\n", r"sla: unknown key\(s\) \['hours'\]"),
     ],
     ids=["network", "hours", "twice", "time", "order", "days", "unknown"],

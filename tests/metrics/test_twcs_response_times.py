@@ -19,13 +19,29 @@ from socialpulse.networks.base import Account
 
 SAMPLE = SHARED_DATA / "twcs-sample" / "sample.csv"
 SPOTIFY_REQUESTS = SHARED_DATA / "twcs-spotify-requests" / "support_requests.csv"
-COMPANIES = ("AppleSupport", "SpotifyCares", "Tesco", "VirginTrains", "British_Airways", "ChaseSupport", "O2",
-             "comcastcares", "sprintcare", "SouthwestAir", "Ask_Spectrum", "HPSupport", "UPSHelp")
+COMPANIES = (
+    "AppleSupport",
+    "SpotifyCares",
+    "Tesco",
+    "VirginTrains",
+    "British_Airways",
+    "ChaseSupport",
+    "O2",
+    "comcastcares",
+    "sprintcare",
+    "SouthwestAir",
+    "Ask_Spectrum",
+    "HPSupport",
+    "UPSHelp",
+)
 SLA_HOURS = 24
 
 
 def twcs_accounts() -> list[tuple[Account, object]]:
-    accounts = [(Account(network="x", account_id=c.lower(), handle=f"@{c}", purpose="service"), SAMPLE) for c in COMPANIES]
+    accounts = [
+        (Account(network="x", account_id=c.lower(), handle=f"@{c}", purpose="service"), SAMPLE)
+        for c in COMPANIES
+    ]
     requests = Account(network="x", account_id="spotify-requests", handle="@SpotifyCares", purpose="service")
     return accounts + [(requests, SPOTIFY_REQUESTS)]
 
@@ -54,12 +70,14 @@ def expected_requests(messages: list[dict]) -> dict[str, dict]:
             previous_direction = m["direction"]
             if m["direction"] != "inbound" or not opens_turn:
                 continue
-            response = next((later for later in thread[i + 1:] if later["direction"] == "outbound"), None)
+            response = next((later for later in thread[i + 1 :] if later["direction"] == "outbound"), None)
             hours = (response["created_at"] - m["created_at"]).total_seconds() / 3600 if response else None
             if hours is not None:
                 status = "met" if hours <= SLA_HOURS else "missed"
             else:
-                status = "missed" if (as_of - m["created_at"]).total_seconds() / 3600 > SLA_HOURS else "pending"
+                status = (
+                    "missed" if (as_of - m["created_at"]).total_seconds() / 3600 > SLA_HOURS else "pending"
+                )
             requests[m["message_id"]] = {
                 "account_id": m["account_id"],
                 "month": m["created_at"].strftime("%Y-%m"),
@@ -83,7 +101,9 @@ def expected_monthly(requests: dict[str, dict]) -> dict[tuple[str, str], dict]:
             "response_rate": len(hours) / len(rows),
             "median_response_hours": quantile(hours, 0.5) if hours else None,
             "p90_response_hours": quantile(hours, 0.9) if hours else None,
-            "within_sla_share": sum(r["sla_status"] == "met" for r in judged) / len(judged) if judged else None,
+            "within_sla_share": sum(r["sla_status"] == "met" for r in judged) / len(judged)
+            if judged
+            else None,
         }
     return monthly
 
@@ -109,7 +129,11 @@ def test_every_request_has_the_same_first_response_as_plain_python_computes(twcs
     for message_id, want in expected.items():
         got = actual[message_id]
         assert got["response_hours"] == pytest.approx(want["response_hours"]), message_id
-        assert (got["responder"], got["sla_status"], got["month"]) == (want["responder"], want["sla_status"], want["month"]), message_id
+        assert (got["responder"], got["sla_status"], got["month"]) == (
+            want["responder"],
+            want["sla_status"],
+            want["month"],
+        ), message_id
 
 
 def test_monthly_response_rate_median_p90_and_within_sla_match_plain_python(twcs):

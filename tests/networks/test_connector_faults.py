@@ -45,19 +45,47 @@ class Case:
     def extract(self, fake: FakeApi, sleeps, **settings: Any) -> dict:
         credentials = Credentials(secret=TOKEN, conn_id=f"socialpulse_{self.account.network}")
         options = {**FAST, "page_size": 5, **settings}
-        return self.connector(credentials, sleep=sleeps, base_url=fake.base_url, **options).extract(self.account, self.interval)
+        return self.connector(credentials, sleep=sleeps, base_url=fake.base_url, **options).extract(
+            self.account, self.interval
+        )
 
 
 CASES = {
-    "x": Case(lambda: FakeXApi(TOKEN), XNetwork, Account("x", ACCOUNT_ID, "@Twitter", "service"), X_INTERVAL, r"/mentions$"),
-    "facebook": Case(lambda: FakeFacebookApi(TOKEN, "1122334455", GRAPH_DAY), FacebookNetwork,
-                     Account("facebook", "1122334455", "Pulse Care", "service"), GRAPH_INTERVAL, r"/1122334455/posts$"),
-    "instagram": Case(lambda: FakeInstagramApi(TOKEN, "17841400000000001", GRAPH_DAY), InstagramNetwork,
-                      Account("instagram", "17841400000000001", "@pulse_care", "brand"), GRAPH_INTERVAL, r"/media$"),
-    "linkedin": Case(lambda: FakeLinkedInApi(TOKEN, "2414183", GRAPH_DAY), LinkedInNetwork,
-                     Account("linkedin", "2414183", "Pulse", "brand"), GRAPH_INTERVAL, r"/rest/posts$"),
-    "youtube": Case(lambda: FakeYouTubeApi(TOKEN, GRAPH_DAY), YouTubeNetwork,
-                    Account("youtube", CHANNEL_ID, "Pulse", "brand"), GRAPH_INTERVAL, r"/commentThreads$"),
+    "x": Case(
+        lambda: FakeXApi(TOKEN),
+        XNetwork,
+        Account("x", ACCOUNT_ID, "@Twitter", "service"),
+        X_INTERVAL,
+        r"/mentions$",
+    ),
+    "facebook": Case(
+        lambda: FakeFacebookApi(TOKEN, "1122334455", GRAPH_DAY),
+        FacebookNetwork,
+        Account("facebook", "1122334455", "Pulse Care", "service"),
+        GRAPH_INTERVAL,
+        r"/1122334455/posts$",
+    ),
+    "instagram": Case(
+        lambda: FakeInstagramApi(TOKEN, "17841400000000001", GRAPH_DAY),
+        InstagramNetwork,
+        Account("instagram", "17841400000000001", "@pulse_care", "brand"),
+        GRAPH_INTERVAL,
+        r"/media$",
+    ),
+    "linkedin": Case(
+        lambda: FakeLinkedInApi(TOKEN, "2414183", GRAPH_DAY),
+        LinkedInNetwork,
+        Account("linkedin", "2414183", "Pulse", "brand"),
+        GRAPH_INTERVAL,
+        r"/rest/posts$",
+    ),
+    "youtube": Case(
+        lambda: FakeYouTubeApi(TOKEN, GRAPH_DAY),
+        YouTubeNetwork,
+        Account("youtube", CHANNEL_ID, "Pulse", "brand"),
+        GRAPH_INTERVAL,
+        r"/commentThreads$",
+    ),
 }
 X_AND_GRAPH = ["x", "facebook"]
 
@@ -105,8 +133,18 @@ def test_a_rate_limit_longer_than_allowed_fails_with_a_clear_error(run, sleeps):
 def test_graph_throttling_error_waits_for_the_time_meta_says_access_returns(run, sleeps):
     case, fake = run
     usage = '{"1122334455":[{"type":"pages","call_count":100,"total_cputime":20,"total_time":30,"estimated_time_to_regain_access":2}]}'
-    throttled = Reply(403, {"error": {"message": "(#32) Page request limit reached", "type": "OAuthException", "code": 32,
-                                      "fbtrace_id": "Ab1"}}, {"X-Business-Use-Case-Usage": usage})
+    throttled = Reply(
+        403,
+        {
+            "error": {
+                "message": "(#32) Page request limit reached",
+                "type": "OAuthException",
+                "code": 32,
+                "fbtrace_id": "Ab1",
+            }
+        },
+        {"X-Business-Use-Case-Usage": usage},
+    )
     fake.fail(case.paged, throttled)
     case.extract(fake, sleeps, max_rate_limit_wait_seconds=600)
     assert 120.0 in sleeps  # two minutes, as estimated_time_to_regain_access said
@@ -125,7 +163,10 @@ def test_a_run_of_500s_is_retried_a_bounded_number_of_times_then_fails_clearly(r
     case, fake = run
     caplog.set_level(logging.DEBUG)
     fake.fail(case.paged, *[Reply(500, {"errors": [{"message": "Internal error"}]})] * 5)
-    with pytest.raises(ConnectorError, match=r"failed after 5 attempts: HTTP 500; the API is unavailable, rerun the task later") as error:
+    with pytest.raises(
+        ConnectorError,
+        match=r"failed after 5 attempts: HTTP 500; the API is unavailable, rerun the task later",
+    ) as error:
         case.extract(fake, sleeps)
     assert sleeps == [0.001, 0.002, 0.004, 0.008]  # exponential backoff between the five attempts
     assert "retrying" in caplog.text and TOKEN not in caplog.text and TOKEN not in str(error.value)
@@ -164,12 +205,26 @@ def test_truncated_json_fails_naming_the_endpoint_without_its_secrets(run, sleep
 def test_a_pagination_cursor_that_repeats_stops_with_a_clear_error(run, sleeps):
     case, fake = run
     if case.account.network == "x":
-        looping = Reply(200, {"data": [], "meta": {"result_count": 0, "next_token": "7140dibdnow9c7btw423i3sy3u5zupmkcpofxcsmxj48j"}})
+        looping = Reply(
+            200,
+            {
+                "data": [],
+                "meta": {"result_count": 0, "next_token": "7140dibdnow9c7btw423i3sy3u5zupmkcpofxcsmxj48j"},
+            },
+        )
     else:
         # Graph's next URL pointing at the page just read
-        looping = Reply(200, {"data": [], "paging": {"next": f"{fake.base_url}/v24.0/1122334455/posts?access_token={TOKEN}&after=QUFB"}})
+        looping = Reply(
+            200,
+            {
+                "data": [],
+                "paging": {"next": f"{fake.base_url}/v24.0/1122334455/posts?access_token={TOKEN}&after=QUFB"},
+            },
+        )
     fake.fail(case.paged, *[looping] * 3)
-    with pytest.raises(ConnectorError, match="returned the same page twice; stopping instead of looping") as error:
+    with pytest.raises(
+        ConnectorError, match="returned the same page twice; stopping instead of looping"
+    ) as error:
         case.extract(fake, sleeps)
     assert TOKEN not in str(error.value)
     assert len(fake.calls(case.paged)) <= 3
@@ -179,8 +234,16 @@ def test_a_pagination_cursor_that_repeats_stops_with_a_clear_error(run, sleeps):
 def test_a_next_token_seen_before_stops_the_loop_even_when_the_pages_differ(run, sleeps):
     case, fake = run
     token = "7140dibdnow9c7btw423i3sy3u5zupmkcpofxcsmxj48j"
-    fake.fail(case.paged, *[Reply(200, {"data": [{"id": str(n), "text": "again"}], "meta": {"result_count": 1, "next_token": token}})
-                            for n in range(3)])
+    fake.fail(
+        case.paged,
+        *[
+            Reply(
+                200,
+                {"data": [{"id": str(n), "text": "again"}], "meta": {"result_count": 1, "next_token": token}},
+            )
+            for n in range(3)
+        ],
+    )
     with pytest.raises(ConnectorError, match="a pagination cursor it had already returned"):
         case.extract(fake, sleeps)
 
@@ -189,7 +252,10 @@ def test_a_next_token_seen_before_stops_the_loop_even_when_the_pages_differ(run,
 def test_an_api_ignoring_the_offset_is_caught_instead_of_paging_forever(run, sleeps):
     case, fake = run
     first_page = fake.posts[:5]
-    fake.fail(case.paged, *[Reply(200, {"paging": {"start": 0, "count": 5, "links": []}, "elements": first_page})] * 3)
+    fake.fail(
+        case.paged,
+        *[Reply(200, {"paging": {"start": 0, "count": 5, "links": []}, "elements": first_page})] * 3,
+    )
     with pytest.raises(ConnectorError, match="same page twice"):
         case.extract(fake, sleeps)
     assert len(fake.calls(case.paged)) == 2
@@ -198,7 +264,9 @@ def test_an_api_ignoring_the_offset_is_caught_instead_of_paging_forever(run, sle
 @pytest.mark.parametrize("run", ["x"], indirect=True)
 def test_x_exhausted_window_makes_the_next_call_to_that_endpoint_wait_for_the_reset(run, sleeps):
     case, fake = run
-    fake.add_headers(case.paged, {"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(time.time()) + 3)})
+    fake.add_headers(
+        case.paged, {"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(time.time()) + 3)}
+    )
     case.extract(fake, sleeps)
     assert len(sleeps) == 1 and 1.5 < sleeps[0] <= 3  # only the second page of mentions waited
 
@@ -216,7 +284,9 @@ def test_x_tweet_without_public_metrics_gives_null_metrics_not_zeros(run, sleeps
     case, fake = run
     fake.drop_fields = {"public_metrics"}
     metrics = case.extract(fake, sleeps)["post_metrics_daily"].to_pylist()
-    assert metrics and all(m[c] is None for m in metrics for c in ("impressions", "likes", "shares", "replies", "saves"))
+    assert metrics and all(
+        m[c] is None for m in metrics for c in ("impressions", "likes", "shares", "replies", "saves")
+    )
 
 
 @pytest.mark.parametrize("run", ["facebook"], indirect=True)
@@ -233,13 +303,18 @@ def test_facebook_comment_without_author_fails_naming_the_field(run, sleeps):
 def test_a_field_the_api_added_is_ignored(run, sleeps):
     case, fake = run
     baseline = rows(case.extract(fake, []))
-    fake.extra_fields = {"brand_new_field": {"nested": [1, 2, 3]}, "edit_controls": {"editable_until": "2030-01-01T00:00:00Z"}}
+    fake.extra_fields = {
+        "brand_new_field": {"nested": [1, 2, 3]},
+        "edit_controls": {"editable_until": "2030-01-01T00:00:00Z"},
+    }
     assert rows(case.extract(fake, sleeps)) == baseline
 
 
 @pytest.mark.parametrize("network", list(CASES))
 def test_a_misspelt_option_is_refused_naming_it(network, credentials):
-    with pytest.raises(ConnectorError, match=r"unknown option\(s\) \['lookback_day'\] in the account's `options:`"):
+    with pytest.raises(
+        ConnectorError, match=r"unknown option\(s\) \['lookback_day'\] in the account's `options:`"
+    ):
         CASES[network].connector(credentials, lookback_day=3)
 
 

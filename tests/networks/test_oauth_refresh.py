@@ -38,10 +38,20 @@ class Case:
 
 
 CASES = {
-    "youtube": Case(lambda: FakeYouTubeApi(TOKEN, DAY), YouTubeNetwork, Account("youtube", CHANNEL_ID, "Pulse", "brand"),
-                    "/token", r"/playlistItems$"),
-    "linkedin": Case(lambda: FakeLinkedInApi(TOKEN, "2414183", DAY), LinkedInNetwork, Account("linkedin", "2414183", "Pulse", "brand"),
-                     "/oauth/v2/accessToken", r"/rest/posts$"),
+    "youtube": Case(
+        lambda: FakeYouTubeApi(TOKEN, DAY),
+        YouTubeNetwork,
+        Account("youtube", CHANNEL_ID, "Pulse", "brand"),
+        "/token",
+        r"/playlistItems$",
+    ),
+    "linkedin": Case(
+        lambda: FakeLinkedInApi(TOKEN, "2414183", DAY),
+        LinkedInNetwork,
+        Account("linkedin", "2414183", "Pulse", "brand"),
+        "/oauth/v2/accessToken",
+        r"/rest/posts$",
+    ),
 }
 
 
@@ -56,8 +66,14 @@ def run(request):
 
 def extract(case: Case, fake: FakeApi, sleeps, secret: str | None, extra: dict) -> dict:
     credentials = Credentials(secret=secret, extra=extra, conn_id=f"socialpulse_{case.account.network}")
-    connector = case.connector(credentials, sleep=sleeps, base_url=fake.base_url, token_url=fake.base_url + case.token_path,
-                               page_size=2, **FAST)
+    connector = case.connector(
+        credentials,
+        sleep=sleeps,
+        base_url=fake.base_url,
+        token_url=fake.base_url + case.token_path,
+        page_size=2,
+        **FAST,
+    )
     return {name: table.to_pylist() for name, table in connector.extract(case.account, INTERVAL).items()}
 
 
@@ -79,7 +95,9 @@ def test_a_connection_with_only_a_refresh_token_gets_an_access_token_before_the_
     assert rows["posts"] and rows["messages"]
 
 
-def test_an_access_token_expiring_mid_pagination_is_refreshed_once_and_the_request_repeated(run, sleeps, caplog):
+def test_an_access_token_expiring_mid_pagination_is_refreshed_once_and_the_request_repeated(
+    run, sleeps, caplog
+):
     case, fake = run
     baseline = extract(case, fake, [], secret=TOKEN, extra=GRANT)
     assert fake.issued == []  # a valid token is used as it is
@@ -92,7 +110,9 @@ def test_an_access_token_expiring_mid_pagination_is_refreshed_once_and_the_reque
     pages = [r.raw_query for r in fake.requests if r.method == "GET" and re.search(case.paged, r.path)]
     again = [q for q in pages if pages.count(q) == 2]
     assert len(again) == 2 and again[0] != pages[0]  # a later page was asked twice: expired, then refreshed
-    tokens = [r.headers["Authorization"] for r in fake.requests if r.method == "GET" and r.raw_query == again[0]]
+    tokens = [
+        r.headers["Authorization"] for r in fake.requests if r.method == "GET" and r.raw_query == again[0]
+    ]
     assert tokens == [f"Bearer {TOKEN}", f"Bearer {fake.issued[0]}"]
     assert "refreshing the access token" in caplog.text
     assert not any(secret in caplog.text for secret in secrets_of(fake))
@@ -105,17 +125,28 @@ def test_a_refused_refresh_token_fails_naming_the_connection_and_no_secret(run, 
     with pytest.raises(ConnectorError) as error:
         extract(case, fake, sleeps, secret=None, extra=stale)
     message = str(error.value)
-    assert f"the OAuth refresh for connection 'socialpulse_{case.account.network}' was refused (HTTP 400, " in message
-    assert ("invalid_grant, 'Token has been expired or revoked.'" if case.account.network == "youtube" else "invalid_request") in message
+    assert (
+        f"the OAuth refresh for connection 'socialpulse_{case.account.network}' was refused (HTTP 400, "
+        in message
+    )
+    assert (
+        "invalid_grant, 'Token has been expired or revoked.'"
+        if case.account.network == "youtube"
+        else "invalid_request"
+    ) in message
     assert "authorize the app again" in message
     for secret in ("rt-SECRET-revoked-0000", CLIENT_SECRET, TOKEN):
         assert secret not in message and secret not in caplog.text
-    assert [r.method for r in fake.requests] == ["POST"] and sleeps == []  # refused at once, nothing else asked
+    assert [r.method for r in fake.requests] == [
+        "POST"
+    ] and sleeps == []  # refused at once, nothing else asked
 
 
 def test_a_token_refused_again_after_a_refresh_fails_instead_of_looping(run, sleeps):
     case, fake = run
-    fake.fail(case.paged, fake.unauthorized(), fake.unauthorized())  # expired, and the refreshed token refused too
+    fake.fail(
+        case.paged, fake.unauthorized(), fake.unauthorized()
+    )  # expired, and the refreshed token refused too
     with pytest.raises(ConnectorError, match=r"token expired or missing permission .*rotate the connection"):
         extract(case, fake, sleeps, secret=TOKEN, extra=GRANT)
     assert len(fake.issued) == 1
@@ -132,17 +163,31 @@ def test_a_token_endpoint_error_is_retried_like_any_5xx(run, sleeps):
 
 def test_a_refresh_token_without_its_client_credentials_is_refused_naming_what_is_missing(run, sleeps):
     case, fake = run
-    with pytest.raises(ConnectorError, match=r"holds a refresh_token but no client_secret in its extra") as error:
-        extract(case, fake, sleeps, secret=None, extra={k: v for k, v in GRANT.items() if k != "client_secret"})
+    with pytest.raises(
+        ConnectorError, match=r"holds a refresh_token but no client_secret in its extra"
+    ) as error:
+        extract(
+            case, fake, sleeps, secret=None, extra={k: v for k, v in GRANT.items() if k != "client_secret"}
+        )
     assert REFRESH_TOKEN not in str(error.value) and fake.requests == []
 
 
 def test_refreshed_runs_land_in_the_lake_without_any_secret(run, tmp_path):
     case, fake = run
     fake.expires_after = 3
-    account = {"network": case.account.network, "account_id": case.account.account_id, "handle": "Pulse", "purpose": "brand",
-               "connection_id": f"socialpulse_{case.account.network}",
-               "options": {"base_url": fake.base_url, "token_url": fake.base_url + case.token_path, "page_size": 2, **FAST}}
+    account = {
+        "network": case.account.network,
+        "account_id": case.account.account_id,
+        "handle": "Pulse",
+        "purpose": "brand",
+        "connection_id": f"socialpulse_{case.account.network}",
+        "options": {
+            "base_url": fake.base_url,
+            "token_url": fake.base_url + case.token_path,
+            "page_size": 2,
+            **FAST,
+        },
+    }
     staged, published, lake = run_pipeline(tmp_path, account, INTERVAL, secret=TOKEN, extra=GRANT)
 
     assert staged == published and published["messages"] == len(lake_rows(lake, "messages")) > 0

@@ -25,12 +25,17 @@ def api():
 
 
 def test_x_reads_every_page_of_tweets_and_mentions_into_canonical_rows(api, credentials, sleeps):
-    tables = XNetwork(credentials, sleep=sleeps, base_url=api.base_url, page_size=5, **FAST).extract(ACCOUNT, DAY)
+    tables = XNetwork(credentials, sleep=sleeps, base_url=api.base_url, page_size=5, **FAST).extract(
+        ACCOUNT, DAY
+    )
 
     # several pages: the recorded next_token is sent back, then the fake's own
     mention_calls = api.calls(r"/mentions$")
     assert len(mention_calls) == 2
-    assert mention_calls[1].query["pagination_token"] == recording("get_users_mentions")["body"]["meta"]["next_token"]
+    assert (
+        mention_calls[1].query["pagination_token"]
+        == recording("get_users_mentions")["body"]["meta"]["next_token"]
+    )
     assert len(api.calls(r"/tweets$")) == 2
 
     posts = tables["posts"].to_pylist()
@@ -46,7 +51,11 @@ def test_x_reads_every_page_of_tweets_and_mentions_into_canonical_rows(api, cred
     assert first["author_handle"] == "@Zamari97491661"  # the real user of the recorded followers page
     assert first["thread_id"] == first["post_id"] == "1577730467436138524"  # it answers our recorded tweet
     answer = next(m for m in outbound if m["parent_id"] == first["message_id"])
-    assert answer["thread_id"] == first["thread_id"] and answer["author_id"] == ACCOUNT_ID and answer["intent"] is None
+    assert (
+        answer["thread_id"] == first["thread_id"]
+        and answer["author_id"] == ACCOUNT_ID
+        and answer["intent"] is None
+    )
     assert {m["channel"] for m in messages} == {"mention"}
 
     # metrics: the six replies and the recorded tweet of 2022-10-05 (inside the 7-day lookback), not
@@ -61,25 +70,45 @@ def test_x_reads_every_page_of_tweets_and_mentions_into_canonical_rows(api, cred
     assert row["link_clicks"] is None and row["video_views"] is None
 
     audience = tables["audience_daily"].to_pylist()
-    assert audience == [{"network": "x", "account_id": ACCOUNT_ID, "date": dt.date(2022, 10, 7),
-                         "followers_total": api.followers_count, "followers_gained": None, "followers_lost": None}]
+    assert audience == [
+        {
+            "network": "x",
+            "account_id": ACCOUNT_ID,
+            "date": dt.date(2022, 10, 7),
+            "followers_total": api.followers_count,
+            "followers_gained": None,
+            "followers_lost": None,
+        }
+    ]
     assert sleeps == []
 
 
 def test_x_unknown_user_id_says_what_account_id_must_be(api, credentials, sleeps):
     account = Account("x", "999999999", "@nobody", "service")
-    with pytest.raises(ConnectorError, match=r"no user 999999999 \(Could not find user with id: \[999999999\]\.\); account_id must be the numeric"):
+    with pytest.raises(
+        ConnectorError,
+        match=r"no user 999999999 \(Could not find user with id: \[999999999\]\.\); account_id must be the numeric",
+    ):
         XNetwork(credentials, sleep=sleeps, base_url=api.base_url, **FAST).extract(account, DAY)
 
 
 def test_x_run_through_the_pipeline_lands_validated_rows_in_the_lake(api, tmp_path):
-    account = {"network": "x", "account_id": ACCOUNT_ID, "handle": "@Twitter", "purpose": "service",
-               "connection_id": "socialpulse_x", "options": {"base_url": api.base_url, "page_size": 5, **FAST}}
+    account = {
+        "network": "x",
+        "account_id": ACCOUNT_ID,
+        "handle": "@Twitter",
+        "purpose": "service",
+        "connection_id": "socialpulse_x",
+        "options": {"base_url": api.base_url, "page_size": 5, **FAST},
+    }
     staged, published, lake = run_pipeline(tmp_path, account, DAY)
 
     assert staged == published
     assert published["posts"] == 6 and published["messages"] == 16 and published["post_metrics_daily"] == 7
-    assert {r["message_id"] for r in lake_rows(lake, "messages")} >= {"1578516295611748353", "1578516107798884353"}
+    assert {r["message_id"] for r in lake_rows(lake, "messages")} >= {
+        "1578516295611748353",
+        "1578516107798884353",
+    }
     assert lake_rows(lake, "audience_daily")[0]["followers_total"] == api.followers_count
     assert all(r.headers.get("Authorization") == f"Bearer {TOKEN}" for r in api.requests)
     assert_no_secret(lake)
@@ -90,15 +119,24 @@ def dm_rows(tables) -> list[dict]:
 
 
 def test_x_direct_messages_are_read_page_by_page_as_private_threads(api, credentials, sleeps):
-    tables = XNetwork(credentials, sleep=sleeps, base_url=api.base_url, page_size=5, direct_messages=True, **FAST).extract(ACCOUNT, DAY)
+    tables = XNetwork(
+        credentials, sleep=sleeps, base_url=api.base_url, page_size=5, direct_messages=True, **FAST
+    ).extract(ACCOUNT, DAY)
 
     calls = api.calls(r"/2/dm_events$")
-    assert [c.query.get("pagination_token") for c in calls] == [None, "dm-page-5"]  # the second page reaches an older DM: stop
+    assert [c.query.get("pagination_token") for c in calls] == [
+        None,
+        "dm-page-5",
+    ]  # the second page reaches an older DM: stop
     assert calls[0].query["event_types"] == "MessageCreate" and calls[0].query["expansions"] == "sender_id"
-    assert {"sender_id", "dm_conversation_id", "created_at"} <= set(calls[0].query["dm_event.fields"].split(","))
+    assert {"sender_id", "dm_conversation_id", "created_at"} <= set(
+        calls[0].query["dm_event.fields"].split(",")
+    )
 
     dms = dm_rows(tables)
-    assert len(dms) == 9  # the day's messages: not the join event of the group, not the message of two days before
+    assert (
+        len(dms) == 9
+    )  # the day's messages: not the join event of the group, not the message of two days before
     inbound = [m for m in dms if m["direction"] == "inbound"]
     outbound = [m for m in dms if m["direction"] == "outbound"]
     assert len(inbound) == 5 and len(outbound) == 4
@@ -120,24 +158,43 @@ def test_x_direct_messages_are_off_unless_asked_for(api, credentials, sleeps):
 def test_x_token_without_dm_read_skips_direct_messages_with_a_warning(api, credentials, sleeps, caplog):
     api.dm_read = False
     with caplog.at_level("WARNING"):
-        tables = XNetwork(credentials, sleep=sleeps, base_url=api.base_url, page_size=5, direct_messages=True, **FAST).extract(ACCOUNT, DAY)
-    assert dm_rows(tables) == [] and len(tables["messages"].to_pylist()) == 16  # the rest of the run is intact
-    assert "may not read direct messages" in caplog.text and "dm.read" in caplog.text and "socialpulse_test" in caplog.text
+        tables = XNetwork(
+            credentials, sleep=sleeps, base_url=api.base_url, page_size=5, direct_messages=True, **FAST
+        ).extract(ACCOUNT, DAY)
+    assert (
+        dm_rows(tables) == [] and len(tables["messages"].to_pylist()) == 16
+    )  # the rest of the run is intact
+    assert (
+        "may not read direct messages" in caplog.text
+        and "dm.read" in caplog.text
+        and "socialpulse_test" in caplog.text
+    )
     assert TOKEN not in caplog.text
 
 
 def test_x_dm_event_without_its_conversation_fails_naming_the_field(api, credentials, sleeps):
     api.drop_fields = {"dm_conversation_id"}
-    with pytest.raises(ConnectorError, match="GET /2/dm_events: the DM event .* lacks the required field 'dm_conversation_id'"):
-        XNetwork(credentials, sleep=sleeps, base_url=api.base_url, page_size=5, direct_messages=True, **FAST).extract(ACCOUNT, DAY)
+    with pytest.raises(
+        ConnectorError,
+        match="GET /2/dm_events: the DM event .* lacks the required field 'dm_conversation_id'",
+    ):
+        XNetwork(
+            credentials, sleep=sleeps, base_url=api.base_url, page_size=5, direct_messages=True, **FAST
+        ).extract(ACCOUNT, DAY)
 
 
 def test_x_direct_messages_count_as_service_requests_answered_in_their_conversation(api, tmp_path):
     from socialpulse import metrics
     from socialpulse.lake import Lake
 
-    account = {"network": "x", "account_id": ACCOUNT_ID, "handle": "@Twitter", "purpose": "service", "connection_id": "socialpulse_x",
-               "options": {"base_url": api.base_url, "page_size": 5, "direct_messages": True, **FAST}}
+    account = {
+        "network": "x",
+        "account_id": ACCOUNT_ID,
+        "handle": "@Twitter",
+        "purpose": "service",
+        "connection_id": "socialpulse_x",
+        "options": {"base_url": api.base_url, "page_size": 5, "direct_messages": True, **FAST},
+    }
     staged, published, lake_root = run_pipeline(tmp_path, account, DAY)
     assert staged == published and published["messages"] == 25
     lake = Lake(lake_root)
@@ -147,7 +204,9 @@ def test_x_direct_messages_count_as_service_requests_answered_in_their_conversat
     # every customer's first DM and the follow-up after our answer; the unanswered one stays open
     assert len(requests) == 5
     answered = sorted(r["response_hours"] for r in requests.values() if r["responded_at"] is not None)
-    assert answered == pytest.approx([1 / 3, 2 / 3, 1.0, 1.0])  # 20, 40 and 60 minutes, then the follow-up after an hour
+    assert answered == pytest.approx(
+        [1 / 3, 2 / 3, 1.0, 1.0]
+    )  # 20, 40 and 60 minutes, then the follow-up after an hour
     assert sum(r["responded_at"] is None for r in requests.values()) == 1
 
 
@@ -161,5 +220,7 @@ def test_x_direct_messages_rate_limited_wait_and_carry_on(api, credentials, slee
     from fakes.x_api import too_many_requests
 
     api.fail(r"/2/dm_events$", too_many_requests(retry_after="2"))
-    tables = XNetwork(credentials, sleep=sleeps, base_url=api.base_url, page_size=5, direct_messages=True, **FAST).extract(ACCOUNT, DAY)
+    tables = XNetwork(
+        credentials, sleep=sleeps, base_url=api.base_url, page_size=5, direct_messages=True, **FAST
+    ).extract(ACCOUNT, DAY)
     assert sleeps == [2.0] and len(dm_rows(tables)) == 9

@@ -42,7 +42,9 @@ from socialpulse.networks.youtube import YouTubeNetwork  # noqa: E402
 UTC = dt.timezone.utc
 DAY = dt.date(2026, 11, 2)
 INTERVAL = Interval(dt.datetime(2026, 11, 2, tzinfo=UTC), dt.datetime(2026, 11, 3, tzinfo=UTC))
-X_DAY = Interval(dt.datetime(2022, 10, 7, tzinfo=UTC), dt.datetime(2022, 10, 8, tzinfo=UTC))  # when X's mentions were recorded
+X_DAY = Interval(
+    dt.datetime(2022, 10, 7, tzinfo=UTC), dt.datetime(2022, 10, 8, tzinfo=UTC)
+)  # when X's mentions were recorded
 PAGE_ID, IG_USER_ID, ORG_ID = "1122334455", "17841400000000001", "2414183"
 # Retries in milliseconds, a single retry: a mutated answer must fail fast, not after five attempts.
 QUICK = {**FAST, "max_attempts": 2}
@@ -60,15 +62,41 @@ class Case:
 
 
 CASES = {
-    "x": Case(lambda: FakeXApi(TOKEN), XNetwork, Account("x", X_ACCOUNT_ID, "@Twitter", "service"), X_DAY, {"page_size": 5}),
-    "facebook": Case(lambda: FakeFacebookApi(TOKEN, PAGE_ID, DAY), FacebookNetwork,
-                     Account("facebook", PAGE_ID, "Pulse Care", "service"), INTERVAL, {"page_size": 4}),
-    "instagram": Case(lambda: FakeInstagramApi(TOKEN, IG_USER_ID, DAY), InstagramNetwork,
-                      Account("instagram", IG_USER_ID, "@pulse_care", "brand"), INTERVAL, {"page_size": 3}),
-    "linkedin": Case(lambda: FakeLinkedInApi(TOKEN, ORG_ID, DAY), LinkedInNetwork, Account("linkedin", ORG_ID, "Pulse", "brand"),
-                     INTERVAL, {"page_size": 2}),
-    "youtube": Case(lambda: FakeYouTubeApi(TOKEN, DAY), YouTubeNetwork, Account("youtube", CHANNEL_ID, "Pulse", "brand"),
-                    INTERVAL, {"page_size": 2}),
+    "x": Case(
+        lambda: FakeXApi(TOKEN),
+        XNetwork,
+        Account("x", X_ACCOUNT_ID, "@Twitter", "service"),
+        X_DAY,
+        {"page_size": 5},
+    ),
+    "facebook": Case(
+        lambda: FakeFacebookApi(TOKEN, PAGE_ID, DAY),
+        FacebookNetwork,
+        Account("facebook", PAGE_ID, "Pulse Care", "service"),
+        INTERVAL,
+        {"page_size": 4},
+    ),
+    "instagram": Case(
+        lambda: FakeInstagramApi(TOKEN, IG_USER_ID, DAY),
+        InstagramNetwork,
+        Account("instagram", IG_USER_ID, "@pulse_care", "brand"),
+        INTERVAL,
+        {"page_size": 3},
+    ),
+    "linkedin": Case(
+        lambda: FakeLinkedInApi(TOKEN, ORG_ID, DAY),
+        LinkedInNetwork,
+        Account("linkedin", ORG_ID, "Pulse", "brand"),
+        INTERVAL,
+        {"page_size": 2},
+    ),
+    "youtube": Case(
+        lambda: FakeYouTubeApi(TOKEN, DAY),
+        YouTubeNetwork,
+        Account("youtube", CHANNEL_ID, "Pulse", "brand"),
+        INTERVAL,
+        {"page_size": 2},
+    ),
 }
 
 
@@ -105,8 +133,13 @@ class Replay:
     def run(self) -> dict[str, Any]:
         """Extract the account's interval through the connector (no waiting: sleeps are recorded)."""
         self.fake.requests.clear()
-        connector = self.case.connector(Credentials(secret=TOKEN, conn_id=f"socialpulse_{self.case.account.network}"),
-                                        sleep=Sleeps(), base_url=self.fake.base_url, **QUICK, **self.case.settings)
+        connector = self.case.connector(
+            Credentials(secret=TOKEN, conn_id=f"socialpulse_{self.case.account.network}"),
+            sleep=Sleeps(),
+            base_url=self.fake.base_url,
+            **QUICK,
+            **self.case.settings,
+        )
         return connector.extract(self.case.account, self.case.interval)
 
     def requested_paths(self) -> list[str]:
@@ -147,18 +180,61 @@ json_scalars = st.one_of(
 )
 random_json = st.recursive(
     json_scalars,
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
-odd_values = st.sampled_from([
-    None, True, False, 0, -1, -(2**31), 2**63, 2**64, -(2**63) - 1, 10**30, 1.5, -0.0, 1e308,
-    "", " ", "0", "-5", "12abc", "NaN", "null", "[]", "{}",
-    "yesterday", "2026-13-45T00:00:00Z", "2026-11-02", "2026-11-02T10:00:00", "2026-11-02T10:00:00+0000",
-    "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "99999-01-01T00:00:00Z",
-    "\u0000", "\ud800", "\U0001f600" * 3, "é/../..", "a?b#c", "\n\r\t", "x" * 2000,
-    TOKEN, f"https://example.com/?access_token={TOKEN}", f"page-{TOKEN}",
-    [], {}, [None], [1, "a"], {"id": 1}, {"value": None},
-])
+odd_values = st.sampled_from(
+    [
+        None,
+        True,
+        False,
+        0,
+        -1,
+        -(2**31),
+        2**63,
+        2**64,
+        -(2**63) - 1,
+        10**30,
+        1.5,
+        -0.0,
+        1e308,
+        "",
+        " ",
+        "0",
+        "-5",
+        "12abc",
+        "NaN",
+        "null",
+        "[]",
+        "{}",
+        "yesterday",
+        "2026-13-45T00:00:00Z",
+        "2026-11-02",
+        "2026-11-02T10:00:00",
+        "2026-11-02T10:00:00+0000",
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-01:00",
+        "99999-01-01T00:00:00Z",
+        "\u0000",
+        "\ud800",
+        "\U0001f600" * 3,
+        "é/../..",
+        "a?b#c",
+        "\n\r\t",
+        "x" * 2000,
+        TOKEN,
+        f"https://example.com/?access_token={TOKEN}",
+        f"page-{TOKEN}",
+        [],
+        {},
+        [None],
+        [1, "a"],
+        {"id": 1},
+        {"value": None},
+    ]
+)
 
 
 def wrong_type_of(value: Any) -> st.SearchStrategy:
@@ -216,12 +292,16 @@ def mutated(draw, body: Any) -> tuple[Any, list[str]]:
         if kind == "drop":
             del get_at(doc, path[:-1])[path[-1]]
         elif kind == "truncate":
-            del value[draw(st.integers(0, len(value) - 1)):]
+            del value[draw(st.integers(0, len(value) - 1)) :]
         elif kind == "add_key":
             value[draw(st.text(min_size=1, max_size=10))] = draw(random_json)
         else:
-            new = draw({"replace": odd_values, "wrong_type": wrong_type_of(value), "random": random_json}[kind])
-            doc = set_at(doc, path, copy.deepcopy(new))  # a later mutation must not edit the strategy's own values
+            new = draw(
+                {"replace": odd_values, "wrong_type": wrong_type_of(value), "random": random_json}[kind]
+            )
+            doc = set_at(
+                doc, path, copy.deepcopy(new)
+            )  # a later mutation must not edit the strategy's own values
         done.append(f"{kind} at {list(path)}")
     return doc, done
 
@@ -237,7 +317,9 @@ def with_unknown_keys(doc: Any, key: str, value: Any) -> Any:
 
 # -- the properties --------------------------------------------------------------------------------------
 
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 
 def assert_clear_failure_or_canonical_tables(replay: Replay, network: str, what: list[str]) -> None:
@@ -246,9 +328,13 @@ def assert_clear_failure_or_canonical_tables(replay: Replay, network: str, what:
     except ConnectorError as exc:
         message = str(exc)
         assert TOKEN not in message, message
-        assert message.startswith(f"{network} "), f"the error does not start with the network: {message!r} after {what}"
+        assert message.startswith(f"{network} "), (
+            f"the error does not start with the network: {message!r} after {what}"
+        )
         # it names the endpoint whose answer it could not use (path only, as the http layer prints it)
-        assert any(path in message for path in replay.requested_paths()), f"no endpoint named in {message!r} after {what}"
+        assert any(path in message for path in replay.requested_paths()), (
+            f"no endpoint named in {message!r} after {what}"
+        )
     else:
         assert set(tables) == set(model.TABLES)
         for name, table in tables.items():
@@ -258,7 +344,9 @@ def assert_clear_failure_or_canonical_tables(replay: Replay, network: str, what:
 @pytest.mark.parametrize("network", CASES)
 @PROPERTY
 @given(data=st.data())
-def test_a_mutated_answer_yields_canonical_rows_or_an_error_naming_network_and_endpoint(replays, network, data):
+def test_a_mutated_answer_yields_canonical_rows_or_an_error_naming_network_and_endpoint(
+    replays, network, data
+):
     replay = replays(network)
     replay.target = data.draw(st.sampled_from(list(replay.baseline_answers)), label="answer")
     replay.replacement, what = data.draw(mutated(replay.baseline_answers[replay.target]), label="mutation")
@@ -268,7 +356,9 @@ def test_a_mutated_answer_yields_canonical_rows_or_an_error_naming_network_and_e
 @pytest.mark.parametrize("network", CASES)
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_random_json_as_any_answer_yields_canonical_rows_or_an_error_naming_network_and_endpoint(replays, network, data):
+def test_random_json_as_any_answer_yields_canonical_rows_or_an_error_naming_network_and_endpoint(
+    replays, network, data
+):
     replay = replays(network)
     replay.target = data.draw(st.sampled_from(list(replay.baseline_answers)), label="answer")
     replay.replacement = data.draw(random_json, label="body")
@@ -299,16 +389,21 @@ def test_a_tweet_with_a_bad_timestamp_fails_naming_network_endpoint_tweet_and_fi
     tweet["created_at"] = "yesterday"
     with pytest.raises(ConnectorError) as error:
         replay.run()
-    assert str(error.value).startswith(f"x GET /2/users/{X_ACCOUNT_ID}/tweets: the tweet {tweet['id']} has a field 'created_at' that "
-                                       f"should be a timestamp, not a string of 9 characters")
+    assert str(error.value).startswith(
+        f"x GET /2/users/{X_ACCOUNT_ID}/tweets: the tweet {tweet['id']} has a field 'created_at' that "
+        f"should be a timestamp, not a string of 9 characters"
+    )
 
 
 def test_a_negative_count_fails_instead_of_landing_in_the_lake(replays):
     replay = replays("youtube")
     replay.target, replay.replacement = first_answer(replay, "/youtube/v3/videos")
     replay.replacement["items"][0]["statistics"]["viewCount"] = -3
-    with pytest.raises(ConnectorError, match=r"^youtube GET /youtube/v3/videos: the video vid\w+ has a field 'statistics.viewCount' "
-                                             r"that should be a count \(an integer from 0 to 2\^63-1\), not the number -3"):
+    with pytest.raises(
+        ConnectorError,
+        match=r"^youtube GET /youtube/v3/videos: the video vid\w+ has a field 'statistics.viewCount' "
+        r"that should be a count \(an integer from 0 to 2\^63-1\), not the number -3",
+    ):
         replay.run()
 
 
@@ -316,7 +411,10 @@ def test_a_media_type_of_the_wrong_type_fails_naming_the_field_not_with_a_type_e
     replay = replays("instagram")
     replay.target, replay.replacement = first_answer(replay, "/media")
     replay.replacement["data"][0]["media_type"] = ["VIDEO"]
-    with pytest.raises(ConnectorError, match=r"^instagram GET /v24.0/\d+/media: the media \d+ has a field 'media_type' that should be a string"):
+    with pytest.raises(
+        ConnectorError,
+        match=r"^instagram GET /v24.0/\d+/media: the media \d+ has a field 'media_type' that should be a string",
+    ):
         replay.run()
 
 
@@ -335,9 +433,14 @@ def test_an_id_from_an_answer_stays_one_path_segment_on_the_api_host(replays, po
 def test_a_next_page_on_another_host_is_not_followed_with_the_token(replays):
     replay = replays("facebook")
     replay.target, replay.replacement = first_answer(replay, "/posts")
-    replay.replacement["paging"]["next"] = f"https://elsewhere.example/v24.0/{PAGE_ID}/posts?access_token={TOKEN}"
-    with pytest.raises(ConnectorError, match=rf"^facebook GET /v24.0/{PAGE_ID}/posts: the page has a field 'paging.next' that points to "
-                                             r"another host than the API's") as error:
+    replay.replacement["paging"]["next"] = (
+        f"https://elsewhere.example/v24.0/{PAGE_ID}/posts?access_token={TOKEN}"
+    )
+    with pytest.raises(
+        ConnectorError,
+        match=rf"^facebook GET /v24.0/{PAGE_ID}/posts: the page has a field 'paging.next' that points to "
+        r"another host than the API's",
+    ) as error:
         replay.run()
     assert TOKEN not in str(error.value)
 
@@ -346,7 +449,10 @@ def test_an_answer_that_is_not_a_json_object_fails_naming_the_endpoint(replays):
     replay = replays("linkedin")
     replay.target = next(k for k in replay.baseline_answers if k[0] == "/rest/posts")
     replay.replacement = [{"id": "urn:li:share:1"}]
-    with pytest.raises(ConnectorError, match=r"^linkedin GET /rest/posts: the response is a list of 1 item\(s\), not a JSON object"):
+    with pytest.raises(
+        ConnectorError,
+        match=r"^linkedin GET /rest/posts: the response is a list of 1 item\(s\), not a JSON object",
+    ):
         replay.run()
 
 
@@ -354,6 +460,8 @@ def test_half_an_emoji_in_a_text_becomes_a_replacement_character_not_a_failure(r
     replay = replays("x")
     replay.target, replay.replacement = first_answer(replay, "/mentions")
     mention = replay.replacement["data"][0]
-    mention["text"] = "thanks \U0001f600 but \ud83d"  # an escaped high surrogate without its pair, as a cut-off text has
+    mention["text"] = (
+        "thanks \U0001f600 but \ud83d"  # an escaped high surrogate without its pair, as a cut-off text has
+    )
     messages = {m["message_id"]: m for m in replay.run()["messages"].to_pylist()}
     assert messages[mention["id"]]["text"] == "thanks \U0001f600 but \ufffd"

@@ -35,7 +35,9 @@ PUBLISH_80_DAYS = textwrap.dedent(
 
 def _publish(root: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "plugins")}
-    return subprocess.Popen([sys.executable, "-c", PUBLISH_80_DAYS, str(root)], stdout=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-c", PUBLISH_80_DAYS, str(root)], stdout=subprocess.PIPE, text=True, env=env
+    )
 
 
 def _visible_files(root: Path) -> list[Path]:
@@ -57,7 +59,11 @@ def test_sigkill_mid_publish_leaves_only_whole_files_and_a_rerun_matches_a_clean
     assert 40 <= len(visible) < 5 * 80  # it was killed part-way
     for path in visible:
         pq.read_table(path)  # every file a reader can see is whole: this raises on a torn file
-    assert not [p for p in (killed_root / "lake").rglob("*") if p.is_file() and not p.name.endswith(".parquet") and not p.name.endswith(".partial")]
+    assert not [
+        p
+        for p in (killed_root / "lake").rglob("*")
+        if p.is_file() and not p.name.endswith(".parquet") and not p.name.endswith(".partial")
+    ]
 
     rerun = _publish(killed_root)
     assert rerun.wait() == 0
@@ -65,4 +71,6 @@ def test_sigkill_mid_publish_leaves_only_whole_files_and_a_rerun_matches_a_clean
     assert clean.wait() == 0
     for table, spec in model.TABLES.items():
         order = [(column, "ascending") for column in spec.key]
-        assert Lake(killed_root).read(table).sort_by(order).equals(Lake(clean_root).read(table).sort_by(order)), table
+        assert (
+            Lake(killed_root).read(table).sort_by(order).equals(Lake(clean_root).read(table).sort_by(order))
+        ), table

@@ -26,7 +26,9 @@ def _corrupted_extract(original):
         tables = original(self, account, interval)
         metrics = tables["post_metrics_daily"]
         likes = metrics.schema.get_field_index("likes")
-        tables["post_metrics_daily"] = metrics.set_column(likes, "likes", pa.array([-1] * metrics.num_rows, pa.int64()))
+        tables["post_metrics_daily"] = metrics.set_column(
+            likes, "likes", pa.array([-1] * metrics.num_rows, pa.int64())
+        )
         messages = tables["messages"].to_pylist()
         replies = [m for m in messages if m["parent_id"] in {p["message_id"] for p in messages}]
         replies[0]["created_at"] = interval.start  # before its parent, which came later that day
@@ -46,7 +48,9 @@ def test_a_corrupted_day_fails_validation_and_never_reaches_the_marts(tmp_path, 
         good = dags["socialpulse_extract"].test(logical_date=dt.datetime.combine(BAD_DAY, dt.time(), UTC))
         with monkeypatch.context() as patch:
             patch.setattr(SimulatedNetwork, "extract", _corrupted_extract(SimulatedNetwork.extract))
-            bad = dags["socialpulse_extract"].test(logical_date=dt.datetime.combine(BAD_DAY + dt.timedelta(days=1), dt.time(), UTC))
+            bad = dags["socialpulse_extract"].test(
+                logical_date=dt.datetime.combine(BAD_DAY + dt.timedelta(days=1), dt.time(), UTC)
+            )
         metrics_run = dags["socialpulse_metrics"].test()
     assert str(good.state).endswith("success") and str(metrics_run.state).endswith("success")
     assert str(bad.state).endswith("failed")
@@ -65,4 +69,11 @@ def test_a_corrupted_day_fails_validation_and_never_reaches_the_marts(tmp_path, 
     assert any(lake.root.glob("validation/simulated/care/20260602*/result.html"))
     requests = pq.read_table(lake.mart_path("service_requests")).to_pylist()
     assert requests and all(r["created_at"].date() == GOOD_DAY for r in requests)
-    assert min(r["likes"] for r in pq.read_table(lake.mart_path("post_performance")).to_pylist() if r["likes"] is not None) >= 0
+    assert (
+        min(
+            r["likes"]
+            for r in pq.read_table(lake.mart_path("post_performance")).to_pylist()
+            if r["likes"] is not None
+        )
+        >= 0
+    )

@@ -36,7 +36,9 @@ def reader(format: str) -> Callable[[Path, "Account"], dict[str, "pa.Table"]]:
     try:
         target = FORMATS[format]
     except KeyError:
-        raise ExportError(f"unknown export format '{format}'; known formats: {', '.join(sorted(FORMATS))}") from None
+        raise ExportError(
+            f"unknown export format '{format}'; known formats: {', '.join(sorted(FORMATS))}"
+        ) from None
     module_name, function_name = target.split(":")
     return getattr(importlib.import_module(module_name), function_name)
 

@@ -229,7 +229,9 @@ class ExportFile:
                 try:
                     found = pc.assume_timezone(found, zone, ambiguous="earliest", nonexistent="latest")
                 except pa.ArrowInvalid as exc:
-                    raise self.error(f"cannot read local times in time zone '{zone}': {exc}", key=key) from None
+                    raise self.error(
+                        f"cannot read local times in time zone '{zone}': {exc}", key=key
+                    ) from None
             parsed = pc.coalesce(parsed, found.cast(model.UTC_TS))
         self.first_bad(
             pd.Series(parsed.is_null().to_numpy(zero_copy_only=False)),
@@ -238,7 +240,9 @@ class ExportFile:
         )
         # Spreadsheets turn bad dates into year 1900 or 0217; no social network predates 1990.
         years = pc.year(parsed).to_numpy(zero_copy_only=False)
-        self.first_bad(pd.Series((years < 1990) | (years > 2100)), key, "is outside 1990-2100; check the year")
+        self.first_bad(
+            pd.Series((years < 1990) | (years > 2100)), key, "is outside 1990-2100; check the year"
+        )
         return parsed
 
     def dates(self, key: str, formats: tuple[str, ...]) -> pa.Array:
@@ -265,7 +269,9 @@ def decode(path: Path) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise ExportError(f"{path} line {line}: not {encoding} text ({exc.reason} at byte {exc.start})") from None
+        raise ExportError(
+            f"{path} line {line}: not {encoding} text ({exc.reason} at byte {exc.start})"
+        ) from None
 
 
 def read_csv_export(path: Path, layouts: dict[str, list[Column]]) -> tuple[str, ExportFile]:
@@ -303,7 +309,8 @@ def read_csv_export(path: Path, layouts: dict[str, list[Column]]) -> tuple[str, 
     if first_header is None:
         raise ExportError(f"{path}: the file is empty; expected a CSV export with a header line")
     wanted = "; or ".join(
-        f"{name}: " + ", ".join(repr(c.header) for c in columns if c.required) for name, columns in layouts.items()
+        f"{name}: " + ", ".join(repr(c.header) for c in columns if c.required)
+        for name, columns in layouts.items()
     )
     present = {normalise_header(cell) for cell in first_header}
     missing = [
@@ -363,7 +370,9 @@ def posts_with_totals(
     own UTC date: the import then covers exactly the posts' days and re-imports replace them.
     Metrics in `metrics` that the file lacks are null.
     """
-    export.first_bad(pd.Series(post_ids.to_pylist()).duplicated(), "post_id", "appears twice; post ids must be unique")
+    export.first_bad(
+        pd.Series(post_ids.to_pylist()).duplicated(), "post_id", "appears twice; post ids must be unique"
+    )
     rows = len(post_ids)
     posts = table(
         "posts",
@@ -396,12 +405,16 @@ def posts_with_totals(
 AUDIENCE = ("followers_total", "followers_gained", "followers_lost")
 
 
-def audience_by_day(export: ExportFile, account: Account, date_formats: tuple[str, ...]) -> dict[str, pa.Table]:
+def audience_by_day(
+    export: ExportFile, account: Account, date_formats: tuple[str, ...]
+) -> dict[str, pa.Table]:
     """audience_daily from an export with one row per date; follower counts it lacks stay null."""
     if not any(export.has(key) for key in AUDIENCE):
         raise export.error("has none of the follower columns this format knows; see docs/exports.md")
     dates = export.dates("date", date_formats)
-    export.first_bad(pd.Series(dates.to_pylist()).duplicated(), "date", "appears twice; one row per day is expected")
+    export.first_bad(
+        pd.Series(dates.to_pylist()).duplicated(), "date", "appears twice; one row per day is expected"
+    )
     audience = table(
         "audience_daily",
         {

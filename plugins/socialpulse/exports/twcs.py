@@ -49,7 +49,9 @@ def read_twcs(path: Path, account: Account) -> dict[str, pa.Table]:
         hollow &= export.cells(key) == ""
     if hollow.any():
         lines = [export.line_of(row) for row in export.frame.index[hollow.to_numpy()][:10]]
-        log.warning("%s: skipped %d row(s) without author, time or text (lines %s)", path, hollow.sum(), lines)
+        log.warning(
+            "%s: skipped %d row(s) without author, time or text (lines %s)", path, hollow.sum(), lines
+        )
         export.drop_rows(hollow)
 
     tweet_ids = export.ids("tweet_id")
@@ -63,7 +65,9 @@ def read_twcs(path: Path, account: Account) -> dict[str, pa.Table]:
     parents = export.ids("in_response_to_tweet_id", required=False)
     responses = export.cells("response_tweet_id")
     export.first_bad(
-        (responses != "") & ~responses.str.fullmatch(_ID_LIST), "response_tweet_id", "is not a list of tweet ids"
+        (responses != "") & ~responses.str.fullmatch(_ID_LIST),
+        "response_tweet_id",
+        "is not a list of tweet ids",
     )
     texts = export.text("text")
 

@@ -35,10 +35,19 @@ class FacebookNetwork(GraphConnector):
     edge, item_label, item_fields, time_field = "posts", "post", POST_FIELDS, "created_time"
 
     def post_row(self, account, fields, item, item_id, created):
-        links = [fields.string(a, "unshimmed_url", required=False) for a in fields.objects(item, "attachments.data")]
+        links = [
+            fields.string(a, "unshimmed_url", required=False)
+            for a in fields.objects(item, "attachments.data")
+        ]
         kind = "share" if item.get("parent_id") else "original"
-        return http.post_row(account, item_id, created, fields.string(item, "message", required=False), kind,
-                             [link for link in links if link])
+        return http.post_row(
+            account,
+            item_id,
+            created,
+            fields.string(item, "message", required=False),
+            kind,
+            [link for link in links if link],
+        )
 
     def counts(self, post: http.Fields, item: dict[str, Any]) -> dict[str, int | None]:
         path = f"{http.segment(item['id'])}/insights"
@@ -56,7 +65,12 @@ class FacebookNetwork(GraphConnector):
         }
 
     def comments(self, account: Account, interval: Interval, post_id: str) -> list[dict[str, Any]]:
-        params = {"fields": COMMENT_FIELDS, "filter": "stream", "order": "chronological", "limit": self.page_size}
+        params = {
+            "fields": COMMENT_FIELDS,
+            "filter": "stream",
+            "order": "chronological",
+            "limit": self.page_size,
+        }
         path = f"{http.segment(post_id)}/comments"
         listing, comment = self.client.fields(path, "page"), self.client.fields(path, "comment")
         rows = []
@@ -80,14 +94,18 @@ class FacebookNetwork(GraphConnector):
                         outbound=ours,
                         channel="comment",
                         author_id=author,
-                        author_handle=account.handle if ours else comment.string(item, "from.name", required=False),
+                        author_handle=account.handle
+                        if ours
+                        else comment.string(item, "from.name", required=False),
                         text=comment.string(item, "message", required=False),
                     )
                 )
         return rows
 
     def audience_changes(self, page_id: str, interval: Interval):
-        daily = self.daily_insights(page_id, interval, "page_daily_follows_unique,page_daily_unfollows_unique", "page insights")
+        daily = self.daily_insights(
+            page_id, interval, "page_daily_follows_unique,page_daily_unfollows_unique", "page insights"
+        )
         gained = daily.get("page_daily_follows_unique", {})
         lost = daily.get("page_daily_unfollows_unique", {})
         return {day: (gained.get(day), lost.get(day)) for day in set(gained) | set(lost)}

@@ -20,8 +20,14 @@ GRAPH_VERSION = "v24.0"
 GRAPH_URL = "https://graph.facebook.com"
 
 
-def graph_client(network: str, base_url: str, credentials: Credentials | None, settings: Mapping[str, Any],
-                 permission_hint: str, sleep: Callable[[float], None] | None) -> http.ApiClient:
+def graph_client(
+    network: str,
+    base_url: str,
+    credentials: Credentials | None,
+    settings: Mapping[str, Any],
+    permission_hint: str,
+    sleep: Callable[[float], None] | None,
+) -> http.ApiClient:
     """A client for a versioned Graph API host, token in the query string."""
     version = settings.get("graph_version", GRAPH_VERSION)
     return http.ApiClient(
@@ -110,7 +116,9 @@ class GraphConnector(Connector):
             source=f"{self.network}/{node_id}",
         )
 
-    def daily_insights(self, node_id: str, interval: Interval, metrics: str, label: str) -> dict[str, dict[dt.date, int | None]]:
+    def daily_insights(
+        self, node_id: str, interval: Interval, metrics: str, label: str
+    ) -> dict[str, dict[dt.date, int | None]]:
         """{metric: {day: value}} of the node's period=day insights over the interval.
 
         Graph stamps a day's value with the end of that day (the next midnight).
@@ -118,7 +126,12 @@ class GraphConnector(Connector):
         path = f"{node_id}/insights"
         response = self.client.get(
             path,
-            {"metric": metrics, "period": "day", "since": unix(interval.start), "until": unix(interval.end + dt.timedelta(days=1))},
+            {
+                "metric": metrics,
+                "period": "day",
+                "since": unix(interval.start),
+                "until": unix(interval.end + dt.timedelta(days=1)),
+            },
         )
         insights = self.client.fields(path, label)
         by_metric: dict[str, dict[dt.date, int | None]] = {}
@@ -136,9 +149,13 @@ class GraphConnector(Connector):
     def comments(self, account: Account, interval: Interval, item_id: str) -> list[dict[str, Any]]:
         raise NotImplementedError
 
-    def post_row(self, account: Account, fields: http.Fields, item: dict[str, Any], item_id: str, created: dt.datetime) -> dict[str, Any]:
+    def post_row(
+        self, account: Account, fields: http.Fields, item: dict[str, Any], item_id: str, created: dt.datetime
+    ) -> dict[str, Any]:
         raise NotImplementedError
 
-    def audience_changes(self, node_id: str, interval: Interval) -> dict[dt.date, tuple[int | None, int | None]]:
+    def audience_changes(
+        self, node_id: str, interval: Interval
+    ) -> dict[dt.date, tuple[int | None, int | None]]:
         """{day: (followers gained, followers lost)}; None where the network does not say."""
         raise NotImplementedError

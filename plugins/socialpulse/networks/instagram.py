@@ -26,7 +26,9 @@ VIDEO_TYPES = {"VIDEO", "REELS"}
 
 class InstagramNetwork(GraphConnector):
     network = "instagram"
-    permissions = "instagram_basic, instagram_manage_insights, instagram_manage_comments, pages_read_engagement"
+    permissions = (
+        "instagram_basic, instagram_manage_insights, instagram_manage_comments, pages_read_engagement"
+    )
     node_label, node_fields = "user", "followers_count,username"
     edge, item_label, item_fields, time_field = "media", "media", MEDIA_FIELDS, "timestamp"
 
@@ -39,7 +41,10 @@ class InstagramNetwork(GraphConnector):
         insights = self.client.fields(path, "insights")
         values = insight_values(insights, self.client.get(path, {"metric": MEDIA_METRICS}))
         views = insights.count(values, "views")
-        video = media.string(item, "media_type", required=False) in VIDEO_TYPES or item.get("media_product_type") == "REELS"
+        video = (
+            media.string(item, "media_type", required=False) in VIDEO_TYPES
+            or item.get("media_product_type") == "REELS"
+        )
         return {
             "impressions": views,  # `views` replaced `impressions` (deprecated April 2025)
             "likes": media.count(item, "like_count"),
@@ -58,14 +63,28 @@ class InstagramNetwork(GraphConnector):
         for batch in self.client.paginate(path, params, http.NextUrlPaging()):
             for comment in listing.objects(batch, "data"):
                 thread = comments.string(comment, "id")
-                rows.append(self._message(account, comments, comment, media_id, thread=thread, parent=media_id))
+                rows.append(
+                    self._message(account, comments, comment, media_id, thread=thread, parent=media_id)
+                )
                 for reply in comments.objects(comment, "replies.data"):
-                    rows.append(self._message(account, comments, reply, media_id, thread=thread, parent=thread))
+                    rows.append(
+                        self._message(account, comments, reply, media_id, thread=thread, parent=thread)
+                    )
         return [r for r in rows if http.inside(r["created_at"], interval)]
 
-    def _message(self, account: Account, fields: http.Fields, comment: dict[str, Any], media_id: str, thread: str, parent: str) -> dict[str, Any]:
+    def _message(
+        self,
+        account: Account,
+        fields: http.Fields,
+        comment: dict[str, Any],
+        media_id: str,
+        thread: str,
+        parent: str,
+    ) -> dict[str, Any]:
         author = fields.string(comment, "from.id")
-        username = fields.string(comment, "from.username", required=False) or fields.string(comment, "username", required=False)
+        username = fields.string(comment, "from.username", required=False) or fields.string(
+            comment, "username", required=False
+        )
         return http.message_row(
             account,
             message_id=fields.string(comment, "id"),

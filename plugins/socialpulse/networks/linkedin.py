@@ -23,7 +23,9 @@ import pyarrow as pa
 from socialpulse import http, model
 from socialpulse.networks.base import Account, Connector, Interval
 
-LINKEDIN_VERSION = "202608"  # the latest in "Recent Marketing API Changes" (Aug 2026); supported a year at least
+LINKEDIN_VERSION = (
+    "202608"  # the latest in "Recent Marketing API Changes" (Aug 2026); supported a year at least
+)
 # programmatic refresh tokens (approved partners only): access tokens last 60 days, refresh tokens a year
 TOKEN_URL = "https://www.linkedin.com/oauth/v2/accessToken"
 STATS_BATCH = 20  # posts per share-statistics request, to keep the URL short
@@ -51,7 +53,10 @@ class LinkedInNetwork(Connector):
             auth="bearer",
             token_url=settings.get("token_url", TOKEN_URL),
             permission_hint="r_organization_social, rw_organization_admin (ADMINISTRATOR or ANALYST role on the Page)",
-            headers={"LinkedIn-Version": str(settings.get("linkedin_version", LINKEDIN_VERSION)), "X-Restli-Protocol-Version": "2.0.0"},
+            headers={
+                "LinkedIn-Version": str(settings.get("linkedin_version", LINKEDIN_VERSION)),
+                "X-Restli-Protocol-Version": "2.0.0",
+            },
             policy=http.RetryPolicy.from_settings(settings),
             sleep=sleep,
         )
@@ -72,21 +77,35 @@ class LinkedInNetwork(Connector):
         stats = self._share_statistics(org, [post_id for _, post_id, _ in recent])
         posts, metrics, messages = [], [], []
         for item, post_id, created in recent:
-            metrics += http.metric_rows(account, interval, post_id, created, stats.get(post_id, UNKNOWN_COUNTS))
+            metrics += http.metric_rows(
+                account, interval, post_id, created, stats.get(post_id, UNKNOWN_COUNTS)
+            )
             messages += self._comments(account, org, interval, post_id)
             if http.inside(created, interval):
                 article = post.string(item, "content.article.source", required=False)
                 kind = "share" if item.get("reshareContext") else "original"
-                posts.append(http.post_row(account, post_id, created, post.string(item, "commentary", required=False), kind,
-                                           [article] if article else []))
+                posts.append(
+                    http.post_row(
+                        account,
+                        post_id,
+                        created,
+                        post.string(item, "commentary", required=False),
+                        kind,
+                        [article] if article else [],
+                    )
+                )
         size_path = f"/rest/networkSizes/{urn(org)}"
         followers = self.client.get(size_path, {"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"})
         return http.tables(
             http.account_rows(account, interval),
             posts,
             metrics,
-            http.audience_rows(account, interval, self.client.fields(size_path, "network size").count(followers, "firstDegreeSize"),
-                               self._follower_gains(org, interval)),
+            http.audience_rows(
+                account,
+                interval,
+                self.client.fields(size_path, "network size").count(followers, "firstDegreeSize"),
+                self._follower_gains(org, interval),
+            ),
             messages,
             source=f"linkedin/{account.account_id}",
         )
@@ -111,7 +130,9 @@ class LinkedInNetwork(Connector):
             response = self.client.get(path)
             element = self.client.fields(path, "share statistics")
             for item in element.objects(response, "elements"):
-                post_id = element.string(item, "share", required=False) or element.string(item, "ugcPost", required=False)
+                post_id = element.string(item, "share", required=False) or element.string(
+                    item, "ugcPost", required=False
+                )
                 if post_id:
                     stats[post_id] = _counts(element, element.object(item, "totalShareStatistics"))
         return stats
@@ -127,11 +148,21 @@ class LinkedInNetwork(Connector):
                 reply_path = f"/rest/socialActions/{urn(root)}/comments"
                 replies = self.client.fields(reply_path, "reply")
                 for reply in self._collection(reply_path, {}):
-                    rows.append(self._message(account, org, replies, reply, post_id, thread=root, parent=root))
+                    rows.append(
+                        self._message(account, org, replies, reply, post_id, thread=root, parent=root)
+                    )
         return [r for r in rows if http.inside(r["created_at"], interval)]
 
-    def _message(self, account: Account, org: str, fields: http.Fields, comment: dict[str, Any], post_id: str, thread: str,
-                 parent: str) -> dict[str, Any]:
+    def _message(
+        self,
+        account: Account,
+        org: str,
+        fields: http.Fields,
+        comment: dict[str, Any],
+        post_id: str,
+        thread: str,
+        parent: str,
+    ) -> dict[str, Any]:
         actor = fields.string(comment, "actor")
         ours = actor == org
         return http.message_row(
@@ -163,8 +194,16 @@ class LinkedInNetwork(Connector):
         gains = {}
         for item in element.objects(response, "elements"):
             day = element.time(item, "timeRange.start").date()
-            organic, paid = element.count(item, "followerGains.organicFollowerGain"), element.count(item, "followerGains.paidFollowerGain")
-            gains[day] = (None if organic is None and paid is None else min((organic or 0) + (paid or 0), http.INT64_MAX), None)
+            organic, paid = (
+                element.count(item, "followerGains.organicFollowerGain"),
+                element.count(item, "followerGains.paidFollowerGain"),
+            )
+            gains[day] = (
+                None
+                if organic is None and paid is None
+                else min((organic or 0) + (paid or 0), http.INT64_MAX),
+                None,
+            )
         return gains
 
 
@@ -177,7 +216,9 @@ def _counts(fields: http.Fields, stats: dict[str, Any]) -> dict[str, int | None]
         "likes": fields.count(stats, "likeCount"),
         "shares": fields.count(stats, "shareCount"),
         "replies": fields.count(stats, "commentCount"),
-        "link_clicks": fields.count(stats, "clickCount"),  # LinkedIn counts every click on the post, not only links
+        "link_clicks": fields.count(
+            stats, "clickCount"
+        ),  # LinkedIn counts every click on the post, not only links
         "saves": None,
         "video_views": None,
     }

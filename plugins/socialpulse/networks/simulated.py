@@ -54,20 +54,44 @@ PROMO_TEXTS = (
 # Original posts: an opener and a subject, cycling so an account does not repeat itself within
 # 30 days (10 posts a day at most); only the promotional account flogs the same few lines.
 OPENERS = (
-    "Behind the scenes:", "New on the blog:", "Your questions answered:", "Tip of the day:",
-    "From our team:", "Community spotlight:", "This week we learned:", "A quick guide:",
-    "We listened:", "Live Q&A recap:", "Meet the makers:", "Roadmap update:",
+    "Behind the scenes:",
+    "New on the blog:",
+    "Your questions answered:",
+    "Tip of the day:",
+    "From our team:",
+    "Community spotlight:",
+    "This week we learned:",
+    "A quick guide:",
+    "We listened:",
+    "Live Q&A recap:",
+    "Meet the makers:",
+    "Roadmap update:",
 )
 SUBJECTS = (
-    "how we test every product before it ships", "cutting packaging waste in half",
-    "getting the most out of the new settings page", "what you asked us to build next",
-    "the people who answer your questions every day", "keeping your account secure",
-    "our repair programme", "making the app faster on older phones", "accessibility improvements",
-    "how deliveries are planned", "the story behind our logo", "saving battery with dark mode",
-    "three things your feedback changed", "our volunteering day", "choosing better materials",
-    "family sharing explained", "what happens to returned items", "how to export your data",
-    "the night shift of our support team", "a year of open feedback sessions", "our new help centre",
-    "the backstage of our photo shoots", "sustainable shipping options", "keyboard shortcuts you may not know",
+    "how we test every product before it ships",
+    "cutting packaging waste in half",
+    "getting the most out of the new settings page",
+    "what you asked us to build next",
+    "the people who answer your questions every day",
+    "keeping your account secure",
+    "our repair programme",
+    "making the app faster on older phones",
+    "accessibility improvements",
+    "how deliveries are planned",
+    "the story behind our logo",
+    "saving battery with dark mode",
+    "three things your feedback changed",
+    "our volunteering day",
+    "choosing better materials",
+    "family sharing explained",
+    "what happens to returned items",
+    "how to export your data",
+    "the night shift of our support team",
+    "a year of open feedback sessions",
+    "our new help centre",
+    "the backstage of our photo shoots",
+    "sustainable shipping options",
+    "keyboard shortcuts you may not know",
     "the design of our new store",
 )
 REQUEST_TEXTS = {
@@ -104,7 +128,9 @@ def _stable_int(*parts: object) -> int:
 
 
 def _rng(seed: int, account: Account, day: dt.date, stream: str) -> np.random.Generator:
-    return np.random.default_rng([seed, _stable_int(account.network, account.account_id, stream), day.toordinal()])
+    return np.random.default_rng(
+        [seed, _stable_int(account.network, account.account_id, stream), day.toordinal()]
+    )
 
 
 class SimulatedNetwork(Connector):
@@ -143,7 +169,9 @@ class SimulatedNetwork(Connector):
 
     # -- parameters ---------------------------------------------------------------------------
     def _params(self, account: Account) -> tuple[float, float, int, float, int]:
-        posts, requests, followers, answer_rate = DEFAULTS_BY_PURPOSE.get(account.purpose, DEFAULTS_BY_PURPOSE["brand"])
+        posts, requests, followers, answer_rate = DEFAULTS_BY_PURPOSE.get(
+            account.purpose, DEFAULTS_BY_PURPOSE["brand"]
+        )
         o = account.options
         return (
             float(o.get("posts_per_day", posts)),
@@ -167,7 +195,12 @@ class SimulatedNetwork(Connector):
             texts = np.array(PROMO_TEXTS)[text_idx]
         else:
             slots = day.toordinal() * 10 + np.arange(n)
-            texts = np.array([f"{OPENERS[k % len(OPENERS)]} {SUBJECTS[(k // len(OPENERS)) % len(SUBJECTS)]}" for k in slots])
+            texts = np.array(
+                [
+                    f"{OPENERS[k % len(OPENERS)]} {SUBJECTS[(k // len(OPENERS)) % len(SUBJECTS)]}"
+                    for k in slots
+                ]
+            )
         has_link = rng.random(n) < (0.9 if promo else 0.4)
         has_video = rng.random(n) < 0.2
         staff = np.array(STAFF)[rng.integers(0, len(STAFF), size=n)]
@@ -184,7 +217,9 @@ class SimulatedNetwork(Connector):
         views = np.where(has_video, rng.binomial(impressions, 0.35), -1)
         start = dt.datetime.combine(day, dt.time(), dt.timezone.utc)
         return {
-            "post_id": np.array([f"{account.account_id}-p{day:%Y%m%d}-{i:03d}" for i in range(n)], dtype=object),
+            "post_id": np.array(
+                [f"{account.account_id}-p{day:%Y%m%d}-{i:03d}" for i in range(n)], dtype=object
+            ),
             "created_at": np.array([start + dt.timedelta(seconds=int(s)) for s in seconds], dtype=object),
             "kind": kind,
             "text": texts,
@@ -212,7 +247,9 @@ class SimulatedNetwork(Connector):
                         "created_at": p["created_at"][i],
                         "kind": str(p["kind"][i]),
                         "text": str(p["text"][i]),
-                        "links": [f"https://example.com/{account.account_id}/{p['post_id'][i]}"] if p["has_link"][i] else [],
+                        "links": [f"https://example.com/{account.account_id}/{p['post_id'][i]}"]
+                        if p["has_link"][i]
+                        else [],
                         "staff_member": str(p["staff"][i]),
                         "in_reply_to_id": None,
                     }
@@ -288,7 +325,9 @@ class SimulatedNetwork(Connector):
         customer_idx = rng.integers(0, CUSTOMER_POOL, size=n)
         prefix = f"{account.account_id}-m{day:%Y%m%d}"
         ids = np.array([f"{prefix}-{i:05d}" for i in range(n)], dtype=object)
-        author_id = np.where(leader, np.char.add("L", leader_idx.astype(str)), np.char.add("C", customer_idx.astype(str)))
+        author_id = np.where(
+            leader, np.char.add("L", leader_idx.astype(str)), np.char.add("C", customer_idx.astype(str))
+        )
         author_id = np.char.add(f"{account.account_id}-", author_id).astype(object)
         handle = np.where(
             leader,
@@ -305,8 +344,16 @@ class SimulatedNetwork(Connector):
         if on_post.any():
             pick = rng.integers(0, np.iinfo(np.int64).max, size=n) % (np.maximum(latest_before, 0) + 1)
             post_id[on_post] = np.asarray(day_posts["post_id"], dtype=object)[pick[on_post]]
-        texts = np.array([REQUEST_TEXTS[k][j % len(REQUEST_TEXTS[k])] for k, j in zip(intent, rng.integers(0, 100, size=n))], dtype=object)
-        texts = np.where(leader, "Great discussion about this, what does everyone think?", texts).astype(object)
+        texts = np.array(
+            [
+                REQUEST_TEXTS[k][j % len(REQUEST_TEXTS[k])]
+                for k, j in zip(intent, rng.integers(0, 100, size=n))
+            ],
+            dtype=object,
+        )
+        texts = np.where(leader, "Great discussion about this, what does everyone think?", texts).astype(
+            object
+        )
         intent = np.where(leader, "other", intent)
 
         messages = {
@@ -358,7 +405,7 @@ class SimulatedNetwork(Connector):
             )
         # The community answers too: leaders' posts draw replies, and some public questions get a
         # customer's answer before (or instead of) ours.
-        community = (leader | (is_request & (channel != "direct_message") & (rng.random(n) < 0.15)))
+        community = leader | (is_request & (channel != "direct_message") & (rng.random(n) < 0.15))
         if community.any():
             idx = np.flatnonzero(community)
             helper = rng.integers(0, CUSTOMER_POOL, size=len(idx))
@@ -368,9 +415,13 @@ class SimulatedNetwork(Connector):
                     "thread_id": ids[idx],
                     "parent_id": ids[idx],
                     "post_id": post_id[idx],
-                    "created_us": created[idx] + (rng.exponential(3600, size=len(idx)) * 1e6).astype(np.int64) + 1_000_000,
+                    "created_us": created[idx]
+                    + (rng.exponential(3600, size=len(idx)) * 1e6).astype(np.int64)
+                    + 1_000_000,
                     "direction": np.full(len(idx), "inbound", dtype=object),
-                    "channel": np.where(channel[idx] == "direct_message", "mention", channel[idx]).astype(object),
+                    "channel": np.where(channel[idx] == "direct_message", "mention", channel[idx]).astype(
+                        object
+                    ),
                     "author_id": np.char.add(f"{account.account_id}-C", helper.astype(str)).astype(object),
                     "author_handle": np.char.add("@user", helper.astype(str)).astype(object),
                     "staff_member": np.full(len(idx), None, dtype=object),
@@ -406,6 +457,8 @@ def _filter_time(table: pa.Table, column: str, interval: Interval) -> pa.Table:
     import pyarrow.compute as pc
 
     ts = table.column(column)
-    mask = pc.and_(pc.greater_equal(ts, pa.scalar(interval.start, model.UTC_TS)), pc.less(ts, pa.scalar(interval.end, model.UTC_TS)))
+    mask = pc.and_(
+        pc.greater_equal(ts, pa.scalar(interval.start, model.UTC_TS)),
+        pc.less(ts, pa.scalar(interval.end, model.UTC_TS)),
+    )
     return table.filter(mask)
-

@@ -29,7 +29,9 @@ import pyarrow as pa
 from socialpulse import http
 from socialpulse.networks.base import Account, Connector, ConnectorError, Interval
 
-TWEET_FIELDS = "created_at,public_metrics,conversation_id,in_reply_to_user_id,referenced_tweets,entities,author_id"
+TWEET_FIELDS = (
+    "created_at,public_metrics,conversation_id,in_reply_to_user_id,referenced_tweets,entities,author_id"
+)
 DM_EVENT_FIELDS = "id,event_type,text,sender_id,dm_conversation_id,created_at,participant_ids"
 
 log = logging.getLogger(__name__)
@@ -62,17 +64,24 @@ class XNetwork(Connector):
         if "data" not in response:
             if response.get("errors"):  # X answers 200 with `errors` for an unknown user
                 details = "; ".join(str(e.get("detail")) for e in user.objects(response, "errors"))
-                raise ConnectorError(self.client.scrub(
-                    f"x GET {user.endpoint}: no user {user_id} ({details}); account_id must be the numeric user id, not the @handle"
-                ))
+                raise ConnectorError(
+                    self.client.scrub(
+                        f"x GET {user.endpoint}: no user {user_id} ({details}); account_id must be the numeric user id, not the @handle"
+                    )
+                )
             raise user.error(response, "data", http.MISSING)
         followers = user.count(user.object(response, "data"), "public_metrics.followers_count")
 
         tweet_fields = TWEET_FIELDS + (",non_public_metrics" if self.non_public else "")
         timeline_path, mentions_path = f"/2/users/{user_id}/tweets", f"/2/users/{user_id}/mentions"
-        timeline = self._tweets(timeline_path, http.lookback_start(interval, self.settings), interval, tweet_fields)
+        timeline = self._tweets(
+            timeline_path, http.lookback_start(interval, self.settings), interval, tweet_fields
+        )
         mentions = self._tweets(mentions_path, interval.start, interval, TWEET_FIELDS)
-        tweet, mention = self.client.fields(timeline_path, "tweet"), self.client.fields(mentions_path, "mention")
+        tweet, mention = (
+            self.client.fields(timeline_path, "tweet"),
+            self.client.fields(mentions_path, "mention"),
+        )
         own_ids = {tweet.string(t, "id") for t in timeline}
 
         posts, metrics, messages = [], [], []
@@ -83,10 +92,21 @@ class XNetwork(Connector):
                 continue
             replied_to = _reference(tweet, t, "replied_to")
             kind = "reply" if replied_to else "share" if _reference(tweet, t, "retweeted") else "original"
-            links = [tweet.string(u, "expanded_url", required=False) or tweet.string(u, "url", required=False)
-                     for u in tweet.objects(t, "entities.urls")]
-            posts.append(http.post_row(account, t["id"], created, tweet.string(t, "text", required=False), kind,
-                                       [link for link in links if link], replied_to))
+            links = [
+                tweet.string(u, "expanded_url", required=False) or tweet.string(u, "url", required=False)
+                for u in tweet.objects(t, "entities.urls")
+            ]
+            posts.append(
+                http.post_row(
+                    account,
+                    t["id"],
+                    created,
+                    tweet.string(t, "text", required=False),
+                    kind,
+                    [link for link in links if link],
+                    replied_to,
+                )
+            )
             # A reply to someone else is our answer in a conversation; a reply to ourselves is a thread.
             if replied_to and t.get("in_reply_to_user_id") != user_id:
                 messages.append(self._message(account, tweet, t, created, own_ids, outbound=True))
@@ -119,22 +139,48 @@ class XNetwork(Connector):
         }
         page_fields, user = self.client.fields(path, "page"), self.client.fields(path, "included user")
         tweets = []
-        for page in self.client.paginate(path, params, http.TokenPaging("meta.next_token", "pagination_token")):
-            usernames = {user.string(u, "id"): user.string(u, "username", required=False) for u in page_fields.objects(page, "includes.users")}
+        for page in self.client.paginate(
+            path, params, http.TokenPaging("meta.next_token", "pagination_token")
+        ):
+            usernames = {
+                user.string(u, "id"): user.string(u, "username", required=False)
+                for u in page_fields.objects(page, "includes.users")
+            }
             for tweet in page_fields.objects(page, "data"):
-                tweets.append({**tweet, "_username": usernames.get(tweet.get("author_id")) if isinstance(tweet.get("author_id"), str) else None})
+                tweets.append(
+                    {
+                        **tweet,
+                        "_username": usernames.get(tweet.get("author_id"))
+                        if isinstance(tweet.get("author_id"), str)
+                        else None,
+                    }
+                )
         return tweets
 
     def _direct_messages(self, account: Account, interval: Interval) -> list[dict[str, Any]]:
         """DMs sent or received inside the interval; none, with a warning, when the token may not read them."""
         path = "/2/dm_events"
-        params = {"dm_event.fields": DM_EVENT_FIELDS, "event_types": "MessageCreate", "expansions": "sender_id",
-                  "user.fields": "username", "max_results": self.page_size}
-        page_fields, event, user = self.client.fields(path, "page"), self.client.fields(path, "DM event"), self.client.fields(path, "included user")
+        params = {
+            "dm_event.fields": DM_EVENT_FIELDS,
+            "event_types": "MessageCreate",
+            "expansions": "sender_id",
+            "user.fields": "username",
+            "max_results": self.page_size,
+        }
+        page_fields, event, user = (
+            self.client.fields(path, "page"),
+            self.client.fields(path, "DM event"),
+            self.client.fields(path, "included user"),
+        )
         rows = []
         try:
-            for page in self.client.paginate(path, params, http.TokenPaging("meta.next_token", "pagination_token")):
-                usernames = {user.string(u, "id"): user.string(u, "username", required=False) for u in page_fields.objects(page, "includes.users")}
+            for page in self.client.paginate(
+                path, params, http.TokenPaging("meta.next_token", "pagination_token")
+            ):
+                usernames = {
+                    user.string(u, "id"): user.string(u, "username", required=False)
+                    for u in page_fields.objects(page, "includes.users")
+                }
                 older = False
                 for item in page_fields.objects(page, "data"):
                     if event.string(item, "event_type") != "MessageCreate":
@@ -151,13 +197,20 @@ class XNetwork(Connector):
                 "account's OAuth 1.0a keys of an app whose permissions include Direct Messages, with the access token "
                 "generated after that permission was set, or an OAuth 2.0 user-context token with dm.read, tweet.read, "
                 "users.read); this run reads no DMs. Set the account option direct_messages: false to stop asking",
-                path, self.client.conn_id,
+                path,
+                self.client.conn_id,
             )
             return []
         return rows
 
-    def _direct_message(self, account: Account, fields: http.Fields, item: dict[str, Any], created: dt.datetime,
-                        usernames: dict[str, str | None]) -> dict[str, Any]:
+    def _direct_message(
+        self,
+        account: Account,
+        fields: http.Fields,
+        item: dict[str, Any],
+        created: dt.datetime,
+        usernames: dict[str, str | None],
+    ) -> dict[str, Any]:
         sender = fields.string(item, "sender_id")
         outbound = sender == account.account_id
         username = account.handle if outbound else usernames.get(sender)
@@ -182,7 +235,9 @@ class XNetwork(Connector):
         retweets, quotes = fields.count(public, "retweet_count"), fields.count(public, "quote_count")
         impressions = fields.count(private, "impression_count")
         return {
-            "impressions": impressions if impressions is not None else fields.count(public, "impression_count"),
+            "impressions": impressions
+            if impressions is not None
+            else fields.count(public, "impression_count"),
             "likes": fields.count(public, "like_count"),
             "shares": None if retweets is None else min(retweets + (quotes or 0), http.INT64_MAX),
             "replies": fields.count(public, "reply_count"),
@@ -191,7 +246,15 @@ class XNetwork(Connector):
             "video_views": None,  # on the media object, not the tweet; not requested
         }
 
-    def _message(self, account: Account, fields: http.Fields, tweet: dict[str, Any], created, own_ids: set[str], outbound: bool) -> dict[str, Any]:
+    def _message(
+        self,
+        account: Account,
+        fields: http.Fields,
+        tweet: dict[str, Any],
+        created,
+        own_ids: set[str],
+        outbound: bool,
+    ) -> dict[str, Any]:
         conversation = fields.string(tweet, "conversation_id")
         username = account.handle if outbound else tweet.get("_username")
         return http.message_row(

@@ -37,23 +37,36 @@ class YouTubeNetwork(Connector):
         http.check_options("youtube", settings, {"data_base_url", "analytics_base_url", "token_url"})
         policy = http.RetryPolicy.from_settings(settings)
         # one token for both APIs: refreshed once, whichever API finds it expired
-        token = http.AccessToken("youtube", credentials, settings.get("token_url", TOKEN_URL), policy=policy, sleep=sleep)
-        common = dict(auth="bearer", permission_hint=SCOPES, error_kind=google_error_kind, policy=policy, sleep=sleep)
+        token = http.AccessToken(
+            "youtube", credentials, settings.get("token_url", TOKEN_URL), policy=policy, sleep=sleep
+        )
+        common = dict(
+            auth="bearer", permission_hint=SCOPES, error_kind=google_error_kind, policy=policy, sleep=sleep
+        )
         base = settings.get("base_url")
-        self.data = http.ApiClient("youtube", settings.get("data_base_url", base or "https://www.googleapis.com"), token, **common)
+        self.data = http.ApiClient(
+            "youtube", settings.get("data_base_url", base or "https://www.googleapis.com"), token, **common
+        )
         self.analytics = http.ApiClient(
-            "youtube", settings.get("analytics_base_url", base or "https://youtubeanalytics.googleapis.com"), token, **common
+            "youtube",
+            settings.get("analytics_base_url", base or "https://youtubeanalytics.googleapis.com"),
+            token,
+            **common,
         )
         self.page_size = min(int(settings.get("page_size", 50)), 50)
 
     def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
         channel_id = account.account_id
         channel_fields = self.data.fields("/youtube/v3/channels", "channel")
-        response = self.data.get("/youtube/v3/channels", {"part": "statistics,contentDetails", "id": channel_id})
+        response = self.data.get(
+            "/youtube/v3/channels", {"part": "statistics,contentDetails", "id": channel_id}
+        )
         channels = channel_fields.objects(response, "items")
         if not channels:
-            raise ConnectorError(f"youtube GET {channel_fields.endpoint}: no channel '{channel_id}' visible to connection "
-                                 f"'{self.data.conn_id}'; check account_id")
+            raise ConnectorError(
+                f"youtube GET {channel_fields.endpoint}: no channel '{channel_id}' visible to connection "
+                f"'{self.data.conn_id}'; check account_id"
+            )
         channel = channels[0]
         uploads = channel_fields.string(channel, "contentDetails.relatedPlaylists.uploads")
         hidden = dig(channel, "statistics.hiddenSubscriberCount") is True
@@ -62,7 +75,9 @@ class YouTubeNetwork(Connector):
         since = http.lookback_start(interval, self.settings)
         video_ids = []
         item = self.data.fields("/youtube/v3/playlistItems", "playlist item")
-        for entry in self._items("/youtube/v3/playlistItems", {"part": "contentDetails", "playlistId": uploads}):
+        for entry in self._items(
+            "/youtube/v3/playlistItems", {"part": "contentDetails", "playlistId": uploads}
+        ):
             published = item.time(entry, "contentDetails.videoPublishedAt")
             if published < since:
                 break  # the uploads playlist lists the newest first
@@ -73,12 +88,19 @@ class YouTubeNetwork(Connector):
         video = self.data.fields("/youtube/v3/videos", "video")
         for i in range(0, len(video_ids), VIDEOS_PER_CALL):
             batch = video_ids[i : i + VIDEOS_PER_CALL]
-            response = self.data.get("/youtube/v3/videos", {"part": "snippet,statistics", "id": ",".join(batch), "maxResults": VIDEOS_PER_CALL})
+            response = self.data.get(
+                "/youtube/v3/videos",
+                {"part": "snippet,statistics", "id": ",".join(batch), "maxResults": VIDEOS_PER_CALL},
+            )
             for entry in video.objects(response, "items"):
                 video_id, created = video.string(entry, "id"), video.time(entry, "snippet.publishedAt")
                 metrics += http.metric_rows(account, interval, video_id, created, _counts(video, entry))
                 if http.inside(created, interval):
-                    posts.append(http.post_row(account, video_id, created, video.string(entry, "snippet.title", required=False)))
+                    posts.append(
+                        http.post_row(
+                            account, video_id, created, video.string(entry, "snippet.title", required=False)
+                        )
+                    )
         return http.tables(
             http.account_rows(account, interval),
             posts,
@@ -96,8 +118,16 @@ class YouTubeNetwork(Connector):
     def _messages(self, account: Account, interval: Interval, since: dt.datetime) -> list[dict[str, Any]]:
         """Comments and replies created in the interval, on threads opened since the lookback start."""
         rows = []
-        params = {"part": "snippet,replies", "allThreadsRelatedToChannelId": account.account_id, "order": "time", "textFormat": "plainText"}
-        threads, replies_of = self.data.fields("/youtube/v3/commentThreads", "comment thread"), self.data.fields("/youtube/v3/comments", "comment")
+        params = {
+            "part": "snippet,replies",
+            "allThreadsRelatedToChannelId": account.account_id,
+            "order": "time",
+            "textFormat": "plainText",
+        }
+        threads, replies_of = (
+            self.data.fields("/youtube/v3/commentThreads", "comment thread"),
+            self.data.fields("/youtube/v3/comments", "comment"),
+        )
         for thread in self._items("/youtube/v3/commentThreads", params):
             thread_id = threads.string(thread, "id")
             top = threads.object(thread, "snippet.topLevelComment")
@@ -109,15 +139,29 @@ class YouTubeNetwork(Connector):
             replies, fields = threads.objects(thread, "replies.comments"), threads
             if (threads.count(thread, "snippet.totalReplyCount") or 0) > len(replies):
                 # a thread carries only a few replies; the rest come from comments.list
-                replies = list(self._items("/youtube/v3/comments", {"part": "snippet", "parentId": top_id, "textFormat": "plainText"}))
+                replies = list(
+                    self._items(
+                        "/youtube/v3/comments",
+                        {"part": "snippet", "parentId": top_id, "textFormat": "plainText"},
+                    )
+                )
                 fields = replies_of
             for reply in replies:
                 parent = fields.string(reply, "snippet.parentId", required=False) or top_id
-                rows.append(self._message(account, fields, reply, thread_id, parent=parent, video_id=video_id))
+                rows.append(
+                    self._message(account, fields, reply, thread_id, parent=parent, video_id=video_id)
+                )
         return [r for r in rows if http.inside(r["created_at"], interval)]
 
-    def _message(self, account: Account, fields: http.Fields, comment: dict[str, Any], thread_id: str, parent: str | None,
-                 video_id: str | None) -> dict[str, Any]:
+    def _message(
+        self,
+        account: Account,
+        fields: http.Fields,
+        comment: dict[str, Any],
+        thread_id: str,
+        parent: str | None,
+        video_id: str | None,
+    ) -> dict[str, Any]:
         author = fields.string(comment, "snippet.authorChannelId.value")
         return http.message_row(
             account,
@@ -130,7 +174,8 @@ class YouTubeNetwork(Connector):
             channel="comment",
             author_id=author,
             author_handle=fields.string(comment, "snippet.authorDisplayName", required=False),
-            text=fields.string(comment, "snippet.textOriginal", required=False) or fields.string(comment, "snippet.textDisplay", required=False),
+            text=fields.string(comment, "snippet.textOriginal", required=False)
+            or fields.string(comment, "snippet.textDisplay", required=False),
         )
 
     def _subscriber_changes(self, interval: Interval) -> dict[dt.date, tuple[int | None, int | None]]:
@@ -149,18 +194,29 @@ class YouTubeNetwork(Connector):
         columns = [fields.string(c, "name") for c in fields.objects(report, "columnHeaders")]
         for name in ("day", "subscribersGained", "subscribersLost"):
             if name not in columns:
-                raise fields.error(report, "columnHeaders", f"has no column named '{name}' (columns: {columns})")
+                raise fields.error(
+                    report, "columnHeaders", f"has no column named '{name}' (columns: {columns})"
+                )
         rows = report.get("rows") or []
-        if not isinstance(rows, list) or not all(isinstance(row, list) and len(row) == len(columns) for row in rows):
-            raise fields.error(report, "rows", f"should be a list of rows of {len(columns)} values, one per column")
+        if not isinstance(rows, list) or not all(
+            isinstance(row, list) and len(row) == len(columns) for row in rows
+        ):
+            raise fields.error(
+                report, "rows", f"should be a list of rows of {len(columns)} values, one per column"
+            )
         changes = {}
         for row in rows:
             values = dict(zip(columns, row))
             try:
                 day = dt.date.fromisoformat(values["day"])
             except (TypeError, ValueError):
-                raise fields.error(values, "day", f"should be a date (YYYY-MM-DD), not {http.shown(values['day'])}") from None
-            changes[day] = (fields.count(values, "subscribersGained"), fields.count(values, "subscribersLost"))
+                raise fields.error(
+                    values, "day", f"should be a date (YYYY-MM-DD), not {http.shown(values['day'])}"
+                ) from None
+            changes[day] = (
+                fields.count(values, "subscribersGained"),
+                fields.count(values, "subscribersLost"),
+            )
         return changes
 
 
