@@ -82,7 +82,7 @@ def twcs(days: list[dt.date], requests_per_day: int = 40) -> str:
     tweet_id = 1_000_000
     for day in days:
         for n in range(requests_per_day):
-            asked = dt.datetime.combine(day, dt.time(), dt.timezone.utc) + dt.timedelta(minutes=17 + 31 * n)
+            asked = dt.datetime.combine(day, dt.time(), dt.UTC) + dt.timedelta(minutes=17 + 31 * n)
             answered = asked + dt.timedelta(minutes=5 + n % 90)
             question, answer = tweet_id, tweet_id + 1
             rows.append(

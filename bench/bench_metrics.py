@@ -163,7 +163,7 @@ def _post_metrics(account: Account, days: list[dt.date], day_posts: list[dict]) 
 
 def _messages(account: Account, conversations: list[dict], end: dt.date) -> pa.Table:
     cols = {key: np.concatenate([c[key] for c in conversations]) for key in conversations[0]}
-    end_us = int(dt.datetime.combine(end, dt.time(), dt.timezone.utc).timestamp() * 1e6)
+    end_us = int(dt.datetime.combine(end, dt.time(), dt.UTC).timestamp() * 1e6)
     keep = cols["created_us"] < end_us  # replies after the last day have not happened yet
     n = int(keep.sum())
     arrays = {}

@@ -95,9 +95,7 @@ def daily_run(folder: Path) -> dict[str, float]:
         figures = {}
         for label, day in (("first", dt.date(2026, 10, 14)), ("second", dt.date(2026, 10, 15))):
             started = time.perf_counter()
-            run = dags["socialpulse_extract"].test(
-                logical_date=dt.datetime.combine(day, dt.time(), dt.timezone.utc)
-            )
+            run = dags["socialpulse_extract"].test(logical_date=dt.datetime.combine(day, dt.time(), dt.UTC))
             figures[f"daily extract, 5 accounts ({label} day)"] = time.perf_counter() - started
             assert str(run.state).endswith("success"), run.state
         started = time.perf_counter()
@@ -115,9 +113,7 @@ def report_render(folder: Path) -> float:
 
     config = load_config(write_config(folder))
     lake = Lake.from_config(config)
-    interval = Interval(
-        dt.datetime(2026, 9, 1, tzinfo=dt.timezone.utc), dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
-    )
+    interval = Interval(dt.datetime(2026, 9, 1, tzinfo=dt.UTC), dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
     network = SimulatedNetwork(seed=config.seed)
     for account in config.accounts:
         lake.publish(account, interval, network.extract(account, interval))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from socialpulse.networks.base import Account, Interval
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 CARE = Account("simulated", "care", "@acme_care", "service", "Europe/Paris", display_name="Acme Care")
 DEALS = Account("simulated", "deals", "@acme_deals", "promotions", "UTC", display_name="Acme Deals")
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import write_config
+
 from socialpulse.config import ConfigError, load_config
 
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
+from helpers import CARE, DEALS, day_interval
 
-from helpers import CARE, DEALS, UTC, day_interval
 from socialpulse import model
 from socialpulse.lake import Lake, atomic_write_parquet
 from socialpulse.networks.simulated import SimulatedNetwork

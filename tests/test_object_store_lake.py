@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from fakes.object_store import ACCESS_KEY, SECRET_KEY, s3_bucket
 from helpers import CARE, DEALS, day_interval, write_config
+
 from socialpulse import metrics
 from socialpulse.config import load_config
 from socialpulse.lake import Lake

@@ -8,8 +8,8 @@ import json
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-
 from helpers import CARE, day_interval, write_config
+
 from socialpulse import pipeline, quality
 from socialpulse.config import load_config
 from socialpulse.lake import Lake

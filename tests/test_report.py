@@ -7,8 +7,8 @@ import json
 
 import pyarrow as pa
 import pytest
-
 from helpers import day_interval, write_config
+
 from socialpulse import delivery, metrics, report
 from socialpulse.config import load_config
 from socialpulse.lake import Lake
@@ -46,9 +46,7 @@ def rendered(tmp_path_factory):
             template = next(m for m in messages if m["direction"] == "inbound" and m["intent"] == "complaint")
             for i in range(40):
                 message_id = f"burst-{i}"
-                created = dt.datetime.combine(SPIKE_DAY, dt.time(9), dt.timezone.utc) + dt.timedelta(
-                    minutes=i
-                )
+                created = dt.datetime.combine(SPIKE_DAY, dt.time(9), dt.UTC) + dt.timedelta(minutes=i)
                 messages.append(
                     {**template, "message_id": message_id, "thread_id": message_id, "created_at": created}
                 )

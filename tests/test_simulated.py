@@ -6,8 +6,8 @@ import datetime as dt
 import statistics
 
 import pyarrow as pa
-
 from helpers import CARE, DEALS, day_interval
+
 from socialpulse import model
 from socialpulse.networks.simulated import SimulatedNetwork
 
@@ -89,8 +89,7 @@ def test_influence_leaders_post_often_and_draw_replies_from_other_members():
     leader_posts = [
         m
         for m in messages
-        if m["author_id"].startswith("care-L")
-        and m["parent_id"] is None
+        if (m["author_id"].startswith("care-L") and m["parent_id"] is None)
         or (m["author_id"].startswith("care-L") and m["channel"] == "comment")
     ]
     replies = {m["parent_id"] for m in messages if m["direction"] == "inbound" and m["parent_id"]}

@@ -7,8 +7,8 @@ Every text that comes from data is escaped here, because the templates mark thes
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from html import escape
-from typing import Sequence
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 TEXT = "#1f2933"

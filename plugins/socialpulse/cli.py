@@ -99,7 +99,7 @@ def demo(args: argparse.Namespace) -> int:
         report_day = dt.date.fromisoformat(f"{month}-01") + dt.timedelta(days=32)
         with output_to(log_file):
             run = dags["socialpulse_report"].test(
-                logical_date=dt.datetime.combine(report_day.replace(day=1), dt.time(6), dt.timezone.utc),
+                logical_date=dt.datetime.combine(report_day.replace(day=1), dt.time(6), dt.UTC),
                 run_conf={"month": month},
             )
         _check(run, "socialpulse_report", log_file)
@@ -127,7 +127,7 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time(), dt.UTC)
 
 
 def _check(run, what: str, log_file: Path) -> None:

@@ -29,7 +29,8 @@ import logging
 import re
 import secrets
 import time
-from typing import Any, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 
 import requests
@@ -71,7 +72,7 @@ class RetryPolicy:
     usage_pause_seconds: float = 60.0
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> "RetryPolicy":
+    def from_settings(cls, settings: Mapping[str, Any]) -> RetryPolicy:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: type(getattr(cls, k))(v) for k, v in settings.items() if k in names})
 
@@ -107,7 +108,7 @@ class Paging:
     """How an API says where the next page is. next_request() returns (url, params) or None when done."""
 
     def next_request(
-        self, page: Mapping[str, Any], url: str, params: dict[str, Any], fields: "Fields"
+        self, page: Mapping[str, Any], url: str, params: dict[str, Any], fields: Fields
     ) -> tuple[str, dict[str, Any]] | None:
         """`fields` reads the page, so that a malformed cursor fails naming the endpoint and the field."""
         raise NotImplementedError
@@ -335,7 +336,7 @@ class OAuth1Signer:
         self.clock = clock
 
     @classmethod
-    def from_credentials(cls, network: str, credentials: Credentials | None) -> "OAuth1Signer | None":
+    def from_credentials(cls, network: str, credentials: Credentials | None) -> OAuth1Signer | None:
         """A signer where the connection's extra holds the OAuth 1.0a keys, None where it holds none of them."""
         extra = credentials.extra if credentials else {}
         keys = {key: extra.get(key) for key in cls.KEYS}
@@ -636,7 +637,7 @@ class ApiClient:
             )
         return body
 
-    def fields(self, path_or_url: str, what: str) -> "Fields":
+    def fields(self, path_or_url: str, what: str) -> Fields:
         """A reader of the objects this endpoint answers with, for errors that say where a field was wrong."""
         return Fields(self, self.where(self.url(path_or_url)), what)
 
@@ -779,8 +780,8 @@ INT64_MAX = 2**63 - 1
 MISSING = "is missing"
 # no social network has data from before 1970; beyond 9000 date arithmetic would overflow near year 9999
 EARLIEST, LATEST = (
-    dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc),
-    dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc),
+    dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
+    dt.datetime(9000, 1, 1, tzinfo=dt.UTC),
 )
 # a bad value is printed only when it cannot be a secret: digits and the punctuation of dates
 _PRINTABLE = re.compile(r"[0-9 :TZ.,+\-]{0,40}")
@@ -808,7 +809,7 @@ class Fields:
     """Reads the fields of the objects one endpoint answers with. A required field that is missing, or any
     field of the wrong type, becomes a ConnectorError naming the network, the endpoint, the object and the field."""
 
-    client: "ApiClient"
+    client: ApiClient
     endpoint: str  # as printed: path only
     what: str  # the kind of object: "tweet", "comment", ...
 
@@ -904,19 +905,19 @@ def parse_time(value: str | int | float) -> dt.datetime:
     if isinstance(value, bool):
         raise TypeError(f"not a timestamp: {value!r}")
     if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value / 1000, dt.timezone.utc)
+        return dt.datetime.fromtimestamp(value / 1000, dt.UTC)
     text = value.strip().replace("Z", "+00:00")
     if re.search(r"[+-]\d{4}$", text):  # Graph API writes +0000
         text = text[:-2] + ":" + text[-2:]
     parsed = dt.datetime.fromisoformat(text)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
 
 
 def iso(moment: dt.datetime) -> str:
     """RFC 3339 in UTC with a Z, as X and Graph accept it."""
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # -- canonical rows every API connector builds the same way ----------------------------------------------

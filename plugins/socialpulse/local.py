@@ -14,9 +14,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
-from typing import Iterator
 
 from socialpulse.pools import API_POOL, API_POOL_DEFAULT_SLOTS, API_POOL_DESCRIPTION
 
@@ -83,7 +83,7 @@ class Mailbox:
         self.port = port or free_port()
         self._controller = None
 
-    def __enter__(self) -> "Mailbox":
+    def __enter__(self) -> Mailbox:
         from aiosmtpd.controller import Controller
 
         self.folder.mkdir(parents=True, exist_ok=True)

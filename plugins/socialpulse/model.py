@@ -9,8 +9,9 @@ See docs/data-model.md for the meaning of every column.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pyarrow as pa
 

@@ -116,7 +116,7 @@ def _bounds(interval: Interval, column_type: pa.DataType) -> tuple[Any, Any]:
     return interval.start, interval.end
 
 
-def _with_parent_times(messages: pa.Table, posts: pa.Table, lake: Lake) -> "Any":
+def _with_parent_times(messages: pa.Table, posts: pa.Table, lake: Lake) -> Any:
     """Messages as a DataFrame with parent_created_at: the parent's time, from this batch or the lake."""
     con = lake.duckdb()
     con.register("batch_messages", messages)
@@ -149,7 +149,6 @@ def validate(
     """Run every suite over one extraction; write result.json and result.html under validation/."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
-
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")

@@ -296,7 +296,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
                 counts[i] += 1
                 break
     month_end = dt.datetime.combine(
-        dt.date.fromisoformat(f"{month}-01") + dt.timedelta(days=32), dt.time(), dt.timezone.utc
+        dt.date.fromisoformat(f"{month}-01") + dt.timedelta(days=32), dt.time(), dt.UTC
     ).replace(day=1)
     backlog = [
         {

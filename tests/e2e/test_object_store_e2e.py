@@ -7,15 +7,15 @@ import datetime as dt
 import json
 
 import pytest
-
 from fakes.object_store import ACCESS_KEY, SECRET_KEY, s3_bucket
 from helpers import write_config
+
 from socialpulse import metrics
 from socialpulse.config import load_config
 from socialpulse.lake import Lake
 from socialpulse.local import Mailbox, load_dags
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 DAYS = (dt.date(2026, 10, 30), dt.date(2026, 10, 31))
 MONTH = "2026-10"
 

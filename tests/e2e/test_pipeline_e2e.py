@@ -13,15 +13,15 @@ import statistics
 
 import pyarrow.parquet as pq
 import pytest
-
 from helpers import write_config
+
 from socialpulse.config import load_config
 from socialpulse.lake import Lake
 from socialpulse.local import Mailbox, load_dags
 from socialpulse.networks.base import Interval
 from socialpulse.networks.simulated import SimulatedNetwork
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 FIRST_DAY = dt.date(2026, 9, 28)
 DAYS = 6  # 28 Sep .. 3 Oct: crosses a month boundary
 REPORT_MONTH = "2026-10"

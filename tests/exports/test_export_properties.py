@@ -23,7 +23,7 @@ texts = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_fr
 ids = st.integers(min_value=0, max_value=10**18)
 counts = st.none() | st.integers(min_value=0, max_value=10**12)
 moments = st.datetimes(min_value=dt.datetime(2006, 1, 1), max_value=dt.datetime(2030, 12, 31)).map(
-    lambda d: d.replace(microsecond=0, tzinfo=dt.timezone.utc)
+    lambda d: d.replace(microsecond=0, tzinfo=dt.UTC)
 )
 
 

@@ -6,7 +6,7 @@ from export_files import FIXTURES
 
 from socialpulse.exports import read_export
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def test_facebook_post_data_skips_the_description_line_and_reads_local_times(facebook_page):

@@ -10,7 +10,7 @@ from socialpulse.exports.base import staff_signatures
 from socialpulse.exports.twcs import thread_roots
 from socialpulse.networks.base import Account
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def rows_by_id(table):

@@ -6,7 +6,7 @@ from export_files import FIXTURES
 
 from socialpulse.exports import read_export
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 EXPORT = FIXTURES / "x_analytics.csv"
 
 

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from fakes.server import FakeApi, Reply, Request, window
 
 VERSION = "v24.0"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def graph_time(moment: dt.datetime) -> str:

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from fakes.server import FakeApi, Reply, Request, window
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def ms(moment: dt.datetime) -> int:

@@ -7,9 +7,10 @@ over HTTP through s3fs exactly as they would to MinIO or AWS.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 ACCESS_KEY = "AKIASOCIALPULSETEST01"
 SECRET_KEY = "s3-secret-do-not-leak-7f3a9c2e"

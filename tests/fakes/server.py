@@ -15,9 +15,10 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -113,14 +114,14 @@ class FakeApi:
         return Reply(400, {"error": "invalid_grant"})
 
     # -- lifecycle ------------------------------------------------------------------------------------
-    def start(self) -> "FakeApi":
+    def start(self) -> FakeApi:
         fake = self
 
         class RequestHandler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 fake._serve(self)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 fake._serve(self)
 
             def log_message(self, *args: Any) -> None:  # keep test output quiet

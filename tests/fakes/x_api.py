@@ -47,7 +47,7 @@ def recording(name: str) -> dict[str, Any]:
 
 
 def snowflake_time(tweet_id: str) -> dt.datetime:
-    return dt.datetime.fromtimestamp(((int(tweet_id) >> 22) + TWITTER_EPOCH_MS) / 1000, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(((int(tweet_id) >> 22) + TWITTER_EPOCH_MS) / 1000, dt.UTC)
 
 
 def iso(moment: dt.datetime) -> str:
@@ -145,7 +145,7 @@ class FakeXApi(FakeApi):
         return mentions, timeline
 
     def _build_dms(self) -> list[dict]:
-        day = dt.datetime(2022, 10, 7, tzinfo=dt.timezone.utc)
+        day = dt.datetime(2022, 10, 7, tzinfo=dt.UTC)
         events = []
 
         def event(

@@ -14,7 +14,7 @@ import datetime as dt
 
 from fakes.server import FakeApi, Reply, Request, window
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 CHANNEL_ID = "UCpulse0000000000000000a"
 UPLOADS = "UU" + CHANNEL_ID[2:]
 

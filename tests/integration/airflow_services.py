@@ -144,7 +144,7 @@ class AirflowOnPostgres:
             )
         return done.stdout
 
-    def __enter__(self) -> "AirflowOnPostgres":
+    def __enter__(self) -> AirflowOnPostgres:
         self.logs.mkdir(parents=True, exist_ok=True)
         _admin(f'CREATE DATABASE "{self.database}"')
         try:

@@ -15,7 +15,7 @@ from socialpulse.exports import covering_interval
 from socialpulse.lake import Lake
 from socialpulse.networks.base import Account
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # CI clones the repository with shared/ beside it, as in the workspace.
 SHARED_DATA = REPO_ROOT / ".." / "shared" / "data"
@@ -81,12 +81,12 @@ class MartLake:
     def __init__(self, root: Path):
         self.lake = Lake(root)
 
-    def publish(self, account: Account = CARE, **rows: list[dict]) -> "MartLake":
+    def publish(self, account: Account = CARE, **rows: list[dict]) -> MartLake:
         tables = {name: model.table_from_rows(name, table_rows) for name, table_rows in rows.items()}
         self.lake.publish(account, covering_interval(tables), tables)
         return self
 
-    def compute(self, **kwargs) -> "MartLake":
+    def compute(self, **kwargs) -> MartLake:
         metrics.compute_marts(self.lake, **kwargs)
         return self
 

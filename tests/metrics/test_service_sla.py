@@ -54,7 +54,7 @@ def test_sla_hours_alone_still_sets_the_default(marts):
 def test_business_hours_stop_the_sla_clock_overnight_and_at_the_weekend_in_the_accounts_time_zone(marts):
     # Friday 16:00 in New York (21:00 UTC), answered Monday 10:00 after the switch to summer time
     # (14:00 UTC): 65 calendar hours, but one business hour on Friday and one on Monday.
-    friday = message("fri", dt.datetime(2026, 3, 6, 21, 0, tzinfo=dt.timezone.utc), account=NEW_YORK)
+    friday = message("fri", dt.datetime(2026, 3, 6, 21, 0, tzinfo=dt.UTC), account=NEW_YORK)
     # Saturday, answered Monday 09:30 local: half a business hour.
     saturday = message("sat", at("2026-03-07", "15:00"), account=NEW_YORK)
     marts.publish(

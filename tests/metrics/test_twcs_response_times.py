@@ -8,7 +8,6 @@ request, and its response is our next message in the thread.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 
 import pytest

@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from fakes.graph_api import FakeFacebookApi, FakeInstagramApi
@@ -26,7 +27,7 @@ from socialpulse.networks.linkedin import LinkedInNetwork
 from socialpulse.networks.x import XNetwork
 from socialpulse.networks.youtube import YouTubeNetwork
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 GRAPH_DAY = dt.date(2026, 11, 2)
 GRAPH_INTERVAL = Interval(dt.datetime(2026, 11, 2, tzinfo=UTC), dt.datetime(2026, 11, 3, tzinfo=UTC))
 X_INTERVAL = Interval(dt.datetime(2022, 10, 7, tzinfo=UTC), dt.datetime(2022, 10, 8, tzinfo=UTC))

@@ -12,7 +12,7 @@ from socialpulse.networks.base import Account, Interval
 from socialpulse.networks.facebook import FacebookNetwork
 from socialpulse.networks.instagram import InstagramNetwork
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 DAY = dt.date(2026, 11, 2)
 INTERVAL = Interval(dt.datetime(2026, 11, 2, tzinfo=UTC), dt.datetime(2026, 11, 3, tzinfo=UTC))
 PAGE_ID = "1122334455"

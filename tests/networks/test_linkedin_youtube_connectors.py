@@ -13,7 +13,7 @@ from socialpulse.networks.base import Account, Interval
 from socialpulse.networks.linkedin import LinkedInNetwork
 from socialpulse.networks.youtube import YouTubeNetwork
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 DAY = dt.date(2026, 11, 2)
 INTERVAL = Interval(dt.datetime(2026, 11, 2, tzinfo=UTC), dt.datetime(2026, 11, 3, tzinfo=UTC))
 ORG_ID = "2414183"

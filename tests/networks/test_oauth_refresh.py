@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from fakes.harness import FAST, TOKEN, assert_no_secret, lake_rows, run_pipeline
@@ -19,7 +19,7 @@ from socialpulse.networks.base import Account, ConnectorError, Credentials, Inte
 from socialpulse.networks.linkedin import LinkedInNetwork
 from socialpulse.networks.youtube import YouTubeNetwork
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 DAY = dt.date(2026, 11, 2)
 INTERVAL = Interval(dt.datetime(2026, 11, 2, tzinfo=UTC), dt.datetime(2026, 11, 3, tzinfo=UTC))
 REFRESH_TOKEN = "rt-SECRET-1f0c9a-refresh-never-print"

@@ -11,7 +11,7 @@ from fakes.x_api import ACCOUNT_ID, FakeXApi, recording, snowflake_time
 from socialpulse.networks.base import Account, ConnectorError, Interval
 from socialpulse.networks.x import XNetwork
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 # The day the mentions were recorded (2022-10-07, ~22:42 UTC)
 DAY = Interval(dt.datetime(2022, 10, 7, tzinfo=UTC), dt.datetime(2022, 10, 8, tzinfo=UTC))
 ACCOUNT = Account("x", ACCOUNT_ID, "@Twitter", "service", connection_id="socialpulse_x")

@@ -17,7 +17,7 @@ from socialpulse.http import OAuth1Signer, signature_base_string
 from socialpulse.networks.base import Account, ConnectorError, Credentials, Interval
 from socialpulse.networks.x import XNetwork
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 DAY = Interval(dt.datetime(2022, 10, 7, tzinfo=UTC), dt.datetime(2022, 10, 8, tzinfo=UTC))
 ACCOUNT = Account("x", ACCOUNT_ID, "@Twitter", "service", connection_id="socialpulse_x")
 

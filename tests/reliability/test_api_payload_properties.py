@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,23 +23,23 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fakes.graph_api import FakeFacebookApi, FakeInstagramApi  # noqa: E402
-from fakes.harness import FAST, TOKEN, Sleeps  # noqa: E402
-from fakes.linkedin_api import FakeLinkedInApi  # noqa: E402
-from fakes.server import FakeApi, Reply, Request  # noqa: E402
-from fakes.x_api import ACCOUNT_ID as X_ACCOUNT_ID  # noqa: E402
-from fakes.x_api import FakeXApi  # noqa: E402
-from fakes.youtube_api import CHANNEL_ID, FakeYouTubeApi  # noqa: E402
+from fakes.graph_api import FakeFacebookApi, FakeInstagramApi
+from fakes.harness import FAST, TOKEN, Sleeps
+from fakes.linkedin_api import FakeLinkedInApi
+from fakes.server import FakeApi, Reply, Request
+from fakes.x_api import ACCOUNT_ID as X_ACCOUNT_ID
+from fakes.x_api import FakeXApi
+from fakes.youtube_api import CHANNEL_ID, FakeYouTubeApi
 
-from socialpulse import model  # noqa: E402
-from socialpulse.networks.base import Account, Connector, ConnectorError, Credentials, Interval  # noqa: E402
-from socialpulse.networks.facebook import FacebookNetwork  # noqa: E402
-from socialpulse.networks.instagram import InstagramNetwork  # noqa: E402
-from socialpulse.networks.linkedin import LinkedInNetwork  # noqa: E402
-from socialpulse.networks.x import XNetwork  # noqa: E402
-from socialpulse.networks.youtube import YouTubeNetwork  # noqa: E402
+from socialpulse import model
+from socialpulse.networks.base import Account, Connector, ConnectorError, Credentials, Interval
+from socialpulse.networks.facebook import FacebookNetwork
+from socialpulse.networks.instagram import InstagramNetwork
+from socialpulse.networks.linkedin import LinkedInNetwork
+from socialpulse.networks.x import XNetwork
+from socialpulse.networks.youtube import YouTubeNetwork
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 DAY = dt.date(2026, 11, 2)
 INTERVAL = Interval(dt.datetime(2026, 11, 2, tzinfo=UTC), dt.datetime(2026, 11, 3, tzinfo=UTC))
 X_DAY = Interval(

@@ -17,7 +17,7 @@ from fakes.youtube_api import CHANNEL_ID, FakeYouTubeApi
 from socialpulse.config import load_config
 from socialpulse.local import Mailbox, load_dags, output_to
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 DAY_AFTER = dt.datetime(2022, 10, 8, tzinfo=UTC)  # the X recordings are of 7 Oct 2022
 # the YouTube connection holds no access token, only what refreshes one
 GRANT = {

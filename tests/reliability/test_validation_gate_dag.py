@@ -7,15 +7,14 @@ import datetime as dt
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
-
 from helpers import write_config
+
 from socialpulse.config import load_config
 from socialpulse.lake import Lake
 from socialpulse.local import load_dags, output_to
 from socialpulse.networks.simulated import SimulatedNetwork
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 GOOD_DAY, BAD_DAY = dt.date(2026, 6, 1), dt.date(2026, 6, 2)
 
 

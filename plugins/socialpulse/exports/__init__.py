@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from socialpulse.exports.base import ExportError
 
@@ -29,10 +30,10 @@ FORMATS: dict[str, str] = {
     "youtube_analytics": "socialpulse.exports.youtube_analytics:read_youtube_analytics",
 }
 
-__all__ = ["FORMATS", "ExportError", "reader", "read_export", "covering_interval", "import_file"]
+__all__ = ["FORMATS", "ExportError", "covering_interval", "import_file", "read_export", "reader"]
 
 
-def reader(format: str) -> Callable[[Path, "Account"], dict[str, "pa.Table"]]:
+def reader(format: str) -> Callable[[Path, Account], dict[str, pa.Table]]:
     try:
         target = FORMATS[format]
     except KeyError:
@@ -43,7 +44,7 @@ def reader(format: str) -> Callable[[Path, "Account"], dict[str, "pa.Table"]]:
     return getattr(importlib.import_module(module_name), function_name)
 
 
-def read_export(format: str, path: Path, account: "Account") -> dict[str, "pa.Table"]:
+def read_export(format: str, path: Path, account: Account) -> dict[str, pa.Table]:
     """Read a whole export file into canonical tables (only those the file carries)."""
     from socialpulse import model
 
@@ -54,7 +55,7 @@ def read_export(format: str, path: Path, account: "Account") -> dict[str, "pa.Ta
     return {name: model.conform(name, data) for name, data in tables.items()}
 
 
-def covering_interval(tables: dict[str, "pa.Table"]) -> "Interval | None":
+def covering_interval(tables: dict[str, pa.Table]) -> Interval | None:
     """UTC midnight of the earliest row date to midnight after the latest; None without rows."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -71,12 +72,12 @@ def covering_interval(tables: dict[str, "pa.Table"]) -> "Interval | None":
             days += [pc.min(column).as_py(), pc.max(column).as_py()]
     if not days:
         return None
-    start = dt.datetime.combine(min(days), dt.time(), dt.timezone.utc)
-    end = dt.datetime.combine(max(days) + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    start = dt.datetime.combine(min(days), dt.time(), dt.UTC)
+    end = dt.datetime.combine(max(days) + dt.timedelta(days=1), dt.time(), dt.UTC)
     return Interval(start, end)
 
 
-def import_file(lake: "Lake", format: str, path: Path, account: "Account") -> dict[str, int]:
+def import_file(lake: Lake, format: str, path: Path, account: Account) -> dict[str, int]:
     """Import one export file into the lake; returns rows written per table the file carries.
 
     The file is read and checked completely before the lake is touched, so a bad file changes

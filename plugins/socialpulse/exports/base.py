@@ -13,9 +13,9 @@ import io
 import itertools
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 import pyarrow as pa
@@ -258,7 +258,7 @@ def strings(values: pd.Series) -> pa.Array:
 def _example(formats: tuple[str, ...]) -> str:
     import datetime as dt
 
-    sample = dt.datetime(2017, 10, 31, 22, 10, 47, tzinfo=dt.timezone.utc)
+    sample = dt.datetime(2017, 10, 31, 22, 10, 47, tzinfo=dt.UTC)
     return " or ".join(repr(sample.strftime(fmt)) for fmt in formats)
 
 

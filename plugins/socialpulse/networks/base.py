@@ -60,12 +60,12 @@ class Interval:
             raise ValueError(f"empty interval: {self.start.isoformat()} .. {self.end.isoformat()}")
 
     @classmethod
-    def of(cls, start: dt.datetime, end: dt.datetime) -> "Interval":
+    def of(cls, start: dt.datetime, end: dt.datetime) -> Interval:
         """From any aware datetimes (Airflow passes pendulum ones) to plain UTC datetimes."""
 
         def plain_utc(value: dt.datetime) -> dt.datetime:
-            value = value.astimezone(dt.timezone.utc)
-            return dt.datetime(*value.timetuple()[:6], value.microsecond, tzinfo=dt.timezone.utc)
+            value = value.astimezone(dt.UTC)
+            return dt.datetime(*value.timetuple()[:6], value.microsecond, tzinfo=dt.UTC)
 
         return cls(plain_utc(start), plain_utc(end))
 

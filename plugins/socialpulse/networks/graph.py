@@ -9,7 +9,8 @@ becomes canonical rows.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pyarrow as pa
 

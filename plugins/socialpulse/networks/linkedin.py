@@ -15,7 +15,8 @@ Options: base_url, linkedin_version (YYYYMM), token_url, lookback_days, page_siz
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote
 
 import pyarrow as pa
@@ -182,8 +183,8 @@ class LinkedInNetwork(Connector):
         )
 
     def _follower_gains(self, org: str, interval: Interval) -> dict[dt.date, tuple[int | None, int | None]]:
-        start = dt.datetime.combine(interval.days()[0], dt.time(), dt.timezone.utc)
-        end = dt.datetime.combine(interval.days()[-1] + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+        start = dt.datetime.combine(interval.days()[0], dt.time(), dt.UTC)
+        end = dt.datetime.combine(interval.days()[-1] + dt.timedelta(days=1), dt.time(), dt.UTC)
         query = (
             f"q=organizationalEntity&organizationalEntity={urn(org)}"
             f"&timeIntervals=(timeRange:(start:{ms(start)},end:{ms(end)}),timeGranularityType:DAY)"

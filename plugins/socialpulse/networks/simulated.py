@@ -215,7 +215,7 @@ class SimulatedNetwork(Connector):
         clicks = np.where(has_link, rng.binomial(impressions, rate * 0.5), 0)
         saves = rng.binomial(impressions, rate * 0.05)
         views = np.where(has_video, rng.binomial(impressions, 0.35), -1)
-        start = dt.datetime.combine(day, dt.time(), dt.timezone.utc)
+        start = dt.datetime.combine(day, dt.time(), dt.UTC)
         return {
             "post_id": np.array(
                 [f"{account.account_id}-p{day:%Y%m%d}-{i:03d}" for i in range(n)], dtype=object
@@ -315,7 +315,7 @@ class SimulatedNetwork(Connector):
         rng = _rng(seed, account, day, "messages")
         tz = ZoneInfo(account.time_zone)
         n = int(rng.poisson(requests_per_day))
-        start = dt.datetime.combine(day, dt.time(), dt.timezone.utc)
+        start = dt.datetime.combine(day, dt.time(), dt.UTC)
         start_us = int(start.timestamp() * 1e6)
         created = start_us + np.sort(rng.integers(0, 86_400 * 10**6, size=n))
         intent = rng.choice(np.array(model.INTENTS), size=n, p=[0.45, 0.2, 0.2, 0.15])

@@ -16,7 +16,8 @@ analytics_base_url, token_url, lookback_days, page_size (max 50), plus the Retry
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pyarrow as pa
 
