@@ -20,7 +20,6 @@ for _name in ("SOCIALPULSE_CONFIG", "SOCIALPULSE_LAKE_ROOT", "SOCIALPULSE_LAKE_C
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # tests/ is not a package: its shared modules (helpers.py, fakes/) are imported from here.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")

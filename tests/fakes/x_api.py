@@ -1,4 +1,4 @@
-"""A fake X API v2 built from real recorded responses (shared/data/x-api-v2, from tweepy's cassettes).
+"""A fake X API v2 built from real recorded responses (tests/data/x-api-v2, from tweepy's cassettes).
 
 The recordings give real tweet ids, texts, users, next_tokens and rate-limit headers, but mostly
 default fields only. What the connector asks for beyond them is filled in the documented shape:
@@ -35,7 +35,7 @@ from fakes.oauth1 import OAuth1Keys, OAuth1Verifier
 from fakes.server import FakeApi, Reply, Request, window
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-RECORDINGS = REPO_ROOT / ".." / "shared" / "data" / "x-api-v2"
+RECORDINGS = REPO_ROOT / "tests" / "data" / "x-api-v2"
 TWITTER_EPOCH_MS = 1288834974657
 ACCOUNT_ID = "783214"  # @Twitter, whose timeline and mentions were recorded
 REPLIED_MENTIONS = 6

@@ -17,8 +17,7 @@ from socialpulse.networks.base import Account
 
 UTC = dt.UTC
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# CI clones the repository with shared/ beside it, as in the workspace.
-SHARED_DATA = REPO_ROOT / ".." / "shared" / "data"
+TEST_DATA = REPO_ROOT / "tests" / "data"
 
 CARE = Account(network="x", account_id="care", handle="@care", purpose="service")
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
-from mart_lake import SHARED_DATA, MartLake
+from mart_lake import TEST_DATA, MartLake
 
 from socialpulse.exports import import_file, read_export
 from socialpulse.networks.base import Account
 
-SAMPLE = SHARED_DATA / "twcs-sample" / "sample.csv"
-SPOTIFY_REQUESTS = SHARED_DATA / "twcs-spotify-requests" / "support_requests.csv"
+SAMPLE = TEST_DATA / "twcs-sample" / "sample.csv"
+SPOTIFY_REQUESTS = TEST_DATA / "twcs-spotify-requests" / "support_requests.csv"
 COMPANIES = (
     "AppleSupport",
     "SpotifyCares",
