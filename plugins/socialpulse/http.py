@@ -101,6 +101,33 @@ class PermissionDenied(ConnectorError):
     """HTTP 403: the token is valid but lacks a permission or scope; a connector may go on without that data."""
 
 
+class RequestRejected(ConnectorError):
+    """A 4xx the API explains (not auth, not a rate limit): a bad parameter, an object it will not show.
+
+    Carries what the API said (`code`, `subcode`, `message`) so a connector can decide whether one item or
+    one metric is unreadable (skip it) or the whole request is wrong (fail)."""
+
+    def __init__(self, text: str, *, endpoint: str, status: int, code: Any, subcode: Any, message: str):
+        super().__init__(text)
+        self.endpoint, self.status, self.code, self.subcode, self.message = (
+            endpoint,
+            status,
+            code,
+            subcode,
+            message,
+        )
+
+
+class MalformedItem(ConnectorError):
+    """One object of an answer lacks a required field or has one of the wrong type (raised through Fields).
+
+    A connector may skip that object, with a warning, and go on with the others."""
+
+    def __init__(self, text: str, *, endpoint: str, object_id: str | None, field: str):
+        super().__init__(text)
+        self.endpoint, self.object_id, self.field = endpoint, object_id, field
+
+
 # -- pagination: each network declares one of these ---------------------------------------------------
 
 
@@ -552,9 +579,7 @@ class ApiClient:
                         continue
                     raise self._auth_error(url, response)
                 elif kind == "fatal":
-                    raise ConnectorError(
-                        f"{self.network} GET {self.where(url)} failed: HTTP {status} {self._api_message(response)}"
-                    )
+                    raise self._rejected(url, response)
                 else:
                     return self._decode(url, response)
             if attempt < policy.max_attempts:
@@ -641,8 +666,8 @@ class ApiClient:
         """A reader of the objects this endpoint answers with, for errors that say where a field was wrong."""
         return Fields(self, self.where(self.url(path_or_url)), what)
 
-    def _api_message(self, response: requests.Response) -> str:
-        """The API's own error text (X: detail/title, Graph: error.message, LinkedIn: message), scrubbed."""
+    def _api_text(self, response: requests.Response) -> str:
+        """The API's own error text (X: detail/title, Graph: error.message and error_user_msg, LinkedIn: message), scrubbed."""
         body = _json_or_none(response)
         if not isinstance(body, dict):
             return ""
@@ -653,7 +678,26 @@ class ApiClient:
             or body.get("message")
             or body.get("title")
         )
-        return f"({self.scrub(str(message))[:300]})" if message else ""
+        # Meta's explanation for people (e.g. "Media posted before business account conversion")
+        user_msg = error.get("error_user_msg") if isinstance(error, dict) else None
+        parts = [str(m) for m in (message, user_msg) if m and isinstance(m, (str, int))]
+        return self.scrub(": ".join(parts))[:500]
+
+    def _api_message(self, response: requests.Response) -> str:
+        text = self._api_text(response)
+        return f"({text})" if text else ""
+
+    def _rejected(self, url: str, response: requests.Response) -> RequestRejected:
+        body = _json_or_none(response)
+        code, subcode = dig(body, "error.code"), dig(body, "error.error_subcode")
+        return RequestRejected(
+            f"{self.network} GET {self.where(url)} failed: HTTP {response.status_code} {self._api_message(response)}",
+            endpoint=self.where(url),
+            status=response.status_code,
+            code=code if isinstance(code, (int, str)) else None,
+            subcode=subcode if isinstance(subcode, (int, str)) else None,
+            message=self._api_text(response),
+        )
 
     def _auth_error(self, url: str, response: requests.Response) -> ConnectorError:
         if response.status_code == 401 and isinstance(self.token, OAuth1Signer):
@@ -762,8 +806,14 @@ def _meta_usage(headers: Mapping[str, str]) -> tuple[float, float]:
 # -- reading API objects -------------------------------------------------------------------------------
 
 
+UNSAFE_ID = re.compile(r"^\.{1,2}$|[/\\?#%\s]")
+
+
 def segment(value: str) -> str:
-    """An id from an API answer as one URL path segment: '/', '?', '#' and '://' cannot redirect the request."""
+    """An id from an API answer as one URL path segment: '/', '?', '#' and '://' cannot redirect the request,
+    and an id that would climb out of its path ('..', '/', '%2F') is refused (Fields.ident skips its item)."""
+    if not isinstance(value, str) or not value or UNSAFE_ID.search(value):
+        raise ConnectorError(f"refusing an id that would leave its URL path segment: {shown(value)}")
     return quote(value, safe="")
 
 
@@ -778,6 +828,19 @@ def dig(obj: Any, path: str, default: Any = None) -> Any:
 
 INT64_MAX = 2**63 - 1
 MISSING = "is missing"
+
+
+def object_id_of(obj: Any) -> str | None:
+    """How a warning names an object of an answer: its id (LinkedIn: its URN), at most 100 characters."""
+    if not isinstance(obj, Mapping):
+        return None
+    for key in ("id", "$URN", "commentUrn"):
+        value = obj.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+            return str(value)[:100]
+    return None
+
+
 # no social network has data from before 1970; beyond 9000 date arithmetic would overflow near year 9999
 EARLIEST, LATEST = (
     dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
@@ -813,21 +876,22 @@ class Fields:
     endpoint: str  # as printed: path only
     what: str  # the kind of object: "tweet", "comment", ...
 
-    def error(self, obj: Any, path: str, problem: str) -> ConnectorError:
-        ident = obj.get("id") if isinstance(obj, Mapping) else None
-        ident = (
-            f" {str(ident)[:100]}" if isinstance(ident, (str, int)) and not isinstance(ident, bool) else ""
-        )
+    def error(self, obj: Any, path: str, problem: str) -> MalformedItem:
+        object_id = object_id_of(obj)
+        ident = f" {object_id}" if object_id else ""
         fault = (
             f"lacks the required field '{path}'"
             if problem == MISSING
             else f"has a field '{path}' that {problem}"
         )
-        return ConnectorError(
+        return MalformedItem(
             self.client.scrub(
                 f"{self.client.network} GET {self.endpoint}: the {self.what}{ident} {fault}; check the fields "
                 f"requested and the token's permissions, and report it if the API changed its format"
-            )
+            ),
+            endpoint=self.endpoint,
+            object_id=self.client.scrub(object_id) if object_id else None,
+            field=path,
         )
 
     def need(self, obj: Any, path: str) -> Any:
@@ -853,6 +917,16 @@ class Fields:
             if required:
                 raise self.error(obj, path, "is not valid Unicode (it holds half of a surrogate pair)")
             return _LONE_SURROGATE.sub("\ufffd", value)
+        return value
+
+    def ident(self, obj: Any, path: str = "id") -> str:
+        """A required id that later requests put in a URL path: one that could climb out of it ('..', '/')
+        is refused (the item is malformed), never sent."""
+        value = self.string(obj, path)
+        if UNSAFE_ID.search(value):
+            raise self.error(obj, path, "is not an id: it would leave its URL path segment")
+        if self.client.scrub(value) != value:
+            raise self.error(obj, path, "is not an id: it holds a secret of the connection")
         return value
 
     def time(self, obj: Any, path: str) -> dt.datetime:
@@ -1012,6 +1086,16 @@ def audience_rows(
     ]
 
 
+def external_links(links: list[str | None], platform_hosts: tuple[str, ...]) -> list[str]:
+    """The links of a post that lead to other sites: the network's own photos and posts are not links followed."""
+    out = []
+    for link in links:
+        host = (urlsplit(link).hostname or "").lower() if link else ""
+        if link and not any(host == h or host.endswith("." + h) for h in platform_hosts):
+            out.append(link)
+    return out
+
+
 def post_row(
     account: Account,
     post_id: str,
@@ -1070,7 +1154,13 @@ def message_row(
 
 
 def tables(
-    accounts: list, posts: list, metrics: list, audience: list, messages: list, source: str
+    accounts: list,
+    posts: list,
+    metrics: list,
+    audience: list,
+    messages: list,
+    source: str,
+    issues: list | None = None,
 ) -> dict[str, Any]:
     """The canonical tables of one extraction, deduplicated on their keys (an API may repeat an item)."""
     rows = {
@@ -1079,6 +1169,7 @@ def tables(
         "post_metrics_daily": metrics,
         "audience_daily": audience,
         "messages": messages,
+        "extraction_issues": issues or [],
     }
     out = {}
     for name, items in rows.items():

@@ -22,6 +22,7 @@ POST_KINDS = ("original", "reply", "share")
 DIRECTIONS = ("inbound", "outbound")
 CHANNELS = ("comment", "mention", "direct_message")
 INTENTS = ("question", "complaint", "praise", "other")
+ISSUE_KINDS = ("metric_unavailable", "item_skipped")
 COUNT_COLUMNS = (
     "impressions",
     "likes",
@@ -146,8 +147,32 @@ MESSAGES = CanonicalTable(
     ),
 )
 
+EXTRACTION_ISSUES = CanonicalTable(
+    name="extraction_issues",
+    schema=pa.schema(
+        [
+            pa.field("network", pa.string(), nullable=False),
+            pa.field("account_id", pa.string(), nullable=False),
+            pa.field("date", pa.date32(), nullable=False),  # the first day of the extracted interval
+            pa.field("interval_start", UTC_TS, nullable=False),
+            pa.field("interval_end", UTC_TS, nullable=False),
+            pa.field("kind", pa.string(), nullable=False),
+            pa.field("endpoint", pa.string(), nullable=False),
+            pa.field("object_id", pa.string()),
+            pa.field("metric", pa.string()),
+            pa.field("detail", pa.string(), nullable=False),
+        ]
+    ),
+    key=("network", "account_id", "date", "kind", "endpoint", "object_id", "metric"),
+    date_column="date",
+    description=(
+        "What an extraction could not read: a metric the network refused (metric_unavailable: its "
+        "column stays null) or an item it skipped (item_skipped), with the endpoint and why."
+    ),
+)
+
 TABLES: dict[str, CanonicalTable] = {
-    t.name: t for t in (ACCOUNTS, POSTS, POST_METRICS_DAILY, AUDIENCE_DAILY, MESSAGES)
+    t.name: t for t in (ACCOUNTS, POSTS, POST_METRICS_DAILY, AUDIENCE_DAILY, MESSAGES, EXTRACTION_ISSUES)
 }
 
 

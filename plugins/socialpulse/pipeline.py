@@ -44,12 +44,35 @@ def extract(
 ) -> dict[str, int]:
     """Extract one account's interval into staging; returns rows per table."""
     connector = build_connector(config, account, credentials)
+    lake = Lake.from_config(config)
+    connector.issues.known = refused_metrics(lake, account)
     log.info("extracting %s for %s with %s", account.key, interval, type(connector).__name__)
     tables = connector.extract(account, interval)
-    folder = Lake.from_config(config).stage(account, interval, tables)
+    folder = lake.stage(account, interval, tables)
     counts = {name: table.num_rows for name, table in tables.items()}
     log.info("staged %s at %s: %s", account.key, folder, counts)
     return counts
+
+
+def refused_metrics(lake: Lake, account: Account) -> dict[str, str]:
+    """{metric: why} of the metrics the account's network refused on earlier runs (extraction_issues):
+    the connector leaves them out of its requests instead of being refused again."""
+    if not lake.has_data("extraction_issues"):
+        return {}
+    issues = lake.read("extraction_issues").to_pylist()
+    latest: dict[str, tuple] = {}
+    for row in issues:
+        if (
+            row["network"] == account.network
+            and row["account_id"] == account.account_id
+            and row["kind"] == "metric_unavailable"
+            and row["object_id"] is None
+            and row["metric"]
+        ):
+            seen = latest.get(row["metric"])
+            if seen is None or row["date"] < seen[0]:
+                latest[row["metric"]] = (row["date"], row["detail"])
+    return {metric: f"refused since {day.isoformat()}: {detail}" for metric, (day, detail) in latest.items()}
 
 
 def validate_and_publish(config: Config, account: Account, interval: Interval) -> dict[str, int]:

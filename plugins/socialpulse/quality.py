@@ -71,6 +71,11 @@ SUITES: dict[str, list[tuple[str, dict[str, Any]]]] = {
         *_non_negative("followers_total", "followers_gained", "followers_lost"),
         _in_interval("date"),
     ],
+    "extraction_issues": [
+        ("ExpectColumnValuesToBeInSet", {"column": "kind", "value_set": list(model.ISSUE_KINDS)}),
+        ("ExpectColumnValuesToNotBeNull", {"column": "endpoint"}),
+        _in_interval("date"),
+    ],
     "messages": [
         *_not_null_unique("message_id"),
         ("ExpectColumnValuesToNotBeNull", {"column": "thread_id"}),
@@ -212,6 +217,7 @@ def validate(
             "success": all(c["success"] for c in checks),
             "expectations": checks,
         }
+    report["missing"] = missing_summary(tables.get("extraction_issues"))
     report["success"] = not failures
     report = json.loads(json.dumps(report, default=str))  # dates and timestamps as ISO strings
     folder = lake.validation_dir(account, interval)
@@ -222,6 +228,24 @@ def validate(
     return ValidationOutcome(
         success=not failures, failures=failures, result_path=result_path, html_path=html_path
     )
+
+
+def missing_summary(issues: pa.Table | None) -> dict[str, Any]:
+    """What the extraction could not read (extraction_issues): items skipped, metrics unavailable."""
+    rows = issues.to_pylist() if issues is not None else []
+    skipped = [r for r in rows if r["kind"] == "item_skipped"]
+    refused = [r for r in rows if r["kind"] == "metric_unavailable"]
+    return {
+        "items_skipped": len(skipped),
+        "metrics_unavailable": sorted(
+            {r["metric"] for r in refused if r["object_id"] is None and r["metric"]}
+        ),
+        "objects_without_metrics": len({r["object_id"] for r in refused if r["object_id"]}),
+        "examples": [
+            {k: r[k] for k in ("kind", "endpoint", "object_id", "metric", "detail")}
+            for r in (skipped + refused)[:20]
+        ],
+    }
 
 
 def render_result_html(report: dict[str, Any]) -> str:

@@ -43,6 +43,24 @@ class FakeGraphApi(FakeApi):
         super().__init__(token, auth="query", token_param="access_token")
         self.extra_fields: dict[str, Any] = {}  # an API that grew a new field on every object
         self.usage_header: str | None = None  # an X-App-Usage value to send with every answer
+        self.retired: set[str] = set()  # insights metrics Meta no longer knows: asking for one is a 400
+
+    def refuse_retired(self, request: Request) -> Reply | None:
+        """Graph's answer when any name of `metric` is retired; it does not say which one."""
+        asked = set(request.query.get("metric", "").split(","))
+        if asked & self.retired:
+            return Reply(
+                400,
+                {
+                    "error": {
+                        "message": "(#100) The value must be a valid insights metric",
+                        "type": "OAuthException",
+                        "code": 100,
+                        "fbtrace_id": "A1b2C3d4E5f",
+                    }
+                },
+            )
+        return None
 
     def graph_route(self, pattern: str, handler) -> None:
         self.route(rf"/{VERSION}/{pattern}", handler)
@@ -87,20 +105,28 @@ def since_until(request: Request, items: list[dict], time_field: str) -> list[di
     return [i for i in items if since <= parse_graph_time(i[time_field]).timestamp() < until]
 
 
-def insights(object_id: str, values: dict[str, Any], period: str = "lifetime") -> dict:
-    return {
-        "data": [
-            {
-                "name": name,
-                "period": period,
-                "values": [{"value": value}],
-                "title": name.replace("_", " ").title(),
-                "description": f"Lifetime: {name}",
-                "id": f"{object_id}/insights/{name}/{period}",
-            }
-            for name, value in values.items()
-        ]
-    }
+def insights(
+    object_id: str, values: dict[str, Any], period: str = "lifetime", last_day: dict[str, Any] | None = None
+) -> dict:
+    """A post's insights; with `last_day`, each metric twice as Graph sends it when asked without
+    `period`: the lifetime entry, then the day entry (the last day's value)."""
+
+    def entry(name: str, value: Any, period: str) -> dict:
+        return {
+            "name": name,
+            "period": period,
+            "values": [{"value": value}],
+            "title": name.replace("_", " ").title(),
+            "description": f"{period.title()}: {name}",
+            "id": f"{object_id}/insights/{name}/{period}",
+        }
+
+    data = []
+    for name, value in values.items():
+        data.append(entry(name, value, period))
+        if last_day is not None and name in last_day:
+            data.append(entry(name, last_day[name], "day"))
+    return {"data": data}
 
 
 def daily_insights(object_id: str, name: str, per_day: dict[dt.date, int]) -> dict:
@@ -123,6 +149,27 @@ def daily_insights(object_id: str, name: str, per_day: dict[dt.date, int]) -> di
     }
 
 
+# A real answer to GET /{ig-media-id}/insights for a media posted before the account was a business account
+MEDIA_BEFORE_CONVERSION = {
+    "error": {
+        "message": "Invalid parameter",
+        "type": "OAuthException",
+        "code": 100,
+        "error_subcode": 2108006,
+        "is_transient": False,
+        "error_user_title": "Media Posted Before Business Account Conversion",
+        "error_user_msg": "The media was posted before the most recent time that the user's account was "
+        "converted to a business account from a personal account.",
+        "fbtrace_id": "AxYz0123456",
+    }
+}
+
+
+def last_day_values(values: dict[str, Any]) -> dict[str, Any]:
+    """What a period=day entry says besides the lifetime one: a smaller, last-day figure."""
+    return {k: v // 10 if isinstance(v, int) else v for k, v in values.items()}
+
+
 class FakeFacebookApi(FakeGraphApi):
     """A Page with posts over the days before `day`, comments and replies (the Page answers some)."""
 
@@ -134,6 +181,8 @@ class FakeFacebookApi(FakeGraphApi):
         self.posts: list[dict] = []
         self.comments: dict[str, list[dict]] = {}
         self.post_insights: dict[str, dict] = {}
+        # Meta shows a comment's id and author only to a token whose person may do MODERATE on the Page
+        self.moderate = True
         start = dt.datetime.combine(day, dt.time(), UTC)
         # six posts: two on the day itself, four on the five days before, one long ago (outside the lookback)
         for n, age_hours in enumerate([-15, -9, 20, 50, 75, 110, 24 * 30]):
@@ -156,6 +205,15 @@ class FakeFacebookApi(FakeGraphApi):
                 post["attachments"] = {
                     "data": [{"unshimmed_url": "https://example.com/launch", "type": "share"}]
                 }
+            if n == 1:  # a photo post: its attachment is the Page's own photo, not a link out
+                post["attachments"] = {
+                    "data": [
+                        {
+                            "unshimmed_url": f"https://www.facebook.com/photo.php?fbid=77{n}&set=a.1&type=3",
+                            "type": "photo",
+                        }
+                    ]
+                }
             self.posts.append(post)
             self.post_insights[post_id] = {
                 "post_media_view": 1000 + 10 * n,
@@ -170,11 +228,8 @@ class FakeFacebookApi(FakeGraphApi):
         self.graph_route(
             r"(\d+)/posts", lambda r, m: self.collection(r, since_until(r, self.posts, "created_time"))
         )
-        self.graph_route(
-            r"(\d+_\d+)/insights",
-            lambda r, m: self.answer(insights(m.group(1), self._metrics(m.group(1), r))),
-        )
-        self.graph_route(r"(\d+_\d+)/comments", lambda r, m: self.collection(r, self.comments[m.group(1)]))
+        self.graph_route(r"(\d+_\d+)/insights", self._post_insights)
+        self.graph_route(r"(\d+_\d+)/comments", self._comments)
         self.graph_route(r"(\d+)/insights", self._page_insights)
 
     def _thread(self, post_id: str, posted: dt.datetime, first: dt.datetime, n: int) -> list[dict]:
@@ -204,10 +259,30 @@ class FakeFacebookApi(FakeGraphApi):
         asked = request.query.get("metric", "").split(",")
         return {k: v for k, v in self.post_insights[post_id].items() if k in asked}
 
+    def _post_insights(self, request: Request, match) -> Reply:
+        post_id = match.group(1)
+        refused = self.refuse_retired(request)
+        if refused:
+            return refused
+        values = self._metrics(post_id, request)
+        if request.query.get("period") == "lifetime":
+            return self.answer(insights(post_id, values))
+        # no period: every metric twice, lifetime then day (the last day's share of the total)
+        return self.answer(insights(post_id, values, last_day=last_day_values(values)))
+
+    def _comments(self, request: Request, match) -> Reply:
+        comments = self.comments[match.group(1)]
+        if not self.moderate:
+            comments = [{k: v for k, v in c.items() if k not in ("id", "from")} for c in comments]
+        return self.collection(request, comments)
+
     def _page(self, request: Request, match) -> Reply:
         return self.answer({"followers_count": self.followers, "name": "Pulse Care", "id": match.group(1)})
 
     def _page_insights(self, request: Request, match) -> Reply:
+        refused = self.refuse_retired(request)
+        if refused:
+            return refused
         days = [self.day - dt.timedelta(days=1), self.day]
         follows = daily_insights(
             match.group(1), "page_daily_follows_unique", {d: 31 + i for i, d in enumerate(days)}
@@ -215,7 +290,9 @@ class FakeFacebookApi(FakeGraphApi):
         unfollows = daily_insights(
             match.group(1), "page_daily_unfollows_unique", {d: 4 + i for i, d in enumerate(days)}
         )
-        return self.answer({"data": follows["data"] + unfollows["data"]})
+        asked = request.query.get("metric", "").split(",")
+        data = [m for m in follows["data"] + unfollows["data"] if m["name"] in asked]
+        return self.answer({"data": data})
 
 
 class FakeInstagramApi(FakeGraphApi):
@@ -229,6 +306,7 @@ class FakeInstagramApi(FakeGraphApi):
         self.media: list[dict] = []
         self.comments: dict[str, list[dict]] = {}
         self.media_insights: dict[str, dict] = {}
+        self.insights_refused: set[str] = set()  # media whose insights Graph will not give (error 2108006)
         start = dt.datetime.combine(day, dt.time(), UTC)
         kinds = [
             ("IMAGE", "FEED"),
@@ -296,6 +374,11 @@ class FakeInstagramApi(FakeGraphApi):
 
     def _insights(self, request: Request, match) -> Reply:
         object_id = match.group(1)
+        refused = self.refuse_retired(request)
+        if refused:
+            return refused
+        if object_id in self.insights_refused:
+            return Reply(400, MEDIA_BEFORE_CONVERSION)
         if object_id == self.user_id:
             return self.answer(
                 daily_insights(

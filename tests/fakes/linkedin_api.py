@@ -32,6 +32,11 @@ class FakeLinkedInApi(FakeApi):
         self.posts: list[dict] = []
         self.stats: dict[str, dict] = {}
         self.comments: dict[str, list[dict]] = {}  # post or comment urn -> its comments
+        # how a comment names itself: "commentUrn" (documented), "$URN" (some versions send only that and
+        # `id`), or "object+id" (neither URN: only the activity and the comment's id)
+        self.comment_urn_as = "commentUrn"
+        self.follower_gain = 12  # organicFollowerGain per day; net of losses, so it may be negative
+        self.comments_forbidden = False  # a member without ADMINISTRATOR (or DSC poster) reading comments
         start = dt.datetime.combine(day, dt.time(), UTC)
         for n, age_hours in enumerate([-14, -8, 26, 60, 100, 24 * 40]):
             created = start - dt.timedelta(hours=age_hours)
@@ -186,7 +191,26 @@ class FakeLinkedInApi(FakeApi):
         return Reply(200, {"paging": {"start": 0, "count": 10, "links": []}, "elements": elements})
 
     def _comments(self, request: Request, match) -> Reply:
-        return self.collection(request, self.comments.get(unquote(match.group(1)), []))
+        if self.comments_forbidden:
+            return Reply(
+                403,
+                {
+                    "status": 403,
+                    "serviceErrorCode": 100,
+                    "code": "ACCESS_DENIED",
+                    "message": "Not enough permissions to access: partnerApiSocialActions.GET_ALL.20240601",
+                },
+            )
+        comments = self.comments.get(unquote(match.group(1)), [])
+        return self.collection(request, [self._named(c) for c in comments])
+
+    def _named(self, comment: dict) -> dict:
+        if self.comment_urn_as == "commentUrn":
+            return comment
+        renamed = {k: v for k, v in comment.items() if k != "commentUrn"}
+        if self.comment_urn_as == "$URN":
+            renamed["$URN"] = comment["commentUrn"]
+        return renamed
 
     def _follower_statistics(self, request: Request, match) -> Reply:
         ranges = request.query.get("timeIntervals", "")
@@ -197,7 +221,7 @@ class FakeLinkedInApi(FakeApi):
             elements.append(
                 {
                     "timeRange": {"start": day_start, "end": day_start + 86_400_000},
-                    "followerGains": {"organicFollowerGain": 12, "paidFollowerGain": 1},
+                    "followerGains": {"organicFollowerGain": self.follower_gain, "paidFollowerGain": 1},
                     "organizationalEntity": self.org,
                 }
             )

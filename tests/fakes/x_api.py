@@ -100,10 +100,22 @@ class FakeXApi(FakeApi):
                 "public_metrics": public_metrics(t["id"]),
                 "entities": {
                     "urls": [
+                        # an attached photo, as X v2 lists it among the urls (with its media_key)
                         {
+                            "start": 40,
+                            "end": 63,
                             "url": "https://t.co/3OQ4eGsUku",
                             "expanded_url": "https://twitter.com/Twitter/status/1577730467436138524/photo/1",
-                        }
+                            "display_url": "pic.twitter.com/3OQ4eGsUku",
+                            "media_key": "3_1577730440903938048",
+                        },
+                        {
+                            "start": 10,
+                            "end": 33,
+                            "url": "https://t.co/Zx9Yw8Vu7T",
+                            "expanded_url": "https://example.com/status-page",
+                            "display_url": "example.com/status-page",
+                        },
                     ]
                 },
             }

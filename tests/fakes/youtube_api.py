@@ -193,6 +193,24 @@ class FakeYouTubeApi(FakeApi):
 
     def _videos(self, request: Request, match) -> Reply:
         ids = request.query.get("id", "").split(",")
+        if "maxResults" in request.query and "id" in request.query:
+            # videos.list: maxResults "is not supported for use in conjunction with the id parameter"
+            return Reply(
+                400,
+                {
+                    "error": {
+                        "code": 400,
+                        "message": "Incompatible parameters specified in the request: maxResults, id",
+                        "errors": [
+                            {
+                                "message": "Incompatible parameters specified in the request: maxResults, id",
+                                "domain": "youtube.parameter",
+                                "reason": "incompatibleParameters",
+                            }
+                        ],
+                    }
+                },
+            )
         if len(ids) > 50:
             return Reply(
                 400,

@@ -273,11 +273,21 @@ def test_x_exhausted_window_makes_the_next_call_to_that_endpoint_wait_for_the_re
 
 
 @pytest.mark.parametrize("run", ["x"], indirect=True)
-def test_x_tweet_without_created_at_fails_naming_the_field(run, sleeps):
+def test_x_tweets_without_created_at_are_skipped_with_a_warning_naming_each(run, sleeps, caplog):
     case, fake = run
     fake.drop_fields = {"created_at"}
-    with pytest.raises(ConnectorError, match="lacks the required field 'created_at'"):
-        case.extract(fake, sleeps)
+    with caplog.at_level(logging.WARNING):
+        tables = case.extract(fake, sleeps)
+    assert tables["posts"].num_rows == 0 and tables["messages"].num_rows == 0
+    issues = tables["extraction_issues"].to_pylist()
+    assert issues and {i["kind"] for i in issues} == {"item_skipped"}
+    assert all("lacks the required field 'created_at'" in i["detail"] for i in issues)
+    assert {i["endpoint"] for i in issues} == {
+        f"/2/users/{ACCOUNT_ID}/tweets",
+        f"/2/users/{ACCOUNT_ID}/mentions",
+    }
+    skipped = [r.getMessage() for r in caplog.records if "left out" in r.getMessage()]
+    assert len(skipped) == len(issues) and all(m.startswith("x GET /2/users/") for m in skipped)
 
 
 @pytest.mark.parametrize("run", ["x"], indirect=True)
@@ -291,13 +301,15 @@ def test_x_tweet_without_public_metrics_gives_null_metrics_not_zeros(run, sleeps
 
 
 @pytest.mark.parametrize("run", ["facebook"], indirect=True)
-def test_facebook_comment_without_author_fails_naming_the_field(run, sleeps):
+def test_facebook_comments_without_author_are_skipped_saying_to_grant_the_moderate_task(run, sleeps):
     case, fake = run
     for thread in fake.comments.values():
         for comment in thread:
             comment.pop("from")
-    with pytest.raises(ConnectorError, match="lacks the required field 'from.id'"):
-        case.extract(fake, sleeps)
+    tables = case.extract(fake, sleeps)
+    assert tables["messages"].num_rows == 0 and tables["posts"].num_rows > 0
+    issues = tables["extraction_issues"].to_pylist()
+    assert issues and all(i["kind"] == "item_skipped" and "MODERATE task" in i["detail"] for i in issues)
 
 
 @pytest.mark.parametrize("run", X_AND_GRAPH, indirect=True)

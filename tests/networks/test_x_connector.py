@@ -172,15 +172,17 @@ def test_x_token_without_dm_read_skips_direct_messages_with_a_warning(api, crede
     assert TOKEN not in caplog.text
 
 
-def test_x_dm_event_without_its_conversation_fails_naming_the_field(api, credentials, sleeps):
+def test_x_dm_events_without_their_conversation_are_skipped_naming_the_field(api, credentials, sleeps):
     api.drop_fields = {"dm_conversation_id"}
-    with pytest.raises(
-        ConnectorError,
-        match="GET /2/dm_events: the DM event .* lacks the required field 'dm_conversation_id'",
-    ):
-        XNetwork(
-            credentials, sleep=sleeps, base_url=api.base_url, page_size=5, direct_messages=True, **FAST
-        ).extract(ACCOUNT, DAY)
+    tables = XNetwork(
+        credentials, sleep=sleeps, base_url=api.base_url, page_size=5, direct_messages=True, **FAST
+    ).extract(ACCOUNT, DAY)
+    assert not [m for m in tables["messages"].to_pylist() if m["channel"] == "direct_message"]
+    issues = [i for i in tables["extraction_issues"].to_pylist() if i["endpoint"] == "/2/dm_events"]
+    assert issues and all(
+        i["kind"] == "item_skipped" and "lacks the required field 'dm_conversation_id'" in i["detail"]
+        for i in issues
+    )
 
 
 def test_x_direct_messages_count_as_service_requests_answered_in_their_conversation(api, tmp_path):

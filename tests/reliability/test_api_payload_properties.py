@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -382,52 +384,73 @@ def first_answer(replay: Replay, path_pattern: str) -> tuple[tuple[str, str], An
     return key, copy.deepcopy(replay.baseline_answers[key])
 
 
-def test_a_tweet_with_a_bad_timestamp_fails_naming_network_endpoint_tweet_and_field(replays):
+def skipped(tables: dict[str, Any]) -> list[dict[str, Any]]:
+    return [i for i in tables["extraction_issues"].to_pylist() if i["kind"] == "item_skipped"]
+
+
+def test_a_tweet_with_a_bad_timestamp_is_skipped_naming_network_endpoint_tweet_and_field(replays):
     replay = replays("x")
     replay.target, replay.replacement = first_answer(replay, "/tweets")
     tweet = replay.replacement["data"][0]
     tweet["created_at"] = "yesterday"
-    with pytest.raises(ConnectorError) as error:
-        replay.run()
-    assert str(error.value).startswith(
-        f"x GET /2/users/{X_ACCOUNT_ID}/tweets: the tweet {tweet['id']} has a field 'created_at' that "
-        f"should be a timestamp, not a string of 9 characters"
+    tables = replay.run()
+    [issue] = skipped(tables)
+    assert issue["endpoint"] == f"/2/users/{X_ACCOUNT_ID}/tweets" and issue["object_id"] == tweet["id"]
+    assert (
+        "has a field 'created_at' that should be a timestamp, not a string of 9 characters" in issue["detail"]
     )
+    assert tweet["id"] not in {p["post_id"] for p in tables["post_metrics_daily"].to_pylist()}
+    assert tables["post_metrics_daily"].num_rows == replay.baseline["post_metrics_daily"].num_rows - 1
 
 
-def test_a_negative_count_fails_instead_of_landing_in_the_lake(replays):
+def test_a_negative_count_never_lands_in_the_lake_its_video_is_skipped(replays):
     replay = replays("youtube")
     replay.target, replay.replacement = first_answer(replay, "/youtube/v3/videos")
-    replay.replacement["items"][0]["statistics"]["viewCount"] = -3
-    with pytest.raises(
-        ConnectorError,
-        match=r"^youtube GET /youtube/v3/videos: the video vid\w+ has a field 'statistics.viewCount' "
-        r"that should be a count \(an integer from 0 to 2\^63-1\), not the number -3",
-    ):
-        replay.run()
+    video = replay.replacement["items"][0]
+    video["statistics"]["viewCount"] = -3
+    tables = replay.run()
+    [issue] = skipped(tables)
+    assert issue["object_id"] == video["id"] and issue["endpoint"] == "/youtube/v3/videos"
+    assert (
+        "'statistics.viewCount' that should be a count (an integer from 0 to 2^63-1), not the number -3"
+        in (issue["detail"])
+    )
+    assert video["id"] not in {p["post_id"] for p in tables["post_metrics_daily"].to_pylist()}
 
 
-def test_a_media_type_of_the_wrong_type_fails_naming_the_field_not_with_a_type_error(replays):
+def test_a_media_type_of_the_wrong_type_skips_that_media_naming_the_field_not_with_a_type_error(replays):
     replay = replays("instagram")
     replay.target, replay.replacement = first_answer(replay, "/media")
-    replay.replacement["data"][0]["media_type"] = ["VIDEO"]
-    with pytest.raises(
-        ConnectorError,
-        match=r"^instagram GET /v24.0/\d+/media: the media \d+ has a field 'media_type' that should be a string",
-    ):
-        replay.run()
+    media = replay.replacement["data"][0]
+    media["media_type"] = ["VIDEO"]
+    [issue] = skipped(replay.run())
+    assert issue["object_id"] == media["id"] and re.fullmatch(r"/v24.0/\d+/media", issue["endpoint"])
+    assert "has a field 'media_type' that should be a string" in issue["detail"]
 
 
-@pytest.mark.parametrize("post_id", ["https://elsewhere.example/steal", TOKEN, "1_2/../../me?fields=name"])
-def test_an_id_from_an_answer_stays_one_path_segment_on_the_api_host(replays, post_id):
+@pytest.mark.parametrize(
+    "post_id", ["https://elsewhere.example/steal", "1_2/../../me?fields=name", "..", "."]
+)
+def test_an_id_that_would_leave_its_path_segment_is_never_requested_its_item_is_skipped(replays, post_id):
     replay = replays("facebook")
     replay.target, replay.replacement = first_answer(replay, "/posts")
     replay.replacement["data"][0]["id"] = post_id
-    with pytest.raises(ConnectorError) as error:  # the fake has no such post: HTTP 404 on its own host
-        replay.run()
-    assert "HTTP 404" in str(error.value) and TOKEN not in str(error.value)
-    asked = replay.fake.requests[-1].path
-    assert asked.startswith("/v24.0/") and asked.count("/") == 3 and asked.endswith("/insights")
+    tables = replay.run()
+    [issue] = skipped(tables)
+    assert "would leave its URL path segment" in issue["detail"]
+    assert all(r.path.count("/") <= 3 and ".." not in r.path for r in replay.fake.requests)
+    assert all(not r.path.endswith(("/./insights", "/../insights")) for r in replay.fake.requests)
+
+
+def test_a_token_as_an_id_is_never_sent_nor_stored(replays):
+    replay = replays("facebook")
+    replay.target, replay.replacement = first_answer(replay, "/posts")
+    replay.replacement["data"][0]["id"] = TOKEN
+    tables = replay.run()  # an "id" holding the token is not an id: never asked for, never stored
+    [issue] = skipped(tables)
+    assert "holds a secret of the connection" in issue["detail"]
+    assert TOKEN not in json.dumps({n: t.to_pylist() for n, t in tables.items()}, default=str)
+    assert all(TOKEN not in r.path for r in replay.fake.requests)
 
 
 def test_a_next_page_on_another_host_is_not_followed_with_the_token(replays):

@@ -107,8 +107,11 @@ class Connector(ABC):
     network: ClassVar[str]
 
     def __init__(self, credentials: Credentials | None = None, **settings: Any) -> None:
+        from socialpulse.networks.issues import Issues  # it reads Account and Interval from here
+
         self.credentials = credentials
         self.settings = settings
+        self.issues = Issues(self.network)  # what this extraction could not read (extraction_issues)
 
     @abstractmethod
     def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:

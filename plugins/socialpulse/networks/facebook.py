@@ -18,14 +18,17 @@ from typing import Any
 
 from socialpulse import http
 from socialpulse.networks.base import Account, Interval
-from socialpulse.networks.graph import GraphConnector, insight_values
+from socialpulse.networks.graph import GraphConnector
 
 POST_FIELDS = (
-    "id,created_time,message,permalink_url,parent_id,attachments{unshimmed_url},shares,"
+    "id,created_time,message,permalink_url,parent_id,attachments{unshimmed_url,type},shares,"
     "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)"
 )
 COMMENT_FIELDS = "id,message,created_time,from{id,name},parent{id}"
-POST_METRICS = "post_media_view,post_clicks_by_type,post_video_views"
+POST_METRICS = ["post_media_view", "post_clicks_by_type", "post_video_views"]
+PAGE_METRICS = ["page_daily_follows_unique", "page_daily_unfollows_unique"]
+# where a Page's own photos, videos and albums live: an attachment there is media, not a link followed out
+PLATFORM_HOSTS = ("facebook.com", "fb.com", "fb.watch", "fb.me", "fbcdn.net", "instagram.com")
 
 
 class FacebookNetwork(GraphConnector):
@@ -38,6 +41,7 @@ class FacebookNetwork(GraphConnector):
         links = [
             fields.string(a, "unshimmed_url", required=False)
             for a in fields.objects(item, "attachments.data")
+            if a.get("type") in (None, "share")  # photo, album, video_inline...: the Page's own media
         ]
         kind = "share" if item.get("parent_id") else "original"
         return http.post_row(
@@ -46,13 +50,13 @@ class FacebookNetwork(GraphConnector):
             created,
             fields.string(item, "message", required=False),
             kind,
-            [link for link in links if link],
+            http.external_links(links, PLATFORM_HOSTS),
         )
 
     def counts(self, post: http.Fields, item: dict[str, Any]) -> dict[str, int | None]:
         path = f"{http.segment(item['id'])}/insights"
-        insights = self.client.fields(path, "insights")
-        values = insight_values(insights, self.client.get(path, {"metric": POST_METRICS}))
+        # period=lifetime: without it Graph sends each metric twice (lifetime, then the last day)
+        insights, values = self.item_insights(path, item["id"], POST_METRICS, {"period": "lifetime"})
         clicks = values.get("post_clicks_by_type")
         return {
             "impressions": insights.count(values, "post_media_view"),
@@ -76,36 +80,48 @@ class FacebookNetwork(GraphConnector):
         rows = []
         for batch in self.client.paginate(path, params, http.NextUrlPaging()):
             for item in listing.objects(batch, "data"):
-                created = comment.time(item, "created_time")
-                if not http.inside(created, interval):
-                    continue
-                comment_id = comment.string(item, "id")
-                author = comment.string(item, "from.id")
-                parent = comment.string(item, "parent.id", required=False)
-                ours = author == account.account_id
-                rows.append(
-                    http.message_row(
-                        account,
-                        message_id=comment_id,
-                        thread_id=parent or comment_id,  # replies hang under one top-level comment
-                        parent_id=parent or post_id,
-                        post_id=post_id,
-                        created_at=created,
-                        outbound=ours,
-                        channel="comment",
-                        author_id=author,
-                        author_handle=account.handle
-                        if ours
-                        else comment.string(item, "from.name", required=False),
-                        text=comment.string(item, "message", required=False),
+                with self.issues.item(item, f"comment of {post_id} left out"):
+                    self._no_moderate_task(item, post_id, path)
+                    created = comment.time(item, "created_time")
+                    if not http.inside(created, interval):
+                        continue
+                    comment_id = comment.string(item, "id")
+                    author = comment.string(item, "from.id")
+                    parent = comment.string(item, "parent.id", required=False)
+                    ours = author == account.account_id
+                    rows.append(
+                        http.message_row(
+                            account,
+                            message_id=comment_id,
+                            thread_id=parent or comment_id,  # replies hang under one top-level comment
+                            parent_id=parent or post_id,
+                            post_id=post_id,
+                            created_at=created,
+                            outbound=ours,
+                            channel="comment",
+                            author_id=author,
+                            author_handle=account.handle
+                            if ours
+                            else comment.string(item, "from.name", required=False),
+                            text=comment.string(item, "message", required=False),
+                        )
                     )
-                )
         return rows
 
+    def _no_moderate_task(self, item: dict[str, Any], post_id: str, path: str) -> None:
+        """Meta leaves a comment's id and author out unless the token's person may do the MODERATE task."""
+        if not item.get("id") or not isinstance(item.get("from"), dict):
+            raise http.MalformedItem(
+                f"facebook GET {self.client.where(self.client.url(path))}: a comment of post {post_id} has no "
+                f"id or author: Meta shows them only to a person who may do the MODERATE task on the Page; "
+                f"give the token's person that task (docs/connectors.md)",
+                endpoint=self.client.where(self.client.url(path)),
+                object_id=item.get("id") if isinstance(item.get("id"), str) else None,
+                field="id" if not item.get("id") else "from",
+            )
+
     def audience_changes(self, page_id: str, interval: Interval):
-        daily = self.daily_insights(
-            page_id, interval, "page_daily_follows_unique,page_daily_unfollows_unique", "page insights"
-        )
+        daily = self.daily_insights(page_id, interval, PAGE_METRICS, "page insights")
         gained = daily.get("page_daily_follows_unique", {})
         lost = daily.get("page_daily_unfollows_unique", {})
         return {day: (gained.get(day), lost.get(day)) for day in set(gained) | set(lost)}

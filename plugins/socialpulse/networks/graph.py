@@ -9,6 +9,7 @@ becomes canonical rows.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -55,14 +56,28 @@ def graph_error_kind(status: int, body: Any) -> str | None:
 
 
 def insight_values(fields: http.Fields, response: Mapping[str, Any]) -> dict[str, Any]:
-    """{metric name: latest value} of a Graph /insights response; absent metrics stay absent."""
-    latest = {}
+    """{metric name: value} of a Graph post /insights response; absent metrics stay absent.
+
+    Asked without `period`, Graph answers a metric once per period it has (lifetime, then day): the
+    lifetime entry wins whatever the order, and the last value of an entry is the latest."""
+    chosen: dict[str, tuple[bool, Any]] = {}
     for metric in fields.objects(response, "data"):
         name = fields.string(metric, "name", required=False)
         values = fields.objects(metric, "values")
-        if name:
-            latest[name] = values[-1].get("value") if values else None
-    return latest
+        if not name:
+            continue
+        lifetime = metric.get("period") == "lifetime"
+        if lifetime or not chosen.get(name, (False, None))[0]:
+            chosen[name] = (lifetime, values[-1].get("value") if values else None)
+    return {name: value for name, (_, value) in chosen.items()}
+
+
+INVALID_METRIC = re.compile(r"valid insights metric|metric\[\d+\] must be one of", re.I)
+
+
+def rejects_metric(error: http.RequestRejected) -> bool:
+    """Graph's answer to a metric name it does not (or no longer) know: (#100) ... valid insights metric."""
+    return str(error.code) == "100" and bool(INVALID_METRIC.search(error.message))
 
 
 def unix(moment: dt.datetime) -> int:
@@ -85,6 +100,7 @@ class GraphConnector(Connector):
         http.check_options(self.network, settings, {"graph_version"})
         self.client = graph_client(self.network, GRAPH_URL, credentials, settings, self.permissions, sleep)
         self.page_size = int(settings.get("page_size", 100))
+        self.issues.scrub = self.client.scrub
 
     def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
         node_id = account.account_id
@@ -100,35 +116,92 @@ class GraphConnector(Connector):
         listing, fields = self.client.fields(path, "page"), self.client.fields(path, self.item_label)
         for batch in self.client.paginate(path, params, http.NextUrlPaging()):
             for item in listing.objects(batch, "data"):
-                item_id = fields.string(item, "id")
-                created = fields.time(item, self.time_field)
-                # every post of the lookback window: its counts and comments keep changing
-                metrics += http.metric_rows(account, interval, item_id, created, self.counts(fields, item))
-                messages += self.comments(account, interval, item_id)
-                if http.inside(created, interval):
-                    posts.append(self.post_row(account, fields, item, item_id, created))
+                kept = None  # the id of an item read whole
+                with self.issues.item(item, f"{self.item_label} left out"):
+                    item_id = fields.ident(item, "id")
+                    created = fields.time(item, self.time_field)
+                    # every post of the lookback window: its counts and comments keep changing
+                    rows = http.metric_rows(account, interval, item_id, created, self.counts(fields, item))
+                    post = self.post_row(account, fields, item, item_id, created)
+                    metrics += rows
+                    if http.inside(created, interval):
+                        posts.append(post)
+                    kept = item_id
+                messages += self.item_comments(account, interval, kept) if kept else []
         followers = self.client.fields(node_id, self.node_label).count(node, "followers_count")
+        audience = http.audience_rows(account, interval, followers, self.audience_changes(node_id, interval))
         return http.tables(
             http.account_rows(account, interval),
             posts,
             metrics,
-            http.audience_rows(account, interval, followers, self.audience_changes(node_id, interval)),
+            audience,
             messages,
             source=f"{self.network}/{node_id}",
+            issues=self.issues.take(account, interval),
         )
 
+    def insights(self, path: str, metrics: list[str], params: Mapping[str, Any]) -> dict[str, Any]:
+        """GET an /insights edge for these metrics, leaving out names Graph refuses (now or in an earlier
+        run: Meta retires metrics every few months). A refused name is an issue of the extraction and its
+        column stays null; the other metrics are still read."""
+        endpoint = self.client.where(self.client.url(path))
+        wanted = []
+        for metric in metrics:
+            if self.issues.refused(metric):
+                why = self.issues.known.get(metric, "refused earlier in this run")
+                self.issues.unavailable(endpoint, metric, why)
+            else:
+                wanted.append(metric)
+        if not wanted:
+            return {"data": []}
+        try:
+            return self.client.get(path, {**params, "metric": ",".join(wanted)})
+        except http.RequestRejected as error:
+            if not rejects_metric(error):
+                raise
+            if len(wanted) == 1:
+                self.issues.unavailable(endpoint, wanted[0], f"{self.network} refused it: {error.message}")
+                return {"data": []}
+        # Graph does not say which name it refused: ask for each alone
+        data: list[Any] = []
+        for metric in wanted:
+            part = self.insights(path, [metric], params)
+            data += part.get("data") if isinstance(part.get("data"), list) else []
+        return {"data": data}
+
+    def item_comments(self, account: Account, interval: Interval, item_id: str) -> list[dict[str, Any]]:
+        """The comments of one post; none, with an issue, where Graph refuses that post's comments (HTTP 400/404)."""
+        try:
+            return self.comments(account, interval, item_id)
+        except http.RequestRejected as error:
+            self.issues.skipped(error.endpoint, item_id, f"its comments were refused: {error.message}")
+            return []
+
+    def item_insights(self, path: str, item_id: str, metrics: list[str], params: Mapping[str, Any]):
+        """(reader, {metric: value}) of one post's insights. Where Graph will not give this one post's
+        insights (a media posted before the account became a business account), its metrics are null."""
+        insights = self.client.fields(path, "insights")
+        try:
+            return insights, insight_values(insights, self.insights(path, metrics, params))
+        except (http.RequestRejected, http.MalformedItem) as error:
+            detail = error.message if isinstance(error, http.RequestRejected) else str(error)
+            for metric in metrics:
+                if not self.issues.refused(metric):
+                    self.issues.unavailable(insights.endpoint, metric, detail, object_id=item_id)
+            return insights, {}
+
     def daily_insights(
-        self, node_id: str, interval: Interval, metrics: str, label: str
+        self, node_id: str, interval: Interval, metrics: list[str], label: str
     ) -> dict[str, dict[dt.date, int | None]]:
         """{metric: {day: value}} of the node's period=day insights over the interval.
 
         Graph stamps a day's value with the end of that day (the next midnight).
         """
         path = f"{node_id}/insights"
-        response = self.client.get(
+        response = self.insights(
             path,
+            metrics,
             {
-                "metric": metrics,
                 "period": "day",
                 "since": unix(interval.start),
                 "until": unix(interval.end + dt.timedelta(days=1)),

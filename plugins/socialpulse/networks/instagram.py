@@ -15,12 +15,12 @@ from typing import Any
 
 from socialpulse import http
 from socialpulse.networks.base import Account, Interval
-from socialpulse.networks.graph import GraphConnector, insight_values
+from socialpulse.networks.graph import GraphConnector
 
 MEDIA_FIELDS = "id,caption,media_type,media_product_type,timestamp,permalink,like_count,comments_count"
 REPLY_FIELDS = "id,text,timestamp,username,from"
 COMMENT_FIELDS = f"{REPLY_FIELDS},replies{{{REPLY_FIELDS}}}"
-MEDIA_METRICS = "views,shares,saved"
+MEDIA_METRICS = ["views", "shares", "saved"]
 VIDEO_TYPES = {"VIDEO", "REELS"}
 
 
@@ -38,8 +38,7 @@ class InstagramNetwork(GraphConnector):
 
     def counts(self, media: http.Fields, item: dict[str, Any]) -> dict[str, int | None]:
         path = f"{http.segment(item['id'])}/insights"
-        insights = self.client.fields(path, "insights")
-        values = insight_values(insights, self.client.get(path, {"metric": MEDIA_METRICS}))
+        insights, values = self.item_insights(path, item["id"], MEDIA_METRICS, {})
         views = insights.count(values, "views")
         video = (
             media.string(item, "media_type", required=False) in VIDEO_TYPES
@@ -62,14 +61,18 @@ class InstagramNetwork(GraphConnector):
         rows = []
         for batch in self.client.paginate(path, params, http.NextUrlPaging()):
             for comment in listing.objects(batch, "data"):
-                thread = comments.string(comment, "id")
-                rows.append(
-                    self._message(account, comments, comment, media_id, thread=thread, parent=media_id)
-                )
-                for reply in comments.objects(comment, "replies.data"):
-                    rows.append(
-                        self._message(account, comments, reply, media_id, thread=thread, parent=thread)
-                    )
+                with self.issues.item(comment, f"comment of {media_id} and its replies left out"):
+                    thread = comments.ident(comment, "id")
+                    top = self._message(account, comments, comment, media_id, thread=thread, parent=media_id)
+                    replies = []
+                    for reply in comments.objects(comment, "replies.data"):
+                        with self.issues.item(reply, f"reply to {thread} left out"):
+                            replies.append(
+                                self._message(
+                                    account, comments, reply, media_id, thread=thread, parent=thread
+                                )
+                            )
+                    rows += [top, *replies]
         return [r for r in rows if http.inside(r["created_at"], interval)]
 
     def _message(
@@ -101,5 +104,5 @@ class InstagramNetwork(GraphConnector):
 
     def audience_changes(self, user_id: str, interval: Interval):
         # new followers per day; Instagram gives no unfollows per day
-        daily = self.daily_insights(user_id, interval, "follower_count", "account insights")
+        daily = self.daily_insights(user_id, interval, ["follower_count"], "account insights")
         return {day: (gained, None) for day, gained in daily.get("follower_count", {}).items()}

@@ -22,6 +22,7 @@ from urllib.parse import quote
 import pyarrow as pa
 
 from socialpulse import http, model
+from socialpulse.http import dig
 from socialpulse.networks.base import Account, Connector, Interval
 
 LINKEDIN_VERSION = (
@@ -53,7 +54,10 @@ class LinkedInNetwork(Connector):
             credentials,
             auth="bearer",
             token_url=settings.get("token_url", TOKEN_URL),
-            permission_hint="r_organization_social, rw_organization_admin (ADMINISTRATOR or ANALYST role on the Page)",
+            permission_hint=(
+                "r_organization_social, rw_organization_admin (the ADMINISTRATOR role on the Page; "
+                "ANALYST reads statistics but not comments)"
+            ),
             headers={
                 "LinkedIn-Version": str(settings.get("linkedin_version", LINKEDIN_VERSION)),
                 "X-Restli-Protocol-Version": "2.0.0",
@@ -62,6 +66,7 @@ class LinkedInNetwork(Connector):
             sleep=sleep,
         )
         self.page_size = int(settings.get("page_size", 50))
+        self.issues.scrub = self.client.scrub
 
     def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
         org = f"urn:li:organization:{account.account_id}"
@@ -69,7 +74,11 @@ class LinkedInNetwork(Connector):
         post = self.client.fields("/rest/posts", "post")
         recent = []
         for item in self._collection("/rest/posts", {"q": "author", "author": org, "sortBy": "CREATED"}):
-            post_id, created = post.string(item, "id"), post.time(item, "createdAt")
+            created = None
+            with self.issues.item(item, "post left out"):
+                post_id, created = post.string(item, "id"), post.time(item, "createdAt")
+            if created is None:
+                continue
             if created < since:
                 break  # sorted newest first: everything after this is older still
             if created < interval.end:
@@ -83,18 +92,19 @@ class LinkedInNetwork(Connector):
             )
             messages += self._comments(account, org, interval, post_id)
             if http.inside(created, interval):
-                article = post.string(item, "content.article.source", required=False)
-                kind = "share" if item.get("reshareContext") else "original"
-                posts.append(
-                    http.post_row(
-                        account,
-                        post_id,
-                        created,
-                        post.string(item, "commentary", required=False),
-                        kind,
-                        [article] if article else [],
+                with self.issues.item(item, "post left out"):
+                    article = post.string(item, "content.article.source", required=False)
+                    kind = "share" if item.get("reshareContext") else "original"
+                    posts.append(
+                        http.post_row(
+                            account,
+                            post_id,
+                            created,
+                            post.string(item, "commentary", required=False),
+                            kind,
+                            [article] if article else [],
+                        )
                     )
-                )
         size_path = f"/rest/networkSizes/{urn(org)}"
         followers = self.client.get(size_path, {"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"})
         return http.tables(
@@ -109,6 +119,7 @@ class LinkedInNetwork(Connector):
             ),
             messages,
             source=f"linkedin/{account.account_id}",
+            issues=self.issues.take(account, interval),
         )
 
     def _collection(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -139,20 +150,37 @@ class LinkedInNetwork(Connector):
         return stats
 
     def _comments(self, account: Account, org: str, interval: Interval, post_id: str) -> list[dict[str, Any]]:
-        rows = []
         path = f"/rest/socialActions/{urn(post_id)}/comments"
-        comments = self.client.fields(path, "comment")
-        for comment in self._collection(path, {}):
-            root = comments.string(comment, "commentUrn")
-            rows.append(self._message(account, org, comments, comment, post_id, thread=root, parent=post_id))
-            if (comments.count(comment, "commentsSummary.aggregatedTotalComments") or 0) > 0:
-                reply_path = f"/rest/socialActions/{urn(root)}/comments"
-                replies = self.client.fields(reply_path, "reply")
-                for reply in self._collection(reply_path, {}):
-                    rows.append(
-                        self._message(account, org, replies, reply, post_id, thread=root, parent=root)
-                    )
+        try:
+            rows = []
+            comments = self.client.fields(path, "comment")
+            for comment in self._collection(path, {}):
+                with self.issues.item(comment, f"comment on {post_id} and its replies left out"):
+                    root = comment_urn(comments, comment)
+                    top = self._message(account, org, comments, comment, post_id, thread=root, parent=post_id)
+                    replies = []
+                    if (comments.count(comment, "commentsSummary.aggregatedTotalComments") or 0) > 0:
+                        replies = self._replies(account, org, post_id, root)
+                    rows += [top, *replies]
+        except http.PermissionDenied as refused:
+            # reading comments needs the ADMINISTRATOR or DIRECT_SPONSORED_CONTENT_POSTER role: the posts,
+            # statistics and followers are still worth having
+            self.issues.skipped(
+                self.client.where(self.client.url(path)),
+                post_id,
+                f"comments not readable ({refused}); give the token's member the ADMINISTRATOR or "
+                f"DIRECT_SPONSORED_CONTENT_POSTER role on the Page",
+            )
+            return []
         return [r for r in rows if http.inside(r["created_at"], interval)]
+
+    def _replies(self, account: Account, org: str, post_id: str, root: str) -> list[dict[str, Any]]:
+        reply_path = f"/rest/socialActions/{urn(root)}/comments"
+        replies, rows = self.client.fields(reply_path, "reply"), []
+        for reply in self._collection(reply_path, {}):
+            with self.issues.item(reply, f"reply to {root} left out"):
+                rows.append(self._message(account, org, replies, reply, post_id, thread=root, parent=root))
+        return rows
 
     def _message(
         self,
@@ -168,7 +196,7 @@ class LinkedInNetwork(Connector):
         ours = actor == org
         return http.message_row(
             account,
-            message_id=fields.string(comment, "commentUrn"),
+            message_id=comment_urn(fields, comment),
             thread_id=thread,
             parent_id=parent,
             post_id=post_id,
@@ -196,16 +224,34 @@ class LinkedInNetwork(Connector):
         for item in element.objects(response, "elements"):
             day = element.time(item, "timeRange.start").date()
             organic, paid = (
-                element.count(item, "followerGains.organicFollowerGain"),
-                element.count(item, "followerGains.paidFollowerGain"),
+                _net_gain(element, item, "followerGains.organicFollowerGain"),
+                _net_gain(element, item, "followerGains.paidFollowerGain"),
             )
-            gains[day] = (
-                None
-                if organic is None and paid is None
-                else min((organic or 0) + (paid or 0), http.INT64_MAX),
-                None,
-            )
+            if organic is None and paid is None:
+                gains[day] = (None, None)
+                continue
+            # a gain is net of the members who left that day: a negative one is a loss
+            net = max(min((organic or 0) + (paid or 0), http.INT64_MAX), -http.INT64_MAX)
+            gains[day] = (net, None) if net >= 0 else (0, -net)
         return gains
+
+
+def comment_urn(fields: http.Fields, comment: dict[str, Any]) -> str:
+    """A comment's URN: commentUrn, else `$URN` (some versions send only that), else built from object and id."""
+    for name in ("commentUrn", "$URN"):
+        value = fields.string(comment, name, required=False)
+        if value:
+            return value
+    activity, comment_id = fields.string(comment, "object"), fields.string(comment, "id")
+    return f"urn:li:comment:({activity},{comment_id})"
+
+
+def _net_gain(fields: http.Fields, item: dict[str, Any], path: str) -> int | None:
+    """A follower gain, which LinkedIn reports net of losses: an integer that may be negative."""
+    value = dig(item, path)
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        return value
+    return fields.count(item, path)
 
 
 UNKNOWN_COUNTS = dict.fromkeys(model.COUNT_COLUMNS)  # a post LinkedIn has no statistics for

@@ -32,6 +32,8 @@ from socialpulse.networks.base import Account, Connector, ConnectorError, Interv
 TWEET_FIELDS = (
     "created_at,public_metrics,conversation_id,in_reply_to_user_id,referenced_tweets,entities,author_id"
 )
+# X's own hosts: an attached photo's URL (x.com/.../photo/1) or a quoted post is not a link followed out
+PLATFORM_HOSTS = ("x.com", "twitter.com", "t.co", "twimg.com")
 DM_EVENT_FIELDS = "id,event_type,text,sender_id,dm_conversation_id,created_at,participant_ids"
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ class XNetwork(Connector):
             sleep=sleep,
         )
         self.page_size = int(settings.get("page_size", 100))
+        self.issues.scrub = self.client.scrub
         self.non_public = bool(settings.get("non_public_metrics", False))
         self.direct_messages = bool(settings.get("direct_messages", False))
 
@@ -82,39 +85,47 @@ class XNetwork(Connector):
             self.client.fields(timeline_path, "tweet"),
             self.client.fields(mentions_path, "mention"),
         )
-        own_ids = {tweet.string(t, "id") for t in timeline}
+        own_ids = {t["id"] for t in timeline if isinstance(t.get("id"), str)}
 
         posts, metrics, messages = [], [], []
         for t in timeline:
-            created = tweet.time(t, "created_at")
-            metrics += http.metric_rows(account, interval, t["id"], created, self._counts(tweet, t))
-            if not http.inside(created, interval):
-                continue
-            replied_to = _reference(tweet, t, "replied_to")
-            kind = "reply" if replied_to else "share" if _reference(tweet, t, "retweeted") else "original"
-            links = [
-                tweet.string(u, "expanded_url", required=False) or tweet.string(u, "url", required=False)
-                for u in tweet.objects(t, "entities.urls")
-            ]
-            posts.append(
-                http.post_row(
+            with self.issues.item(t, "tweet left out"):
+                tweet_id, created = tweet.string(t, "id"), tweet.time(t, "created_at")
+                rows = http.metric_rows(account, interval, tweet_id, created, self._counts(tweet, t))
+                if not http.inside(created, interval):
+                    metrics += rows
+                    continue
+                replied_to = _reference(tweet, t, "replied_to")
+                kind = "reply" if replied_to else "share" if _reference(tweet, t, "retweeted") else "original"
+                links = [
+                    tweet.string(u, "expanded_url", required=False) or tweet.string(u, "url", required=False)
+                    for u in tweet.objects(t, "entities.urls")
+                    if not u.get("media_key")  # an attached photo or video, not a link to another site
+                ]
+                post = http.post_row(
                     account,
-                    t["id"],
+                    tweet_id,
                     created,
                     tweet.string(t, "text", required=False),
                     kind,
-                    [link for link in links if link],
+                    http.external_links(links, PLATFORM_HOSTS),
                     replied_to,
                 )
-            )
-            # A reply to someone else is our answer in a conversation; a reply to ourselves is a thread.
-            if replied_to and t.get("in_reply_to_user_id") != user_id:
-                messages.append(self._message(account, tweet, t, created, own_ids, outbound=True))
+                # A reply to someone else is our answer in a conversation; a reply to ourselves is a thread.
+                answer = (
+                    [self._message(account, tweet, t, created, own_ids, outbound=True)]
+                    if replied_to and t.get("in_reply_to_user_id") != user_id
+                    else []
+                )
+                metrics += rows
+                posts.append(post)
+                messages += answer
         for t in mentions:
-            created = mention.time(t, "created_at")
-            if http.inside(created, interval):
-                outbound = mention.string(t, "author_id") == user_id
-                messages.append(self._message(account, mention, t, created, own_ids, outbound=outbound))
+            with self.issues.item(t, "mention left out"):
+                created = mention.time(t, "created_at")
+                if http.inside(created, interval):
+                    outbound = mention.string(t, "author_id") == user_id
+                    messages.append(self._message(account, mention, t, created, own_ids, outbound=outbound))
         if self.direct_messages:
             messages += self._direct_messages(account, interval)
 
@@ -125,6 +136,7 @@ class XNetwork(Connector):
             http.audience_rows(account, interval, followers),
             messages,
             source=f"x/{user_id}",
+            issues=self.issues.take(account, interval),
         )
 
     def _tweets(self, path: str, since: dt.datetime, interval: Interval, fields: str) -> list[dict[str, Any]]:
@@ -183,12 +195,13 @@ class XNetwork(Connector):
                 }
                 older = False
                 for item in page_fields.objects(page, "data"):
-                    if event.string(item, "event_type") != "MessageCreate":
-                        continue  # a participant joining or leaving a group is not a message
-                    created = event.time(item, "created_at")
-                    older = older or created < interval.start
-                    if http.inside(created, interval):
-                        rows.append(self._direct_message(account, event, item, created, usernames))
+                    with self.issues.item(item, "direct message left out"):
+                        if event.string(item, "event_type") != "MessageCreate":
+                            continue  # a participant joining or leaving a group is not a message
+                        created = event.time(item, "created_at")
+                        older = older or created < interval.start
+                        if http.inside(created, interval):
+                            rows.append(self._direct_message(account, event, item, created, usernames))
                 if older:
                     break  # newest first: the following pages are older still
         except http.PermissionDenied:

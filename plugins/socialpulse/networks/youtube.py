@@ -55,6 +55,7 @@ class YouTubeNetwork(Connector):
             **common,
         )
         self.page_size = min(int(settings.get("page_size", 50)), 50)
+        self.issues.scrub = self.data.scrub
 
     def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
         channel_id = account.account_id
@@ -91,17 +92,17 @@ class YouTubeNetwork(Connector):
             batch = video_ids[i : i + VIDEOS_PER_CALL]
             response = self.data.get(
                 "/youtube/v3/videos",
-                {"part": "snippet,statistics", "id": ",".join(batch), "maxResults": VIDEOS_PER_CALL},
+                # maxResults is not supported together with `id` (the ids say how many)
+                {"part": "snippet,statistics", "id": ",".join(batch)},
             )
             for entry in video.objects(response, "items"):
-                video_id, created = video.string(entry, "id"), video.time(entry, "snippet.publishedAt")
-                metrics += http.metric_rows(account, interval, video_id, created, _counts(video, entry))
-                if http.inside(created, interval):
-                    posts.append(
-                        http.post_row(
-                            account, video_id, created, video.string(entry, "snippet.title", required=False)
-                        )
-                    )
+                with self.issues.item(entry, "video left out"):
+                    video_id, created = video.ident(entry, "id"), video.time(entry, "snippet.publishedAt")
+                    rows = http.metric_rows(account, interval, video_id, created, _counts(video, entry))
+                    title = video.string(entry, "snippet.title", required=False)
+                    metrics += rows
+                    if http.inside(created, interval):
+                        posts.append(http.post_row(account, video_id, created, title))
         return http.tables(
             http.account_rows(account, interval),
             posts,
@@ -109,6 +110,7 @@ class YouTubeNetwork(Connector):
             http.audience_rows(account, interval, subscribers, self._subscriber_changes(interval)),
             self._messages(account, interval, since),
             source=f"youtube/{channel_id}",
+            issues=self.issues.take(account, interval),
         )
 
     def _items(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
