@@ -3,7 +3,10 @@
 -- messages: the member's inbound messages in the month. replies_received: inbound replies to
 -- those messages (parent_id) from other community members; our own replies do not count (that
 -- is service, not influence), nor the member's replies to themself, and a reply to a reply counts
--- only for the message it answers directly. distinct_repliers: how many different members replied.
+-- only for the message it answers directly. A reply and its parent are matched within one of our
+-- accounts: a message stored by two of our accounts is counted once in each, with that account's
+-- replies, and a reply held by one account never credits a member in another.
+-- distinct_repliers: how many different members replied.
 -- score = messages + 3 x replies_received: being answered weighs three times posting.
 -- Only members with at least one reply received are listed; rank 1 is the highest score of the
 -- account's month (ties broken by author_id). score_change: this month minus the previous one.
@@ -23,6 +26,7 @@ replies AS (
     FROM inbound child
     JOIN inbound parent
         ON parent.network = child.network
+        AND parent.account_id = child.account_id
         AND parent.message_id = child.parent_id
     WHERE child.parent_id IS NOT NULL
       AND child.author_id <> parent.author_id

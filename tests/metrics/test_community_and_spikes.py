@@ -68,3 +68,26 @@ def test_unclassified_negative_wording_counts_toward_spikes_and_quiet_days_count
     marts.publish(messages=rows).compute()
     day = marts.one("negative_spikes_daily", "date = DATE '2026-03-20'")
     assert (day["negative_messages"], day["baseline_mean"], day["spike"]) == (6, 0.0, True)
+
+
+def test_a_message_stored_by_two_of_our_accounts_gets_each_accounts_replies_once(marts):
+    from mart_lake import CARE
+
+    from socialpulse.networks.base import Account
+
+    deals = Account(network=CARE.network, account_id="deals", handle="@deals", purpose="promotions")
+    # The same tweet mentions both accounts: each stores it. One reply is held by care only.
+    tweet = {"intent": "other", "author": "leader"}
+    marts.publish(
+        CARE,
+        messages=[
+            message("t1", at("2026-03-02", "10:00"), **tweet),
+            message("r1", at("2026-03-02", "11:00"), thread="t1", parent="t1", intent="other", author="ann"),
+        ],
+    )
+    marts.publish(deals, messages=[message("t1", at("2026-03-02", "10:00"), account=deals, **tweet)])
+    marts.compute()
+    rows = marts.rows("influence_leaders_monthly", order="ORDER BY account_id")
+    assert [(r["account_id"], r["author_id"], r["replies_received"], r["score"]) for r in rows] == [
+        ("care", "leader", 1, 4)
+    ]

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from zoneinfo import ZoneInfo
 from mart_lake import CARE, at
 
 DAY = dt.timedelta(days=1)
@@ -177,3 +178,25 @@ def test_cadence_compares_engagement_per_post_on_busy_days_with_other_days(marts
     assert month["engagements_per_post_busy_days"] == 10
     assert month["engagements_per_post_other_days"] == pytest.approx((2 * 40 + 50) / 3)
     assert month["cadence_correlation"] < -0.9
+
+
+def test_busy_days_are_the_accounts_local_days_not_utc_days(marts):
+    """Six posts on one Auckland day (NZDT, UTC+13) fall on two UTC dates: still one busy day."""
+    local_hours = (9, 10, 11, 14, 15, 16)  # 20:00, 21:00, 22:00 UTC on the 9th; 01-03:00 on the 10th
+    posts = [
+        post(f"p{h}", dt.datetime(2026, 3, 10, h, tzinfo=ZoneInfo("Pacific/Auckland")).astimezone(dt.UTC))
+        for h in local_hours
+    ]
+    account = {
+        "network": CARE.network,
+        "account_id": CARE.account_id,
+        "handle": CARE.handle,
+        "purpose": CARE.purpose,
+        "time_zone": "Pacific/Auckland",
+        "snapshot_date": dt.date(2026, 3, 10),
+    }
+    marts.publish(posts=posts, accounts=[account]).compute()
+    days = marts.rows("cadence_daily")
+    assert [(d["post_date"], d["posts"]) for d in days] == [(dt.date(2026, 3, 10), 6)]
+    month = marts.one("content_monthly")
+    assert (month["busy_days"], month["max_posts_per_day"]) == (1, 6)
