@@ -2,8 +2,9 @@
 ### Social Pulse: monthly executive report
 
 On the 1st of each month, for the month just ended (or the `month` param, YYYY-MM, for any past
-month): refresh the marts, render each configured report to HTML and PDF (archived in the lake),
-and email it through the SMTP connection. A retry of `send` resends the archived files without
+month): refresh the marts, wait while days of the month are missing from the lake (or, with the
+report's `incomplete_month: send`, go on and mark it incomplete), render each configured report to
+HTML and PDF (archived in the lake), and email it through the SMTP connection. A retry of `send` resends the archived files without
 re-rendering; a month already delivered to the same recipients is not sent twice.
 """
 
@@ -53,6 +54,20 @@ def socialpulse_report():
         names = [params["report"]] if params.get("report") else [r.name for r in load_config().reports]
         return [{"report": name, "month": month} for name in names]
 
+    @task.sensor(poke_interval=3600, timeout=3 * 24 * 3600, mode="reschedule")
+    def wait_for_complete_month(job: dict):
+        """Holds the report while days are missing (incomplete_month: wait); checks hourly for 3 days."""
+        import logging
+
+        from airflow.sdk import PokeReturnValue
+
+        from socialpulse import report
+        from socialpulse.config import load_config
+
+        ready, why = report.ready_to_send(load_config(), job["report"], job["month"])
+        logging.getLogger("socialpulse.report").info(why)
+        return PokeReturnValue(is_done=ready, xcom_value=job)
+
     @task
     def render(job: dict) -> dict:
         from socialpulse import report
@@ -69,7 +84,7 @@ def socialpulse_report():
 
     jobs = list_reports()
     refresh_marts() >> jobs
-    send.expand(rendered=render.expand(job=jobs))
+    send.expand(rendered=render.expand(job=wait_for_complete_month.expand(job=jobs)))
 
 
 socialpulse_report()

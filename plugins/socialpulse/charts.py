@@ -143,12 +143,17 @@ def line_chart(
     unit: str = "",
     width: int = 560,
     height: int = 180,
+    target: float | None = None,
+    target_label: str = "",
 ) -> str:
-    """Lines over ordered labels (months), with a dot and value on the last point of each line."""
+    """Lines over ordered labels (months), with a dot and value on the last point of each line,
+    and an optional dashed target line (e.g. the SLA target share)."""
     values = [v for vals in series.values() for v in vals if v is not None]
     if len(labels) < 2 or not values:
         return empty_chart(title, "Not enough history for a trend yet")
-    low, high = min(0.0, min(values)), _nice_top(max(values) * 1.08)
+    low, high = min(0.0, min(values)), _nice_top(max(max(values), target or 0) * 1.08)
+    if unit == "%" and max(values) <= 1 and (target or 0) <= 1:
+        high = min(high, 1.0)  # a share never goes past 100%
     left, right, bottom, legend_h = 44, 40, 24, 20
     plot_w, plot_h = width - left - right, height - bottom - legend_h - 8
     y0 = legend_h + 8 + plot_h
@@ -168,9 +173,19 @@ def line_chart(
         body.append(
             f'<text x="{left - 4}" y="{y(v) + 4:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(v, unit)}</text>'
         )
+    step = max(1, math.ceil(len(labels) / 7))  # at most 7 labels: 13 months would overlap
     for i, label in enumerate(labels):
+        if (len(labels) - 1 - i) % step:
+            continue
         body.append(
             f'<text x="{x(i):.1f}" y="{y0 + 14}" text-anchor="middle" fill="{TEXT}">{escape(str(label))}</text>'
+        )
+    if target is not None:
+        body.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(target):.1f}" y2="{y(target):.1f}" stroke="{PALETTE[3]}" stroke-dasharray="4 3"/>'
+        )
+        body.append(
+            f'<text x="{width - right}" y="{y(target) - 3:.1f}" text-anchor="end" fill="{PALETTE[3]}">{escape(target_label)}</text>'
         )
     dashes = ("", ' stroke-dasharray="6 3"', ' stroke-dasharray="2 2"', ' stroke-dasharray="8 2 2 2"')
     for si, (name, vals) in enumerate(series.items()):

@@ -36,6 +36,8 @@ class ReportConfig:
     accounts: tuple[str, ...]  # account keys "network/account_id"
     smtp_conn_id: str = "smtp_default"
     sender: str = "Social Pulse <reports@socialpulse.invalid>"
+    sla_target: float = 0.9  # the share of requests to answer within the SLA, drawn on the charts
+    incomplete_month: str = "wait"  # wait: the scheduled send waits for missing days; send: marked
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,15 @@ def _report(item: Any, where: str, account_keys: list[str]) -> ReportConfig:
     unknown = [a for a in accounts if a not in account_keys]
     if unknown:
         raise ConfigError(f"{where}.accounts: unknown account(s) {unknown}; known: {account_keys}")
+    sla_target = item.get("sla_target", ReportConfig.sla_target)
+    if isinstance(sla_target, bool) or not isinstance(sla_target, (int, float)) or not 0 < sla_target <= 1:
+        raise ConfigError(f"{where}.sla_target: a share between 0 and 1 (0.9 = 90%), got {sla_target!r}")
+    incomplete = item.get("incomplete_month", ReportConfig.incomplete_month)
+    if incomplete not in ("wait", "send"):
+        raise ConfigError(
+            f"{where}.incomplete_month: 'wait' (the scheduled report waits for the missing days) "
+            f"or 'send' (sent marked incomplete), got {incomplete!r}"
+        )
     return ReportConfig(
         name=name,
         title=item.get("title", "Social Pulse monthly report"),
@@ -308,4 +319,6 @@ def _report(item: Any, where: str, account_keys: list[str]) -> ReportConfig:
         accounts=tuple(accounts),
         smtp_conn_id=item.get("smtp_conn_id", "smtp_default"),
         sender=item.get("sender", ReportConfig.sender),
+        sla_target=float(sla_target),
+        incomplete_month=incomplete,
     )

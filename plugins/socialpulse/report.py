@@ -22,14 +22,6 @@ from socialpulse.lake import Lake, atomic_write_bytes, atomic_write_json
 log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "include" / "templates"
-RESPONSE_BUCKETS = (
-    (0, 1, "< 1 h"),
-    (1, 4, "1-4 h"),
-    (4, 8, "4-8 h"),
-    (8, 24, "8-24 h"),
-    (24, 48, "1-2 days"),
-    (48, None, "> 2 days"),
-)
 
 
 @dataclass(frozen=True)
@@ -109,131 +101,116 @@ def _months_back(month: str, count: int) -> list[str]:
     return months
 
 
-class MartReader:
-    """Reads the marts for one report: its accounts only."""
+REPORT_SQL_DIR = Path(__file__).resolve().parents[2] / "include" / "sql" / "report"
+TREND_MONTHS = 13
 
-    def __init__(self, lake: Lake, account_keys: tuple[str, ...]):
-        self.con = lake.duckdb()
+
+class MartReader:
+    """The marts (and the canonical tables) of one report month, restricted to its accounts.
+
+    The report computes nothing itself: every figure is a mart's column or the result of a report
+    query (include/sql/report/*.sql) run here over the marts, with the table report_accounts and
+    the variables report_month ('YYYY-MM') and month_end (the month's end, UTC).
+    """
+
+    def __init__(self, lake: Lake, account_keys: tuple[str, ...], month: str):
+        from socialpulse import metrics
+
         self.lake = lake
+        missing = [m for m in metrics.MARTS if not lake.mart_path(m).exists()]
+        if missing:
+            raise FileNotFoundError(
+                f"mart(s) {', '.join(missing)} not found under {lake.root / 'marts'}: "
+                "run the socialpulse_metrics DAG first"
+            )
+        self.con = metrics.connect(lake)
+        for mart in metrics.MARTS:
+            self.con.execute(
+                f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM read_parquet('{lake.mart_path(mart)}')"
+            )
         pairs = [tuple(k.split("/", 1)) for k in account_keys]
         self.con.execute("CREATE TABLE report_accounts (network VARCHAR, account_id VARCHAR)")
         self.con.executemany("INSERT INTO report_accounts VALUES (?, ?)", pairs)
+        self.con.execute("SET VARIABLE report_month = ?", [month])
+        self.con.execute("SET VARIABLE month_end = CAST(? AS TIMESTAMPTZ)", [month_end(month)])
 
-    def rows(self, mart: str, where: str = "TRUE", params: list | None = None, order: str = "") -> list[dict]:
-        path = self.lake.mart_path(mart)
-        if not path.exists():
-            raise FileNotFoundError(f"mart {mart} not found at {path}: run the socialpulse_metrics DAG first")
-        sql = f"SELECT m.* FROM read_parquet('{path}') m SEMI JOIN report_accounts USING (network, account_id) WHERE {where} {order}"
+    def _fetch(self, sql: str, params: list | None = None) -> list[dict]:
         cursor = self.con.execute(sql, params or [])
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    def request_authors(self, month: str) -> set[str]:
-        """Authors of the month's service requests: customers who must never be named."""
-        if not self.lake.has_data("messages"):
-            return set()
-        sql = (
-            f"SELECT DISTINCT m.author_id FROM read_parquet('{self.lake.glob('messages')}', hive_partitioning = false) m "
-            f"JOIN read_parquet('{self.lake.mart_path('service_requests')}') r USING (network, account_id, message_id) WHERE r.month = ?"
+    def rows(self, mart: str, where: str = "TRUE", params: list | None = None, order: str = "") -> list[dict]:
+        """A mart's rows for the report's accounts."""
+        return self._fetch(
+            f"SELECT m.* FROM {mart} m SEMI JOIN report_accounts USING (network, account_id) WHERE {where} {order}",
+            params,
         )
-        return {row[0] for row in self.con.execute(sql, [month]).fetchall()}
+
+    def query(self, name: str) -> list[dict]:
+        """The rows of the report query include/sql/report/<name>.sql."""
+        return self._fetch((REPORT_SQL_DIR / f"{name}.sql").read_text())
 
 
-def _sum(rows: list[dict], key: str) -> float | None:
-    values = [r[key] for r in rows if r.get(key) is not None]
-    return float(sum(values)) if values else None
-
-
-def _ratio(num: float | None, den: float | None) -> float | None:
-    return num / den if num is not None and den else None
+def month_end(month: str) -> dt.datetime:
+    """The instant the month ends: the first of the next month, 00:00 UTC."""
+    first = dt.date.fromisoformat(f"{month}-01")
+    return dt.datetime.combine((first + dt.timedelta(days=32)).replace(day=1), dt.time(), dt.UTC)
 
 
 def build_context(config: Config, report_name: str, month: str) -> dict[str, Any]:
-    """Everything the templates show, computed from the marts for `month` (YYYY-MM)."""
+    """Everything the templates show for `month` (YYYY-MM): marts' columns and report queries only."""
     report = config.report(report_name)
     lake = Lake.from_config(config)
-    marts = MartReader(lake, report.accounts)
+    marts = MartReader(lake, report.accounts, month)
     prev = previous_month(month)
     accounts = {a.key: a for a in config.accounts if a.key in report.accounts}
 
     def month_rows(mart: str, m: str) -> list[dict]:
         return marts.rows(mart, "month = ?", [m])
 
-    engagement, engagement_prev = (
+    engagement, audience, service = (
         month_rows("engagement_monthly", month),
-        month_rows("engagement_monthly", prev),
+        month_rows("audience_monthly", month),
+        month_rows("service_monthly", month),
     )
-    audience, audience_prev = month_rows("audience_monthly", month), month_rows("audience_monthly", prev)
-    service, service_prev = month_rows("service_monthly", month), month_rows("service_monthly", prev)
     if not (engagement or audience or service):
         raise ValueError(
             f"no data for {month} in report '{report_name}' (accounts {', '.join(report.accounts)}): "
             "extract that month first (backfill the socialpulse_extract DAG)"
         )
-
-    def engagement_rate(rows: list[dict]) -> float | None:
-        return _ratio(_sum(rows, "engagements"), _sum(rows, "impressions"))
-
-    def per_post(rows: list[dict]) -> float | None:
-        return _ratio(_sum(rows, "engagements"), _sum(rows, "posts"))
-
-    requests = marts.rows("service_requests", "month = ?", [month])
-    requests_prev = marts.rows("service_requests", "month = ?", [prev])
-
-    def response_rate(rows: list[dict]) -> float | None:
-        return _ratio(sum(1 for r in rows if r["responded_at"] is not None), len(rows))
-
-    def median_hours(rows: list[dict]) -> float | None:
-        hours = sorted(r["response_hours"] for r in rows if r["response_hours"] is not None)
-        if not hours:
-            return None
-        mid = len(hours) // 2
-        return hours[mid] if len(hours) % 2 else (hours[mid - 1] + hours[mid]) / 2
-
-    def within_sla(rows: list[dict]) -> float | None:
-        judged = [r for r in rows if r["sla_status"] in ("met", "missed")]
-        return _ratio(sum(1 for r in judged if r["sla_status"] == "met"), len(judged))
+    totals = {r["month"]: r for r in marts.query("totals")}
+    now, before = totals.get(month, {}), totals.get(prev, {})
 
     sla = config.sla_hours
     # "within 24 h" only when one plain clock applies to every channel; otherwise "within SLA"
     within = "within SLA" if (config.sla.per_network or config.sla.business_hours) else f"within {sla:g} h"
+
+    def kpi(label: str, key: str, unit: str, **kwargs: Any) -> Kpi:
+        return Kpi(label, now.get(key), before.get(key), unit, **kwargs)
+
     kpis = [
-        Kpi(
-            "Engagement rate",
-            engagement_rate(engagement),
-            engagement_rate(engagement_prev),
-            "%",
-            note="engagements / impressions",
+        kpi(
+            "Engagement rate", "engagement_rate", "%", note="engagements / impressions, posts reporting both"
         ),
-        Kpi("Engagements per post", per_post(engagement), per_post(engagement_prev), ""),
-        Kpi("Net followers", _sum(audience, "net"), _sum(audience_prev, "net"), "", note="gained - lost"),
-        Kpi(
-            "Response rate",
-            response_rate(requests),
-            response_rate(requests_prev),
-            "%",
-            note="requests answered",
-        ),
-        Kpi(
-            "Median first response",
-            median_hours(requests),
-            median_hours(requests_prev),
-            "h",
-            higher_is_better=False,
-        ),
-        Kpi(f"Answered {within}", within_sla(requests), within_sla(requests_prev), "%"),
+        kpi("Engagements per post", "engagements_per_post", "", note="posts reporting engagements"),
+        kpi("Net followers", "net_followers", "", note="gained - lost"),
+        kpi("Response rate", "response_rate", "%", note="requests answered"),
+        kpi("Median first response", "median_response_hours", "h", higher_is_better=False),
+        kpi(f"Answered {within}", "within_sla_share", "%", note="of requests judged"),
     ]
 
-    # Per channel: one row per account.
+    # Per channel: one row per account, the marts' own columns.
     def by_key(rows: list[dict]) -> dict[str, dict]:
         return {f"{r['network']}/{r['account_id']}": r for r in rows}
 
     eng, aud, srv = by_key(engagement), by_key(audience), by_key(service)
+    content = by_key(month_rows("content_monthly", month))
     channels = []
     for key, account in accounts.items():
         e, a, s = eng.get(key, {}), aud.get(key, {}), srv.get(key, {})
         channels.append(
             {
+                "key": key,
                 "name": account.display_name or account.handle,
                 "handle": account.handle,
                 "network": account.network,
@@ -255,122 +232,68 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
                 "median_response_hours": s.get("median_response_hours"),
                 "p90_response_hours": s.get("p90_response_hours"),
                 "within_sla_share": s.get("within_sla_share"),
+                "backlog_at_month_end": s.get("backlog_at_month_end"),
             }
         )
     names = [c["name"] for c in channels]
 
-    # Trend: six months of engagement rate and SLA share, all accounts together.
-    months = _months_back(month, 6)
-    trend_eng, trend_sla = [], []
-    for m in months:
-        trend_eng.append(engagement_rate(month_rows("engagement_monthly", m)))
-        trend_sla.append(within_sla(marts.rows("service_requests", "month = ?", [m])))
-    history = [(m, e, s) for m, e, s in zip(months, trend_eng, trend_sla) if e is not None or s is not None]
+    # Trend: up to 13 months where the lake has them, all accounts together.
+    window = set(_months_back(month, TREND_MONTHS))
+    history = [r for m, r in sorted(totals.items()) if m in window]
+    labels = [dt.datetime.strptime(r["month"], "%Y-%m").strftime("%b %y") for r in history]
+    span = f"{len(history)} month{'s' if len(history) != 1 else ''}"
     # Two charts, not one: a 4% rate and an 85% share on one axis would flatten the first.
-    labels = [dt.datetime.strptime(m, "%Y-%m").strftime("%b") for m, _, _ in history]
     trend_charts = [
         charts.line_chart(
-            "Engagement rate, six months",
+            f"Engagement rate, last {span}",
             labels,
-            {"engagement rate": [e for _, e, _ in history]},
+            {"engagement rate": [r["engagement_rate"] for r in history]},
             unit="%",
             width=330,
         ),
         charts.line_chart(
-            f"Answered {within}, six months",
+            f"Answered {within}, last {span}",
             labels,
-            {within: [s for _, _, s in history]},
+            {within: [r["within_sla_share"] for r in history]},
             unit="%",
             width=330,
+            target=report.sla_target,
+            target_label=f"{report.sla_target * 100:g}% target",
         ),
     ]
 
     # Customer service.
-    counts = [0] * len(RESPONSE_BUCKETS)
-    for r in requests:
-        h = r["response_hours"]
-        if h is None:
-            continue
-        for i, (low, high, _) in enumerate(RESPONSE_BUCKETS):
-            if h >= low and (high is None or h < high):
-                counts[i] += 1
-                break
-    month_end = dt.datetime.combine(
-        dt.date.fromisoformat(f"{month}-01") + dt.timedelta(days=32), dt.time(), dt.UTC
-    ).replace(day=1)
+    buckets = marts.query("response_times")
     backlog = [
         {
+            **r,
             "account": accounts[f"{r['network']}/{r['account_id']}"].handle,
             "channel": r["channel"].replace("_", " "),
-            "intent": r["intent"] or "request",
-            "created_at": r["created_at"],
-            "age_days": (month_end - r["created_at"]).total_seconds() / 86400,
         }
-        for r in sorted(requests, key=lambda r: r["created_at"])
-        if r["responded_at"] is None or r["responded_at"] >= month_end
+        for r in marts.query("backlog")
     ]
-    staff_rows = marts.rows("staff_monthly", "month = ?", [month])
-    staff: dict[str, dict] = {}
-    for r in staff_rows:
-        entry = staff.setdefault(
-            r["staff_member"], {"name": r["staff_member"], "first_responses": 0, "met": 0.0, "hours": []}
-        )
-        entry["first_responses"] += r["first_responses"]
-        entry["met"] += r["within_sla_share"] * r["first_responses"]
-    for r in requests:
-        if r["responder"] in staff and r["response_hours"] is not None:
-            staff[r["responder"]]["hours"].append(r["response_hours"])
-    staff_table = sorted(
-        (
-            {
-                "name": s["name"],
-                "first_responses": s["first_responses"],
-                "median_response_hours": median_hours([{"response_hours": h} for h in s["hours"]]),
-                "within_sla_share": s["met"] / s["first_responses"] if s["first_responses"] else None,
-            }
-            for s in staff.values()
-        ),
-        key=lambda s: -s["first_responses"],
-    )
+    staff_table = marts.query("staff")
 
     # Top posts by engagement (not reach), leaders, cadence.
-    top_posts = marts.rows(
-        "post_performance",
-        "month = ? AND engagements IS NOT NULL",
-        [month],
-        "ORDER BY engagements DESC, post_id LIMIT 5",
-    )
+    top_posts = marts.query("top_posts")
     for p in top_posts:
         p["account"] = accounts[f"{p['network']}/{p['account_id']}"].handle
-        p["engagement_rate"] = _ratio(p["engagements"], p["impressions"])
     # Privacy first: whoever asked us for help this month is not named, even as a leader.
-    requesters = marts.request_authors(month)
-    leaders = [
-        leader
-        for leader in marts.rows(
-            "influence_leaders_monthly", "month = ?", [month], "ORDER BY score DESC, author_id"
-        )
-        if leader["author_id"] not in requesters
-    ][:5]
-    cadence = marts.rows("cadence_daily", "month = ?", [month])
+    leaders = marts.query("leaders")
+    hidden_leaders = marts.query("leaders_hidden")[0]["hidden_leaders"]
     cadence_points: dict[str, list[tuple[float, float]]] = {}
-    for r in cadence:
+    for r in month_rows("cadence_daily", month):
         name = accounts[f"{r['network']}/{r['account_id']}"].display_name or r["account_id"]
         cadence_points.setdefault(name, []).append((r["posts"], r["engagements_per_post"]))
-    content = by_key(month_rows("content_monthly", month))
     # Days when complaints or negative messages spiked (negative_spikes_daily defines a spike).
     spikes = [
-        {
-            "account": accounts[f"{r['network']}/{r['account_id']}"].handle,
-            "date": r["date"],
-            "negative_messages": r["negative_messages"],
-            "inbound_messages": r["inbound_messages"],
-            "baseline_mean": r["baseline_mean"],
-        }
+        {**r, "account": accounts[f"{r['network']}/{r['account_id']}"].handle}
         for r in marts.rows(
             "negative_spikes_daily", "month = ? AND spike", [month], "ORDER BY date, network, account_id"
         )
     ]
+    quality = data_quality(lake, list(accounts.values()), month)
+    incomplete = [q for q in quality if q["missing_days"]]
 
     return {
         "title": report.title,
@@ -378,13 +301,15 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
         "month": month,
         "previous_month": prev,
         "sla_hours": sla,
+        "sla_target": report.sla_target,
         "within": within,
         "kpis": kpis,
+        "totals": now,
         "channels": channels,
         "trend_charts": trend_charts,
         "service": {
-            "requests": len(requests),
-            "answered": sum(1 for r in requests if r["responded_at"] is not None),
+            "requests": now.get("requests", 0),
+            "answered": now.get("answered", 0),
             "sla_chart": charts.grouped_bars(
                 f"Share answered {within}",
                 names,
@@ -393,15 +318,17 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
                     "response rate": [c["response_rate"] for c in channels],
                 },
                 unit="%",
-                target=0.9,
-                target_label="90% target",
+                target=report.sla_target,
+                target_label=f"{report.sla_target * 100:g}% target",
             ),
             "distribution_chart": charts.histogram(
-                "Time to first response", [b[2] for b in RESPONSE_BUCKETS], counts
+                "Time to first response", [b["label"] for b in buckets], [b["requests"] for b in buckets]
             ),
+            "buckets": buckets,
             "staff": staff_table,
             "backlog": backlog[:15],
-            "backlog_total": len(backlog),
+            "backlog_listed": len(backlog),
+            "backlog_total": now.get("backlog_at_month_end"),
         },
         "audience_chart": charts.grouped_bars(
             "Followers gained and lost",
@@ -410,6 +337,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
         ),
         "top_posts": top_posts,
         "leaders": leaders,
+        "hidden_leaders": hidden_leaders,
         "cadence_chart": charts.scatter(
             "Posts per day against engagements per post",
             cadence_points,
@@ -421,6 +349,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
                 "name": account.display_name or account.handle,
                 "purpose": account.purpose,
                 "posts": content.get(key, {}).get("posts"),
+                "busy_days": content.get(key, {}).get("busy_days"),
                 "repeated_posts": content.get(key, {}).get("repeated_posts"),
                 "promotional_share": content.get(key, {}).get("promotional_share"),
                 "promotional_share_change": content.get(key, {}).get("promotional_share_change"),
@@ -428,14 +357,64 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
             for key, account in accounts.items()
         ],
         "spikes": spikes,
-        "quality": data_quality(lake, list(accounts.values()), month),
+        "quality": quality,
+        "incomplete": incomplete,
         "generated_for": month_name(month),
-        "report_date": month_end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "report_date": month_end(month).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 
+def month_days(month: str) -> list[dt.date]:
+    first = dt.date.fromisoformat(f"{month}-01")
+    return [first + dt.timedelta(days=i) for i in range((month_end(month).date() - first).days)]
+
+
+def covered_days(lake: Lake, account: Any, month: str) -> set[dt.date]:
+    """The days of the month the lake holds for an account: a day is held when a validation run
+    that passed covered it (an extraction, even of a quiet day with no rows), or when any
+    canonical table has a partition of the account for it (history published by other paths)."""
+    from socialpulse import model
+
+    days = set(month_days(month))
+    held: set[dt.date] = set()
+    folder = lake.root / "validation" / account.network / account.account_id
+    for path in folder.glob("*/result.json") if folder.exists() else ():
+        result = json.loads(path.read_text())
+        if not result.get("success"):
+            continue
+        start = dt.datetime.fromisoformat(result["interval"]["start"])
+        end = dt.datetime.fromisoformat(result["interval"]["end"])
+        day = start.date()
+        while dt.datetime.combine(day, dt.time(), dt.UTC) < end:
+            if day in days:
+                held.add(day)
+            day += dt.timedelta(days=1)
+    for table in model.TABLES:
+        network_dir = lake.table_dir(table) / f"network={account.network}"
+        for day in days - held:
+            if (network_dir / f"date={day.isoformat()}" / f"{account.account_id}.parquet").exists():
+                held.add(day)
+    return held
+
+
+def day_ranges(days: list[dt.date]) -> str:
+    """'3-5, 9 Nov 2026' style: consecutive days as ranges, in order."""
+    if not days:
+        return ""
+    days = sorted(days)
+    runs: list[list[dt.date]] = [[days[0], days[0]]]
+    for day in days[1:]:
+        if day == runs[-1][1] + dt.timedelta(days=1):
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    parts = [f"{a.day}" if a == b else f"{a.day}-{b.day}" for a, b in runs]
+    return f"{', '.join(parts)} {days[0]:%b %Y}"
+
+
 def data_quality(lake: Lake, accounts: list, month: str) -> list[dict]:
-    """Per account: validation runs of the month passed/failed and the freshest published day."""
+    """Per account: validation runs of the month passed/failed, the freshest published day, and
+    the days of the month the lake does not hold (a month with missing days is incomplete)."""
     rows = []
     for account in accounts:
         results = sorted(
@@ -454,6 +433,7 @@ def data_quality(lake: Lake, accounts: list, month: str) -> list[dict]:
             for p in (lake.table_dir("messages") / f"network={account.network}").glob("date=*")
             if (p / f"{account.account_id}.parquet").exists()
         )
+        missing = sorted(set(month_days(month)) - covered_days(lake, account, month))
         rows.append(
             {
                 "account": account.handle,
@@ -461,9 +441,45 @@ def data_quality(lake: Lake, accounts: list, month: str) -> list[dict]:
                 "passed": passed,
                 "failed": failed,
                 "freshest": days[-1] if days else None,
+                "missing_days": missing,
+                "missing": day_ranges(missing),
+                "days_held": len(month_days(month)) - len(missing),
+                "days_in_month": len(month_days(month)),
             }
         )
     return rows
+
+
+def missing_data(config: Config, report_name: str, month: str) -> list[str]:
+    """What is missing for the report's month: one line per account with missing days (empty: complete)."""
+    report = config.report(report_name)
+    lake = Lake.from_config(config)
+    accounts = [a for a in config.accounts if a.key in report.accounts]
+    return [
+        f"{q['account']} ({q['network']}): {len(q['missing_days'])} of {q['days_in_month']} days missing ({q['missing']})"
+        for q in data_quality(lake, accounts, month)
+        if q["missing_days"]
+    ]
+
+
+def ready_to_send(config: Config, report_name: str, month: str) -> tuple[bool, str]:
+    """Whether the scheduled report of a month may be sent now, and why (for the task log).
+
+    A month with missing days is held back while the report's incomplete_month is 'wait' (the
+    default: a later extraction or backfill may still fill them); with 'send' it goes out, marked
+    incomplete in the email and the PDF.
+    """
+    missing = missing_data(config, report_name, month)
+    if not missing:
+        return True, f"{report_name} {month}: every day of every account is in the lake"
+    listed = "; ".join(missing)
+    if config.report(report_name).incomplete_month == "send":
+        return True, f"{report_name} {month} is sent marked incomplete: {listed}"
+    return False, (
+        f"{report_name} {month} waits for missing days: {listed}. Extract or backfill them "
+        "(socialpulse_extract / socialpulse_backfill), or set incomplete_month: send in the report's "
+        "configuration to send it marked incomplete"
+    )
 
 
 def pdf_name(report_name: str, month: str) -> str:
@@ -507,7 +523,13 @@ def render_report(config: Config, report_name: str, month: str, force: bool = Fa
     atomic_write_bytes(pdf_path, HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf())
     atomic_write_json(
         folder / "rendered.json",
-        {"report": report_name, "month": month, "subject": f"{context['title']}: {context['generated_for']}"},
+        {
+            "report": report_name,
+            "month": month,
+            "subject": ("[Incomplete month] " if context["incomplete"] else "")
+            + f"{context['title']}: {context['generated_for']}",
+            "incomplete": [q["account"] for q in context["incomplete"]],
+        },
     )
     log.info("rendered %s for %s in %.1f s: %s", report_name, month, time.perf_counter() - started, pdf_path)
     return paths

@@ -1,9 +1,9 @@
 """Engagement, the leaky bucket, cadence, repetition and promotional share."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
-from zoneinfo import ZoneInfo
 from mart_lake import CARE, at
 
 DAY = dt.timedelta(days=1)
