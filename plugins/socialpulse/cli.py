@@ -3,6 +3,7 @@
 demo     run the real DAGs end to end on the simulated network: lake, validation, marts,
          report HTML and PDF, and an email to an SMTP server on loopback
 report   render (and with --send, email) the report of any past month
+delivery a month's delivery state; --confirm-sent or --resend after a send whose outcome is unknown
 backfill extract, validate and publish past days of API accounts (the bulk path, in chunks)
 import   import platform export files, or every export file in a folder, into the lake
 """
@@ -155,6 +156,28 @@ def report(args: argparse.Namespace) -> int:
     return 0
 
 
+def delivery_command(args: argparse.Namespace) -> int:
+    """The operator's answer when a send's outcome is unknown, or the state of a month's delivery."""
+    from socialpulse import delivery
+    from socialpulse.config import load_config
+    from socialpulse.lake import Lake
+
+    config = load_config(args.config)
+    if args.confirm_sent or args.resend:
+        print(delivery.resolve(config, args.report, args.month, arrived=args.confirm_sent))
+        return 0
+    report = config.report(args.report)
+    record = delivery.DeliveryRecord(
+        Lake.from_config(config).report_dir(args.report, args.month), report.recipients
+    )
+    state, n, intent = record.state()
+    print(
+        f"{args.report} {args.month} to {', '.join(report.recipients)}: {state}"
+        + (f" (attempt {n}, Message-ID {intent.get('message_id')})" if n else "")
+    )
+    return 0
+
+
 def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -302,6 +325,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--send", action="store_true", help="also email it through the report's SMTP connection")
     p.add_argument("--force", action="store_true", help="re-render even if this month was already delivered")
     p.set_defaults(func=report)
+    p = sub.add_parser(
+        "delivery",
+        help="a month's delivery state; after a send whose outcome is unknown, record whether it arrived",
+    )
+    p.add_argument("--report", required=True, help="report name from the config")
+    p.add_argument("--month", type=_month, required=True)
+    p.add_argument(
+        "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
+    )
+    answer = p.add_mutually_exclusive_group()
+    answer.add_argument("--confirm-sent", action="store_true", help="it arrived: never send it again")
+    answer.add_argument("--resend", action="store_true", help="it did not arrive: the next send sends it")
+    p.set_defaults(func=delivery_command)
     p = sub.add_parser("backfill", help="extract, validate and publish past days of API accounts")
     _add_account_choice(p, network=True)
     p.add_argument("--from-date", type=_date, required=True, help="first day, YYYY-MM-DD")

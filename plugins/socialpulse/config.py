@@ -38,6 +38,7 @@ class ReportConfig:
     sender: str = "Social Pulse <reports@socialpulse.invalid>"
     sla_target: float = 0.9  # the share of requests to answer within the SLA, drawn on the charts
     incomplete_month: str = "wait"  # wait: the scheduled send waits for missing days; send: marked
+    render_timeout_seconds: float = 300.0  # WeasyPrint is killed past it
 
 
 @dataclass(frozen=True)
@@ -312,6 +313,9 @@ def _report(item: Any, where: str, account_keys: list[str]) -> ReportConfig:
             f"{where}.incomplete_month: 'wait' (the scheduled report waits for the missing days) "
             f"or 'send' (sent marked incomplete), got {incomplete!r}"
         )
+    timeout = item.get("render_timeout_seconds", ReportConfig.render_timeout_seconds)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ConfigError(f"{where}.render_timeout_seconds: a positive number of seconds, got {timeout!r}")
     return ReportConfig(
         name=name,
         title=item.get("title", "Social Pulse monthly report"),
@@ -321,4 +325,5 @@ def _report(item: Any, where: str, account_keys: list[str]) -> ReportConfig:
         sender=item.get("sender", ReportConfig.sender),
         sla_target=float(sla_target),
         incomplete_month=incomplete,
+        render_timeout_seconds=float(timeout),
     )

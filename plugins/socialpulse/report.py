@@ -8,6 +8,7 @@ handles appear. All text from data is autoescaped by Jinja; charts come from cha
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import time
@@ -487,12 +488,40 @@ def pdf_name(report_name: str, month: str) -> str:
     return f"social-pulse-{report_name}-{month}.pdf"
 
 
-def render_report(config: Config, report_name: str, month: str, force: bool = False) -> dict[str, str]:
-    """Render the report for a month to HTML, PDF and the email body, archived under reports/.
+def build_message(
+    config: Config, report_name: str, month: str, context: dict, email_html: str, email_text: str, pdf: bytes
+) -> bytes:
+    """The whole email as one MIME message: plain text and HTML alternatives, the PDF attached as
+    application/pdf. Delivery sends exactly these bytes, so body and attachment are one render's."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
 
-    A report already delivered is not re-rendered (unless force): the archive keeps what was sent.
+    report = config.report(report_name)
+    digest = hashlib.sha256(email_html.encode() + pdf).hexdigest()[:20]
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = (
+        "[Incomplete month] " if context["incomplete"] else ""
+    ) + f"{context['title']}: {context['generated_for']}"
+    message["From"] = report.sender
+    message["To"] = ", ".join(report.recipients)
+    message["Message-ID"] = f"<socialpulse.{report_name}.{month}.{digest}@socialpulse.invalid>"
+    message["X-Social-Pulse-Report"] = f"{report_name}/{month}"
+    message.set_content(email_text)
+    message.add_alternative(email_html, subtype="html")
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name(report_name, month))
+    return message.as_bytes()
+
+
+def render_report(config: Config, report_name: str, month: str, force: bool = False) -> dict[str, str]:
+    """Render the report for a month: HTML, PDF and the email, archived under reports/.
+
+    message.eml is the whole email (body, text part and PDF) in one file written in one atomic
+    write; it is what delivery sends. report.html, the PDF and email.html beside it are the
+    same render, for people reading the archive. A report already sent (or whose send is in
+    doubt) is not re-rendered unless force: the archive keeps what was sent.
     """
-    from weasyprint import HTML
+    from socialpulse import delivery
+    from socialpulse.pdf import render_pdf
 
     folder = Lake.from_config(config).report_dir(report_name, month)
     html_path, pdf_path, email_path = (
@@ -506,21 +535,29 @@ def render_report(config: Config, report_name: str, month: str, force: bool = Fa
         "html": str(html_path),
         "pdf": str(pdf_path),
         "email": str(email_path),
+        "message": str(folder / delivery.MESSAGE),
     }
-    if (folder / "delivery.json").exists() and not force:
+    if delivery.delivered(config, report_name, month) and not force:
         # The archive must stay what the recipients received; --force re-renders on purpose.
         log.info(
-            "%s for %s was already delivered; keeping the archived files that were sent", report_name, month
+            "%s for %s was already sent (or its send is in doubt); keeping the archived files",
+            report_name,
+            month,
         )
         return paths
     started = time.perf_counter()
     context = build_context(config, report_name, month)
     env = environment()
     html = env.get_template("report.html.j2").render(**context)
-    email = env.get_template("email.html.j2").render(**context)
+    email_html = env.get_template("email.html.j2").render(**context)
+    email_text = env.get_template("email.txt.j2").render(**context)
+    pdf = render_pdf(html, config.report(report_name).render_timeout_seconds)
+    message = build_message(config, report_name, month, context, email_html, email_text, pdf)
+    # The email first, whole: a kill after it leaves the archive copies behind, never a mixed email.
+    atomic_write_bytes(folder / delivery.MESSAGE, message)
     atomic_write_bytes(html_path, html.encode())
-    atomic_write_bytes(email_path, email.encode())
-    atomic_write_bytes(pdf_path, HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf())
+    atomic_write_bytes(email_path, email_html.encode())
+    atomic_write_bytes(pdf_path, pdf)
     atomic_write_json(
         folder / "rendered.json",
         {

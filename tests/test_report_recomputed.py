@@ -1,0 +1,540 @@
+"""Every figure of the rendered report, recomputed from the canonical tables in plain Python.
+
+The report may only show what a mart or a report query says; this test holds it to the
+definitions of docs/metrics.md without DuckDB: it reads the lake's rows, works each figure out
+again with the standard library, formats it as a reader would expect, and compares it with the
+rendered HTML, section by section and cell by cell.
+
+The lake: two simulated accounts over September and October 2026. The promotions account never
+reports impressions (as YouTube), some of the service account's posts are not measured yet, and a
+burst of complaints makes one spike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import statistics
+from collections import defaultdict
+from html.parser import HTMLParser
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+import pytest
+from helpers import day_interval, write_config
+
+from socialpulse import metrics, report
+from socialpulse.config import load_config
+from socialpulse.lake import Lake
+from socialpulse.networks.simulated import SimulatedNetwork
+
+MONTH, PREV = "2026-10", "2026-09"
+MONTH_END = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+SLA = 24.0
+ENGAGEMENT = ("likes", "shares", "replies", "link_clicks", "saves")
+PROMOTIONAL = re.compile(
+    r"(?i)(\bsale\b|\d+\s*% off|\bdiscount|\bdeals?\b|\boffers?\b|\bpromo|\bcoupon|\bshop now\b|\bbuy\b"
+    r"|\border now\b|free shipping|new arrivals|last chance|limited time|don'?t miss)"
+)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("recomputed")
+    config = load_config(write_config(folder))
+    lake = Lake.from_config(config)
+    network = SimulatedNetwork(seed=config.seed)
+    interval = day_interval(dt.date(2026, 9, 1), days=61)
+    for account in config.accounts:
+        tables = network.extract(account, interval)
+        snapshots = tables["post_metrics_daily"].to_pylist()
+        if account.account_id == "deals":  # impressions never reported
+            snapshots = [{**s, "impressions": None} for s in snapshots]
+        else:  # the last three posts of October not measured yet
+            late = sorted(p["post_id"] for p in tables["posts"].to_pylist() if p["created_at"].month == 10)[
+                -3:
+            ]
+            snapshots = [s for s in snapshots if s["post_id"] not in late]
+            messages = tables["messages"].to_pylist()
+            template = next(m for m in messages if m["direction"] == "inbound" and m["intent"] == "complaint")
+            for i in range(40):
+                created = dt.datetime(2026, 10, 20, 9, i, tzinfo=dt.UTC)
+                messages.append(
+                    {**template, "message_id": f"burst-{i}", "thread_id": f"burst-{i}", "created_at": created}
+                )
+            tables["messages"] = pa.Table.from_pylist(messages, schema=tables["messages"].schema)
+        tables["post_metrics_daily"] = pa.Table.from_pylist(
+            snapshots, schema=tables["post_metrics_daily"].schema
+        )
+        lake.publish(account, interval, tables)
+    metrics.compute_marts(lake, sla_hours=config.sla_hours)
+    paths = report.render_report(config, "board", MONTH)
+    rows = {
+        name: lake.read(name).to_pylist()
+        for name in ("accounts", "posts", "post_metrics_daily", "audience_daily", "messages")
+    }
+    return config, paths, rows
+
+
+# -- the rendered report, read back --------------------------------------------------------------
+class Tables(HTMLParser):
+    """Per section id: its tables, each a list of rows, each a list of cell texts."""
+
+    def __init__(self):
+        super().__init__()
+        self.sections: dict[str, list[list[list[str]]]] = defaultdict(list)
+        self.section = ""
+        self.cell: list[str] | None = None
+        self.row: list[str] | None = None
+        self.svg = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "section":
+            self.section = dict(attrs).get("id", "")
+        elif tag == "table":
+            self.sections[self.section].append([])
+        elif tag == "tr":
+            self.row = []
+        elif tag in ("td", "th"):
+            self.cell = []
+        elif tag == "svg":
+            self.svg += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None and self.row is not None:
+            self.row.append(" ".join("".join(self.cell).split()))
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.sections[self.section][-1].append(self.row)
+            self.row = None
+        elif tag == "svg":
+            self.svg -= 1
+
+    def handle_data(self, data):
+        if self.cell is not None and not self.svg:
+            self.cell.append(data)
+
+
+def text_of(fragment: str) -> str:
+    from html import unescape
+
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+# -- plain-Python definitions ----------------------------------------------------------------------
+def fmt(value, unit: str = "") -> str:
+    if value is None:
+        return "n/a"
+    if unit == "%":
+        return f"{value * 100:.1f}%"
+    if unit == "h":
+        return f"{value:.1f} h"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def pts(change) -> str:
+    return "n/a" if change is None else f"{change * 100:+.1f} pts"
+
+
+def quantile(values: list[float], q: float) -> float | None:
+    """DuckDB's quantile_cont: linear interpolation between the two nearest ranks."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def ratio(num, den):
+    return num / den if num is not None and den else None
+
+
+def month_of(ts: dt.datetime) -> str:
+    return ts.astimezone(dt.UTC).strftime("%Y-%m")
+
+
+class Recomputed:
+    def __init__(self, config, rows):
+        self.config = config
+        self.accounts = [a for a in config.accounts]
+        zones = {}
+        for a in sorted(rows["accounts"], key=lambda r: r["snapshot_date"]):
+            zones[(a["network"], a["account_id"])] = a["time_zone"]
+        self.zones = zones
+        # posts with their latest totals
+        latest: dict[tuple, dict] = {}
+        for s in rows["post_metrics_daily"]:
+            key = (s["network"], s["post_id"])
+            if key not in latest or s["date"] > latest[key]["date"]:
+                latest[key] = s
+        self.posts = []
+        for p in rows["posts"]:
+            t = latest.get((p["network"], p["post_id"]), {})
+            reported = [t.get(c) for c in ENGAGEMENT if t.get(c) is not None]
+            self.posts.append(
+                {
+                    **p,
+                    "month": month_of(p["created_at"]),
+                    "impressions": t.get("impressions"),
+                    "engagements": sum(reported) if reported else None,
+                }
+            )
+        self.messages = rows["messages"]
+        self.audience = rows["audience_daily"]
+        self.requests = self._requests()
+
+    def _requests(self) -> list[dict]:
+        as_of: dict[str, dt.datetime] = {}
+        for m in self.messages:
+            as_of[m["network"]] = max(as_of.get(m["network"], m["created_at"]), m["created_at"])
+        ours = defaultdict(list)
+        for m in self.messages:
+            if m["direction"] == "outbound":
+                ours[(m["network"], m["account_id"], m["thread_id"])].append(m)
+        requests = []
+        for m in self.messages:
+            if m["direction"] != "inbound" or m["intent"] not in ("question", "complaint"):
+                continue
+            cutoff = as_of[m["network"]]
+            if m["created_at"] > cutoff:
+                continue
+            later = sorted(
+                (
+                    o
+                    for o in ours[(m["network"], m["account_id"], m["thread_id"])]
+                    if o["created_at"] >= m["created_at"]
+                ),
+                key=lambda o: (o["created_at"], o["message_id"]),
+            )
+            first = later[0] if later and later[0]["created_at"] <= cutoff else None
+            hours = (first["created_at"] - m["created_at"]).total_seconds() / 3600 if first else None
+            if first is not None:
+                status = "met" if hours <= SLA else "missed"
+            else:
+                status = "missed" if (cutoff - m["created_at"]).total_seconds() / 3600 > SLA else "pending"
+            requests.append(
+                {
+                    **m,
+                    "month": month_of(m["created_at"]),
+                    "responded_at": first["created_at"] if first else None,
+                    "responder": first["staff_member"] if first else None,
+                    "hours": hours,
+                    "status": status,
+                }
+            )
+        return requests
+
+    # engagement
+    def engagement(self, posts: list[dict]) -> dict:
+        both = [p for p in posts if p["engagements"] is not None and p["impressions"] is not None]
+        measured = [p["engagements"] for p in posts if p["engagements"] is not None]
+        return {
+            "posts": len(posts),
+            "rate": ratio(
+                sum(p["engagements"] for p in both) if both else None, sum(p["impressions"] for p in both)
+            ),
+            "per_post": ratio(float(sum(measured)) if measured else None, len(measured)),
+        }
+
+    def posts_of(self, month: str, account=None) -> list[dict]:
+        return [
+            p
+            for p in self.posts
+            if p["month"] == month
+            and (account is None or (p["network"], p["account_id"]) == (account.network, account.account_id))
+        ]
+
+    # service
+    def requests_of(self, month: str, account=None) -> list[dict]:
+        return [
+            r
+            for r in self.requests
+            if r["month"] == month
+            and (account is None or (r["network"], r["account_id"]) == (account.network, account.account_id))
+        ]
+
+    @staticmethod
+    def service(requests: list[dict]) -> dict:
+        hours = [r["hours"] for r in requests if r["hours"] is not None]
+        met = sum(r["status"] == "met" for r in requests)
+        missed = sum(r["status"] == "missed" for r in requests)
+        return {
+            "requests": len(requests),
+            "answered": len(hours),
+            "rate": ratio(len(hours), len(requests)),
+            "median": statistics.median(hours) if hours else None,
+            "p90": quantile(hours, 0.9),
+            "within": ratio(met, met + missed),
+        }
+
+    def backlog(self, account=None) -> list[dict]:
+        return sorted(
+            (
+                r
+                for r in self.requests
+                if r["created_at"] < MONTH_END
+                and (r["responded_at"] is None or r["responded_at"] >= MONTH_END)
+                and (
+                    account is None
+                    or (r["network"], r["account_id"]) == (account.network, account.account_id)
+                )
+            ),
+            key=lambda r: (r["created_at"], r["network"], r["account_id"], r["message_id"]),
+        )
+
+    # audience
+    def audience_of(self, month: str, account) -> dict:
+        days = sorted(
+            (
+                d
+                for d in self.audience
+                if (d["network"], d["account_id"]) == (account.network, account.account_id)
+                and d["date"].strftime("%Y-%m") == month
+            ),
+            key=lambda d: d["date"],
+        )
+        if not days:
+            return {"gained": None, "lost": None, "net": None, "churn": None}
+        gained = sum(d["followers_gained"] for d in days)
+        lost = sum(d["followers_lost"] for d in days)
+        first = days[0]
+        start = first["followers_total"] - (first["followers_gained"] or 0) + (first["followers_lost"] or 0)
+        return {"gained": gained, "lost": lost, "net": gained - lost, "churn": ratio(lost, start)}
+
+    # content, in the account's own days
+    def local_days(self, account) -> dict[dt.date, list[dict]]:
+        zone = ZoneInfo(self.zones.get((account.network, account.account_id), "UTC"))
+        by_day = defaultdict(list)
+        for p in self.posts:
+            if (p["network"], p["account_id"]) == (account.network, account.account_id):
+                by_day[p["created_at"].astimezone(zone).date()].append(p)
+        return by_day
+
+    def content(self, month: str, account) -> dict:
+        def normalised(text):
+            return re.sub(r"(?:https?://\S+|[^a-z])+", " ", (text or "").lower()).strip()
+
+        mine = sorted(
+            (
+                p
+                for p in self.posts
+                if (p["network"], p["account_id"]) == (account.network, account.account_id)
+            ),
+            key=lambda p: (p["created_at"], p["post_id"]),
+        )
+        last_seen: dict[str, dt.datetime] = {}
+        repeats = set()
+        for p in mine:
+            n = normalised(p["text"])
+            if n and n in last_seen and last_seen[n] >= p["created_at"] - dt.timedelta(days=30):
+                repeats.add(p["post_id"])
+            last_seen[n] = p["created_at"]
+        days = {d: ps for d, ps in self.local_days(account).items() if d.strftime("%Y-%m") == month}
+        posts = [p for ps in days.values() for p in ps]
+        if not posts:
+            return {"posts": None, "busy": None, "repeated": None, "promo": None}
+        return {
+            "posts": len(posts),
+            "busy": sum(len(ps) > 4 for ps in days.values()),
+            "repeated": sum(p["post_id"] in repeats for p in posts),
+            "promo": sum(bool(PROMOTIONAL.search(p["text"] or "")) for p in posts) / len(posts),
+        }
+
+    def spikes(self, account) -> list[tuple[dt.date, int, float, int]]:
+        daily: dict[dt.date, list[int]] = {}
+        for m in self.messages:
+            if m["direction"] == "inbound" and (m["network"], m["account_id"]) == (
+                account.network,
+                account.account_id,
+            ):
+                counts = daily.setdefault(m["created_at"].astimezone(dt.UTC).date(), [0, 0])
+                counts[0] += 1
+                counts[1] += m["intent"] == "complaint"
+        first, last = min(daily), max(daily)
+        calendar = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+        negatives = [daily.get(d, [0, 0])[1] for d in calendar]
+        found = []
+        for i, day in enumerate(calendar):
+            base = negatives[max(0, i - 28) : i]
+            if len(base) < 7 or day.strftime("%Y-%m") != MONTH:
+                continue
+            mean = statistics.fmean(base)
+            sd = statistics.pstdev(base)
+            n = negatives[i]
+            if n >= 5 and n > mean + 3 * sd and n >= 2 * mean:
+                found.append((day, n, mean, daily.get(day, [0, 0])[0]))
+        return found
+
+
+def test_every_figure_of_the_report_is_what_the_canonical_tables_say(rendered):
+    config, paths, rows = rendered
+    page = Path(paths["html"]).read_text()
+    email = text_of(Path(paths["email"]).read_text())
+    parsed = Tables()
+    parsed.feed(page)
+    tables = parsed.sections
+    want = Recomputed(config, rows)
+    accounts = want.accounts
+    name = {a.key: a.display_name or a.handle for a in accounts}
+
+    # Page one: the KPI cards against September, and the email's summary.
+    summary = text_of(re.search(r'<section id="summary".*?</section>', page, re.S).group(0))
+    now_e, prev_e = want.engagement(want.posts_of(MONTH)), want.engagement(want.posts_of(PREV))
+    now_s = want.service(want.requests_of(MONTH))
+    net = sum(want.audience_of(MONTH, a)["net"] for a in accounts)
+    cards = {
+        "Engagement rate": fmt(now_e["rate"], "%"),
+        "Engagements per post": fmt(now_e["per_post"]),
+        "Net followers": fmt(net),
+        "Response rate": fmt(now_s["rate"], "%"),
+        "Median first response": fmt(now_s["median"], "h"),
+        "Answered within 24 h": fmt(now_s["within"], "%"),
+    }
+    for label, value in cards.items():
+        assert f"{label} {value}" in summary, label
+        assert f"{label} {value}" in email, label
+    assert f"▲ {abs(now_e['rate'] - prev_e['rate']) * 100:.1f} pts" in summary or (
+        f"▼ {abs(now_e['rate'] - prev_e['rate']) * 100:.1f} pts" in summary
+    )
+    backlog = want.backlog()
+    assert (
+        f"{now_s['answered']:,} of {now_s['requests']:,} requests answered; {len(backlog):,} still open"
+        in email
+    )
+
+    # 1. Channels.
+    channels = tables["channels"][0][1:]
+    for row, account in zip(channels, accounts, strict=True):
+        e = want.engagement(want.posts_of(MONTH, account))
+        p = want.engagement(want.posts_of(PREV, account))
+        change = e["rate"] - p["rate"] if e["rate"] is not None and p["rate"] is not None else None
+        assert row[0].startswith(name[account.key])
+        assert row[2:6] == [fmt(e["posts"]), fmt(e["rate"], "%"), pts(change), fmt(e["per_post"])], (
+            account.key
+        )
+    assert accounts[1].account_id == "deals" and channels[1][3] == "n/a"  # no impressions: no rate
+
+    # 2. Service per channel, staff, backlog, spikes.
+    service = tables["service"]
+    for row, account in zip(service[0][1:], accounts, strict=True):
+        s = want.service(want.requests_of(MONTH, account))
+        expected = [
+            fmt(s["requests"]),
+            fmt(s["rate"], "%"),
+            fmt(s["median"], "h"),
+            fmt(s["p90"], "h"),
+            fmt(s["within"], "%"),
+        ]
+        assert row == [name[account.key], *expected], account.key
+    staff = defaultdict(list)
+    for r in want.requests_of(MONTH):
+        if r["responded_at"] is not None:
+            staff[r["responder"] or "unattributed"].append(r)
+    expected_staff = sorted(
+        (
+            [
+                who,
+                fmt(len(rs)),
+                fmt(statistics.median(r["hours"] for r in rs), "h"),
+                fmt(quantile([r["hours"] for r in rs], 0.9), "h"),
+                fmt(sum(r["status"] == "met" for r in rs) / len(rs), "%"),
+            ]
+            for who, rs in staff.items()
+        ),
+        key=lambda row: (-int(row[1].replace(",", "")), row[0]),
+    )
+    assert service[1][1:] == expected_staff
+    assert f"Still unanswered at month end: {len(backlog):,}, oldest first" in page
+    handle = {(a.network, a.account_id): a.handle for a in accounts}
+    assert service[2][1:] == [
+        [
+            handle[(r["network"], r["account_id"])],
+            r["channel"].replace("_", " "),
+            r["intent"],
+            r["created_at"].strftime("%d %b %Y %H:%M"),
+            f"{(MONTH_END - r['created_at']).total_seconds() / 86400:.1f} days",
+        ]
+        for r in backlog[:15]
+    ]
+    assert any(r["month"] == PREV for r in backlog)  # September's open requests count too
+    spikes = [(a, s) for a in accounts for s in want.spikes(a)]
+    assert spikes and service[3][1:] == [
+        [a.handle, day.strftime("%a %d %b"), fmt(n), fmt(mean), fmt(inbound)]
+        for a, (day, n, mean, inbound) in spikes
+    ]
+
+    # 4. Audience.
+    for row, account in zip(tables["audience"][0][1:], accounts, strict=True):
+        a = want.audience_of(MONTH, account)
+        assert row == [
+            name[account.key],
+            fmt(a["gained"]),
+            fmt(a["lost"]),
+            fmt(a["net"]),
+            fmt(a["churn"], "%"),
+        ]
+
+    # 5. Top posts by engagements, and content in each account's own days.
+    top = sorted(
+        (p for p in want.posts_of(MONTH) if p["engagements"] is not None),
+        key=lambda p: (-p["engagements"], p["post_id"]),
+    )[:5]
+    content = tables["content"]
+    assert [row[1:] for row in content[0][1:]] == [
+        [
+            handle[(p["network"], p["account_id"])],
+            p["created_at"].strftime("%d %b"),
+            fmt(p["engagements"]),
+            fmt(ratio(p["engagements"], p["impressions"]), "%"),
+        ]
+        for p in top
+    ]
+    for row, account in zip(content[1][1:], accounts, strict=True):
+        c, before = want.content(MONTH, account), want.content(PREV, account)
+        change = (
+            c["promo"] - before["promo"] if c["promo"] is not None and before["promo"] is not None else None
+        )
+        assert row == [
+            name[account.key],
+            account.purpose,
+            fmt(c["posts"]),
+            fmt(c["busy"]),
+            fmt(c["repeated"]),
+            fmt(c["promo"], "%"),
+            pts(change),
+        ]
+
+    # 6. Influence leaders, without this month's requesters.
+    requesters = {(r["network"], r["author_id"]) for r in want.requests_of(MONTH)}
+    inbound = [m for m in want.messages if m["direction"] == "inbound"]
+    by_id = {(m["network"], m["account_id"], m["message_id"]): m for m in inbound}
+    posted, received = defaultdict(int), defaultdict(int)
+    for m in inbound:
+        posted[(m["network"], m["account_id"], month_of(m["created_at"]), m["author_id"])] += 1
+        parent = by_id.get((m["network"], m["account_id"], m["parent_id"])) if m["parent_id"] else None
+        if parent and parent["author_id"] != m["author_id"]:
+            received[
+                (parent["network"], parent["account_id"], month_of(parent["created_at"]), parent["author_id"])
+            ] += 1
+    leaders = sorted(
+        (
+            (posted[key] + 3 * replies, key[3], key[0], key[1], posted[key], replies)
+            for key, replies in received.items()
+            if key[2] == MONTH and (key[0], key[3]) not in requesters
+        ),
+        key=lambda t: (-t[0], t[1], t[2], t[3]),
+    )[:5]
+    handles = {m["author_id"]: m["author_handle"] for m in inbound}
+    assert leaders and tables["community"][0][1:] == [
+        [handles[author] or author, fmt(messages), fmt(replies), fmt(score)]
+        for score, author, _, _, messages, replies in leaders
+    ]
+
+    # Data quality: the lake holds every day of October for both accounts.
+    for row, account in zip(tables["quality"][0][1:], accounts, strict=True):
+        assert row[0] == account.handle and row[-2:] == ["31 of 31", "none"]
