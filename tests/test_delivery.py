@@ -283,3 +283,17 @@ def test_a_render_killed_between_body_and_pdf_still_sends_body_and_pdf_of_one_re
     pdf = next(message.iter_attachments()).get_content()
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages).split())
     assert f"{requests} service requests (questions and complaints); {answered} answered" in text
+
+
+def test_the_intent_is_created_once_on_a_local_disk_and_in_the_object_store(tmp_path):
+    from fakes.object_store import s3_bucket
+
+    local = Lake(tmp_path).root / "deliveries" / "k" / "attempt-1.json"
+    assert delivery.create_exclusive(local, {"who": "first"})
+    assert not delivery.create_exclusive(local, {"who": "second"})
+    assert json.loads(local.read_text()) == {"who": "first"}
+    with s3_bucket() as store:
+        remote = Lake(store.url(), store.storage_options()).root / "deliveries" / "k" / "attempt-1.json"
+        assert delivery.create_exclusive(remote, {"who": "first"})  # PUT If-None-Match: *
+        assert not delivery.create_exclusive(remote, {"who": "second"})  # 412 Precondition Failed
+        assert json.loads(store.get("lake/deliveries/k/attempt-1.json")) == {"who": "first"}
