@@ -188,7 +188,9 @@ def bench_api(workdir: Path, days: list[dt.date], workers: int) -> float:
             "purpose": purpose,
             "time_zone": "Europe/London",
         }
-        for network, purpose in zip(NETWORKS, ("service", "brand", "promotions", "brand", "community"))
+        for network, purpose in zip(
+            NETWORKS, ("service", "brand", "promotions", "brand", "community"), strict=True
+        )
     ]
     config_file = write_config(workdir / "api.yml", workdir / "lake-api", accounts)
     started = time.perf_counter()

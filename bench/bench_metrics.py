@@ -118,7 +118,7 @@ def _posts(account: Account, day_posts: list[dict]) -> pa.Table:
     has_link = np.concatenate([p["has_link"] for p in day_posts])
     links = [
         [f"https://example.com/{account.account_id}/{pid}"] if link else []
-        for pid, link in zip(post_ids, has_link)
+        for pid, link in zip(post_ids, has_link, strict=True)
     ]
     n = len(post_ids)
     return pa.table(
@@ -185,7 +185,7 @@ def _write_partitions(lake: Lake, account: Account, name: str, table: pa.Table) 
     order = np.argsort(day.to_numpy(), kind="stable")
     table, days = table.take(order), day.to_numpy()[order]
     bounds = np.flatnonzero(np.diff(days.astype(np.int64))) + 1
-    for start, stop in zip(np.r_[0, bounds], np.r_[bounds, len(days)]):
+    for start, stop in zip(np.r_[0, bounds], np.r_[bounds, len(days)], strict=True):
         path = lake.partition_file(name, account.network, days[start].astype(dt.date), account.account_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table.slice(start, stop - start), path, compression="zstd")

@@ -76,7 +76,7 @@ def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path):
     class Broken:
         schema = pa.schema([("a", pa.int64())])
 
-    with pytest.raises(Exception):
+    with pytest.raises(TypeError):
         atomic_write_parquet(path, Broken())  # not a table: the writer fails midway
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]  # no temporary file left behind

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import statistics
 
 import pyarrow as pa
@@ -46,7 +47,7 @@ def test_every_table_matches_its_canonical_schema():
 
 def test_followers_total_is_yesterdays_total_plus_gained_minus_lost():
     rows = SimulatedNetwork().extract(CARE, day_interval(DAY, days=10))["audience_daily"].to_pylist()
-    for before, after in zip(rows, rows[1:]):
+    for before, after in itertools.pairwise(rows):
         assert (
             after["followers_total"]
             == before["followers_total"] + after["followers_gained"] - after["followers_lost"]

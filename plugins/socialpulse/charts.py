@@ -91,7 +91,7 @@ def grouped_bars(
     bar_w = min(40, group_w * 0.8 / max(1, len(series)))
     for ci, category in enumerate(categories):
         gx = left + ci * group_w + (group_w - bar_w * len(series)) / 2
-        for si, (name, vals) in enumerate(series.items()):
+        for si, vals in enumerate(series.values()):
             v = vals[ci]
             if v is None:
                 continue
@@ -188,7 +188,7 @@ def line_chart(
             f'<text x="{width - right}" y="{y(target) - 3:.1f}" text-anchor="end" fill="{PALETTE[3]}">{escape(target_label)}</text>'
         )
     dashes = ("", ' stroke-dasharray="6 3"', ' stroke-dasharray="2 2"', ' stroke-dasharray="8 2 2 2"')
-    for si, (name, vals) in enumerate(series.items()):
+    for si, vals in enumerate(series.values()):
         colour = PALETTE[si % len(PALETTE)]
         points = [(x(i), y(v)) for i, v in enumerate(vals) if v is not None]
         if not points:
@@ -240,7 +240,7 @@ def scatter(
         f'<text x="10" y="{legend_h + 8 + plot_h / 2}" transform="rotate(-90 10 {legend_h + 8 + plot_h / 2})" text-anchor="middle" fill="{TEXT}">{escape(y_label)}</text>'
     )
     shapes = ("circle", "square", "diamond")
-    for si, (name, pts) in enumerate(points.items()):
+    for si, pts in enumerate(points.values()):
         colour = PALETTE[si % len(PALETTE)]
         shape = shapes[si % len(shapes)]
         for px, py in pts:

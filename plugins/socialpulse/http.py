@@ -535,7 +535,8 @@ class ApiClient:
             else:  # a bearer token, or an OAuth 1.0a signature over this very request (a fresh nonce per attempt)
                 headers = {"Authorization": self.token.authorization("GET", url, params)}
             response, failure = send(
-                lambda: self.session.get(url, params=params, headers=headers, timeout=policy.timeout_seconds),
+                # send() calls it at once, within this iteration
+                lambda: self.session.get(url, params=params, headers=headers, timeout=policy.timeout_seconds),  # noqa: B023
                 f"{self.network} GET {self.where(url)}",
                 policy.timeout_seconds,
             )

@@ -123,8 +123,8 @@ def output_to(log_file: Path) -> Iterator[None]:
     # sys.stdout may be a Python object of its own (pytest's capture, for one): point it at the
     # file descriptors too. These streams are never closed, because loggers keep a reference to
     # the stream they first saw; after the block the descriptors lead back to the terminal.
-    stdout = open(1, "w", buffering=1, closefd=False)
-    stderr = open(2, "w", buffering=1, closefd=False)
+    stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 (never closed, see above)
+    stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
     # Log handlers made earlier hold the stdout/stderr objects of their time: they follow too.
     retargeted = _retarget_stream_handlers({id(sys.stdout): stdout, id(sys.stderr): stderr})
     with open(log_file, "ab") as log:

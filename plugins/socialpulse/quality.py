@@ -167,10 +167,7 @@ def validate(
     failures: list[str] = []
     for name, rules in SUITES.items():
         data = tables[name] if name in tables else model.empty(name)  # a source without that table
-        if name == "messages":
-            frame = _with_parent_times(data, tables["posts"], lake)
-        else:
-            frame = data.to_pandas()
+        frame = _with_parent_times(data, tables["posts"], lake) if name == "messages" else data.to_pandas()
         if frame.empty:
             report["tables"][name] = {"rows": 0, "success": True, "expectations": []}
             continue

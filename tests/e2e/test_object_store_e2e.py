@@ -60,7 +60,7 @@ def s3_run(tmp_path_factory, airflow_db):
             target = local / key.removeprefix("lake/")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(store.get(key))
-        objects = {key: store.get(key) for key in store.keys()}
+        objects = {key: store.get(key) for key in store.keys()}  # noqa: SIM118 (an S3 bucket, not a dict)
         yield {
             "root": root,
             "store": store,

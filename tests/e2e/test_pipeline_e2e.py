@@ -192,7 +192,7 @@ def test_engagement_and_audience_match_an_independent_computation(pipeline_run):
 def test_pdf_report_has_pages_and_states_the_kpis(pipeline_run):
     from pypdf import PdfReader
 
-    lake, config = pipeline_run["lake"], pipeline_run["config"]
+    lake = pipeline_run["lake"]
     pdf = lake.report_dir("board", REPORT_MONTH) / "social-pulse-board-2026-10.pdf"
     reader = PdfReader(pdf)
     assert len(reader.pages) >= 3

@@ -103,7 +103,7 @@ def test_twcs_a_partly_empty_row_is_an_error_not_skipped(tmp_path, spotify_cares
 
 def test_facebook_page_data_without_any_follower_column_says_so(tmp_path, facebook_page):
     path = write(tmp_path, "Date,Daily Total Reach\n2017-10-01,5\n", name="page.csv")
-    with pytest.raises(ExportError, match="page.csv: has none of the follower columns"):
+    with pytest.raises(ExportError, match=r"page\.csv: has none of the follower columns"):
         read_export("facebook_insights", path, facebook_page)
 
 

@@ -273,8 +273,7 @@ class FakeXApi(FakeApi):
                     "errors": [
                         {
                             "parameters": {"max_results": [str(size)]},
-                            "message": "The `max_results` query parameter value [%d] is not between 5 and 100"
-                            % size,
+                            "message": f"The `max_results` query parameter value [{size}] is not between 5 and 100",
                         }
                     ],
                     "title": "Invalid Request",

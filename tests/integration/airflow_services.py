@@ -8,6 +8,7 @@ dropped afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -132,6 +133,7 @@ class AirflowOnPostgres:
         """Run one `airflow ...` command to completion; its output, or an error that shows it."""
         done = subprocess.run(
             [sys.executable, "-m", "airflow", *args],
+            check=False,  # a failure raises below, with the command's output
             env=self.env,
             capture_output=True,
             text=True,
@@ -252,7 +254,5 @@ class AirflowOnPostgres:
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass

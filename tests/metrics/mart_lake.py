@@ -92,7 +92,7 @@ class MartLake:
     def rows(self, mart: str, where: str = "TRUE", order: str = "") -> list[dict]:
         path = self.lake.mart_path(mart)
         relation = duckdb.sql(f"SELECT * FROM read_parquet('{path}') WHERE {where} {order}")
-        return [dict(zip(relation.columns, values)) for values in relation.fetchall()]
+        return [dict(zip(relation.columns, values, strict=True)) for values in relation.fetchall()]
 
     def one(self, mart: str, where: str = "TRUE") -> dict:
         found = self.rows(mart, where)

@@ -119,7 +119,7 @@ def test_the_leaky_bucket_churn_rate_is_followers_lost_over_followers_at_the_sta
             "followers_gained": gained,
             "followers_lost": lost,
         }
-        for day, total, gained, lost in zip(days, [1010, 1015, 1005], [20, 10, 0], [10, 5, 10])
+        for day, total, gained, lost in zip(days, [1010, 1015, 1005], [20, 10, 0], [10, 5, 10], strict=True)
     ]
     marts.publish(audience_daily=rows).compute()
     month = marts.one("audience_monthly")

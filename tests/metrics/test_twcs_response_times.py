@@ -42,7 +42,7 @@ def twcs_accounts() -> list[tuple[Account, object]]:
         for c in COMPANIES
     ]
     requests = Account(network="x", account_id="spotify-requests", handle="@SpotifyCares", purpose="service")
-    return accounts + [(requests, SPOTIFY_REQUESTS)]
+    return [*accounts, (requests, SPOTIFY_REQUESTS)]
 
 
 def quantile(values: list[float], q: float) -> float:

@@ -123,7 +123,7 @@ class Replay:
             return Reply(200, self.replacement)
         try:
             reply = self._answer(request)
-        except Exception as exc:  # a mutated cursor or id the fake cannot read: the real API answers 400
+        except Exception as exc:  # noqa: BLE001 (a mutated cursor or id the fake cannot read: the real API answers 400)
             return Reply(400, {"error": {"message": f"invalid request ({type(exc).__name__})", "code": 100}})
         body = copy.deepcopy(reply.body)
         if reply.status == 200 and isinstance(body, dict):
@@ -256,10 +256,10 @@ def paths(doc: Any, prefix: tuple = ()) -> list[tuple]:
     found = [prefix]
     if isinstance(doc, dict):
         for key, value in doc.items():
-            found += paths(value, prefix + (key,))
+            found += paths(value, (*prefix, key))
     elif isinstance(doc, list):
         for index, value in enumerate(doc):
-            found += paths(value, prefix + (index,))
+            found += paths(value, (*prefix, index))
     return found
 
 

@@ -39,7 +39,7 @@ _URL = re.compile(r"https?://\S+")
 # A support agent's sign-off at the end of a message: "^JK", "/AY", "-AD", "- Lisa", "^Rashmi".
 # Trailing links and thread counters ("1/2") come after the signature, so they are cut first.
 _TRAILING_NOISE = re.compile(r"(?:\s+(?:https?://\S+|\d+/\d+))+\s*$")
-_SIGNATURE = re.compile(r"(?:^|\s)(?:\^\s*([A-Za-z]{2,20})|[/\-–—]\s*([A-Z][A-Za-z]{1,19}))\s*$")
+_SIGNATURE = re.compile(r"(?:^|\s)(?:\^\s*([A-Za-z]{2,20})|[/\-\u2013\u2014]\s*([A-Z][A-Za-z]{1,19}))\s*$")
 
 
 class ExportError(ValueError):

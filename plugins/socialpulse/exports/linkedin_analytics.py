@@ -81,6 +81,6 @@ def _post_ids(export: ExportFile) -> pa.Array:
     urns = export.cells("link").str.extract(_URN)[0]
     digests = [
         "linkedin-" + hashlib.sha1(f"{created}\n{title}".encode()).hexdigest()[:16]
-        for created, title in zip(export.cells("created"), export.cells("title"))
+        for created, title in zip(export.cells("created"), export.cells("title"), strict=True)
     ]
     return strings(urns.fillna(pd.Series(digests, index=urns.index)))

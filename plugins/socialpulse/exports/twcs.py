@@ -126,8 +126,8 @@ def thread_roots(ids: list[str], parents: list[str | None], responses: list[str]
     were filtered out. Broken chains (cycles) stop at the first repeated tweet.
     """
     present = set(ids)
-    parent_of: dict[str, str] = {i: p for i, p in zip(ids, parents) if p}
-    for answered, listed in zip(ids, responses):
+    parent_of: dict[str, str] = {i: p for i, p in zip(ids, parents, strict=True) if p}
+    for answered, listed in zip(ids, responses, strict=True):
         for reply in listed.split(",") if listed else ():
             reply = reply.strip().split(".")[0]
             if reply not in present:

@@ -272,12 +272,13 @@ class SimulatedNetwork(Connector):
                     }
                     for col in model.COUNT_COLUMNS:
                         final = int(p[col][i])
-                        row[col] = None if final < 0 else int(round(final * grown))
+                        row[col] = None if final < 0 else round(final * grown)
                     rows.append(row)
         return model.table_from_rows("post_metrics_daily", rows)
 
     # -- audience -------------------------------------------------------------------------------
-    @lru_cache(maxsize=256)
+    # Bounded, and a connector lives as long as its task: keeping it in the cache is fine.
+    @lru_cache(maxsize=256)  # noqa: B019
     def _audience_history(self, account: Account) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Daily gained, lost and total followers from EPOCH on, drawn once per account."""
         _, _, followers, _, seed = self._params(account)
@@ -347,7 +348,7 @@ class SimulatedNetwork(Connector):
         texts = np.array(
             [
                 REQUEST_TEXTS[k][j % len(REQUEST_TEXTS[k])]
-                for k, j in zip(intent, rng.integers(0, 100, size=n))
+                for k, j in zip(intent, rng.integers(0, 100, size=n), strict=True)
             ],
             dtype=object,
         )

@@ -209,7 +209,7 @@ class YouTubeNetwork(Connector):
             )
         changes = {}
         for row in rows:
-            values = dict(zip(columns, row))
+            values = dict(zip(columns, row, strict=True))
             try:
                 day = dt.date.fromisoformat(values["day"])
             except (TypeError, ValueError):
