@@ -7,7 +7,7 @@ Every text that comes from data is escaped here, because the templates mark thes
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -62,7 +62,7 @@ def empty_chart(
 def grouped_bars(
     title: str,
     categories: Sequence[str],
-    series: dict[str, Sequence[float | None]],
+    series: Mapping[str, Sequence[float | None]],
     unit: str = "",
     width: int = 560,
     height: int = 220,
@@ -81,11 +81,11 @@ def grouped_bars(
     y0 = legend_h + 8 + plot_h
     body = []
     for i in range(5):  # grid lines and their labels
-        v = top * i / 4
+        tick = top * i / 4
         y = y0 - plot_h * i / 4
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
         body.append(
-            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(v, unit)}</text>'
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(tick, unit)}</text>'
         )
     group_w = plot_w / len(categories)
     bar_w = min(40, group_w * 0.8 / max(1, len(series)))
@@ -139,7 +139,7 @@ def histogram(
 def line_chart(
     title: str,
     labels: Sequence[str],
-    series: dict[str, Sequence[float | None]],
+    series: Mapping[str, Sequence[float | None]],
     unit: str = "",
     width: int = 560,
     height: int = 180,
@@ -207,7 +207,7 @@ def line_chart(
 
 def scatter(
     title: str,
-    points: dict[str, Sequence[tuple[float, float]]],
+    points: Mapping[str, Sequence[tuple[float, float]]],
     x_label: str,
     y_label: str,
     width: int = 560,

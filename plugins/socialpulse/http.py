@@ -30,7 +30,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, Literal, Protocol, overload
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 
 import requests
@@ -195,6 +195,31 @@ class OffsetPaging(Paging):
 # -- the client ---------------------------------------------------------------------------------------
 
 
+class RequestAuth(Protocol):
+    """How an ApiClient authenticates for one connection: an OAuth 2.0 AccessToken or an OAuth1Signer."""
+
+    conn_id: str
+
+    @property
+    def refreshable(self) -> bool: ...
+
+    def get(self) -> str:
+        """The token for the URL's query (auth="query")."""
+        ...
+
+    def authorization(self, method: str, url: str, params: Mapping[str, Any] | None = None) -> str:
+        """The Authorization header of one request."""
+        ...
+
+    def refresh(self) -> None:
+        """A new token, after a 401 (only where `refreshable`)."""
+        ...
+
+    def scrub(self, text: str) -> str:
+        """The text without any secret of the connection."""
+        ...
+
+
 class AccessToken:
     """The access token of one Airflow connection, shared by every client that uses the connection.
 
@@ -253,6 +278,7 @@ class AccessToken:
         """The current access token; a new one first when the connection holds only a refresh token."""
         if not self.value:
             self.refresh()
+        assert self.value, "refresh() sets the token or raises"
         return self.value
 
     def authorization(self, method: str, url: str, params: Mapping[str, Any] | None = None) -> str:
@@ -267,14 +293,15 @@ class AccessToken:
 
     def refresh(self) -> None:
         """Exchange the refresh token for a new access token; a refusal is a ConnectorError naming the connection."""
-        assert self._grant is not None, "refresh() without a refresh token"
-        where, policy = urlsplit(self.token_url).path or "/", self.policy
+        assert self._grant is not None and self.token_url, "refresh() without a refresh token"
+        token_url, grant = self.token_url, self._grant
+        where, policy = urlsplit(token_url).path or "/", self.policy
         failure = ""
         for attempt in range(1, policy.max_attempts + 1):
             response, failure = send(
                 lambda: requests.post(
-                    self.token_url,
-                    data={"grant_type": "refresh_token", **self._grant},
+                    token_url,
+                    data={"grant_type": "refresh_token", **grant},
                     headers={"Accept": "application/json"},
                     timeout=policy.timeout_seconds,
                 ),
@@ -366,7 +393,7 @@ class OAuth1Signer:
     def from_credentials(cls, network: str, credentials: Credentials | None) -> OAuth1Signer | None:
         """A signer where the connection's extra holds the OAuth 1.0a keys, None where it holds none of them."""
         extra = credentials.extra if credentials else {}
-        keys = {key: extra.get(key) for key in cls.KEYS}
+        keys: dict[str, Any] = {key: extra.get(key) for key in cls.KEYS}
         if not any(keys.values()):
             return None
         conn_id = (credentials.conn_id if credentials else "") or "(none)"
@@ -415,6 +442,17 @@ class OAuth1Signer:
         ):
             text = text.replace(secret, "***")
         return text
+
+    def get(self) -> str:
+        raise ConnectorError(
+            f"{self.network}: connection '{self.conn_id}' holds OAuth 1.0a keys, which sign each request "
+            "(auth='bearer'); there is no token to put in the URL"
+        )
+
+    def refresh(self) -> None:
+        raise ConnectorError(
+            f"{self.network}: OAuth 1.0a keys of connection '{self.conn_id}' cannot be refreshed"
+        )
 
     def __repr__(self) -> str:
         return f"OAuth1Signer(conn_id={self.conn_id!r}, keys=***)"
@@ -475,7 +513,7 @@ class ApiClient:
         self.base_url = base_url.rstrip("/") + "/"
         self.policy = policy or RetryPolicy()
         self.sleep = time.sleep if sleep is None else sleep
-        self.token = (
+        self.token: RequestAuth = (
             credentials
             if isinstance(credentials, (AccessToken, OAuth1Signer))
             else AccessToken(network, credentials, token_url, policy=self.policy, sleep=self.sleep)
@@ -902,6 +940,10 @@ class Fields:
             raise self.error(obj, path, MISSING)
         return value
 
+    @overload
+    def string(self, obj: Any, path: str, required: Literal[True] = True) -> str: ...
+    @overload
+    def string(self, obj: Any, path: str, required: bool) -> str | None: ...
     def string(self, obj: Any, path: str, required: bool = True) -> str | None:
         """A text field: ids and authors are required and not empty; texts and names may be absent (None), and
         keep their readable part when they hold half an emoji."""

@@ -17,8 +17,12 @@ import time
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from socialpulse.pools import API_POOL, API_POOL_DEFAULT_SLOTS, API_POOL_DESCRIPTION
+
+if TYPE_CHECKING:
+    from aiosmtpd.controller import Controller
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,7 +85,7 @@ class Mailbox:
     def __init__(self, folder: Path, port: int | None = None):
         self.folder = folder
         self.port = port or free_port()
-        self._controller = None
+        self._controller: Controller | None = None
 
     def __enter__(self) -> Mailbox:
         from aiosmtpd.controller import Controller

@@ -187,8 +187,9 @@ def validate(
         checks = []
         for r in result.results:
             config = r.expectation_config
+            assert config is not None  # every result of a suite's validation names its expectation
             detail = r.result or {}
-            check = {
+            check: dict[str, Any] = {
                 "expectation": config.type,
                 "kwargs": {k: v for k, v in config.kwargs.items() if k != "batch_id"},
                 "success": bool(r.success),

@@ -206,7 +206,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
 
     eng, aud, srv = by_key(engagement), by_key(audience), by_key(service)
     content = by_key(month_rows("content_monthly", month))
-    channels = []
+    channels: list[dict[str, Any]] = []
     for key, account in accounts.items():
         e, a, s = eng.get(key, {}), aud.get(key, {}), srv.get(key, {})
         channels.append(

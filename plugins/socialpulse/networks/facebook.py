@@ -14,6 +14,7 @@ Options: base_url, graph_version, lookback_days, page_size, plus the RetryPolicy
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from socialpulse import http
@@ -53,7 +54,7 @@ class FacebookNetwork(GraphConnector):
             http.external_links(links, PLATFORM_HOSTS),
         )
 
-    def counts(self, post: http.Fields, item: dict[str, Any]) -> dict[str, int | None]:
+    def counts(self, post: http.Fields, item: Mapping[str, Any]) -> dict[str, int | None]:
         path = f"{http.segment(item['id'])}/insights"
         # period=lifetime: without it Graph sends each metric twice (lifetime, then the last day)
         insights, values = self.item_insights(path, item["id"], POST_METRICS, {"period": "lifetime"})

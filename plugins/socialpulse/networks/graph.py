@@ -211,20 +211,27 @@ class GraphConnector(Connector):
         by_metric: dict[str, dict[dt.date, int | None]] = {}
         for metric in insights.objects(response, "data"):
             name = insights.string(metric, "name", required=False)
+            if name is None:  # nobody asks for a metric without a name
+                continue
             for value in insights.objects(metric, "values"):
                 day = (insights.time(value, "end_time") - dt.timedelta(days=1)).date()
                 by_metric.setdefault(name, {})[day] = insights.count(value, "value")
         return by_metric
 
     # -- what each network says -----------------------------------------------------------------------
-    def counts(self, fields: http.Fields, item: dict[str, Any]) -> dict[str, int | None]:
+    def counts(self, fields: http.Fields, item: Mapping[str, Any]) -> dict[str, int | None]:
         raise NotImplementedError
 
     def comments(self, account: Account, interval: Interval, item_id: str) -> list[dict[str, Any]]:
         raise NotImplementedError
 
     def post_row(
-        self, account: Account, fields: http.Fields, item: dict[str, Any], item_id: str, created: dt.datetime
+        self,
+        account: Account,
+        fields: http.Fields,
+        item: Mapping[str, Any],
+        item_id: str,
+        created: dt.datetime,
     ) -> dict[str, Any]:
         raise NotImplementedError
 

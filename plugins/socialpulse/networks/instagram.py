@@ -11,6 +11,7 @@ Options: base_url, graph_version, lookback_days, page_size, plus the RetryPolicy
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from socialpulse import http
@@ -36,7 +37,7 @@ class InstagramNetwork(GraphConnector):
         # media are always originals, and links in captions are not clickable
         return http.post_row(account, item_id, created, fields.string(item, "caption", required=False))
 
-    def counts(self, media: http.Fields, item: dict[str, Any]) -> dict[str, int | None]:
+    def counts(self, media: http.Fields, item: Mapping[str, Any]) -> dict[str, int | None]:
         path = f"{http.segment(item['id'])}/insights"
         insights, values = self.item_insights(path, item["id"], MEDIA_METRICS, {})
         views = insights.count(values, "views")
@@ -79,7 +80,7 @@ class InstagramNetwork(GraphConnector):
         self,
         account: Account,
         fields: http.Fields,
-        comment: dict[str, Any],
+        comment: Mapping[str, Any],
         media_id: str,
         thread: str,
         parent: str,

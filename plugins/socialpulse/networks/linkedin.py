@@ -15,7 +15,7 @@ Options: base_url, linkedin_version (YYYYMM), token_url, lookback_days, page_siz
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -122,7 +122,7 @@ class LinkedInNetwork(Connector):
             issues=self.issues.take(account, interval),
         )
 
-    def _collection(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def _collection(self, path: str, params: dict[str, Any]) -> Iterator[Mapping[str, Any]]:
         paging, page = http.OffsetPaging(), self.client.fields(path, "page")
         for response in self.client.paginate(path, {**params, "start": 0, "count": self.page_size}, paging):
             yield from page.objects(response, "elements")
@@ -187,7 +187,7 @@ class LinkedInNetwork(Connector):
         account: Account,
         org: str,
         fields: http.Fields,
-        comment: dict[str, Any],
+        comment: Mapping[str, Any],
         post_id: str,
         thread: str,
         parent: str,
@@ -220,7 +220,7 @@ class LinkedInNetwork(Connector):
         path = "/rest/organizationalEntityFollowerStatistics?" + query
         response = self.client.get(path)
         element = self.client.fields(path, "follower statistics")
-        gains = {}
+        gains: dict[dt.date, tuple[int | None, int | None]] = {}
         for item in element.objects(response, "elements"):
             day = element.time(item, "timeRange.start").date()
             organic, paid = (
@@ -257,7 +257,7 @@ def _net_gain(fields: http.Fields, item: dict[str, Any], path: str) -> int | Non
 UNKNOWN_COUNTS = dict.fromkeys(model.COUNT_COLUMNS)  # a post LinkedIn has no statistics for
 
 
-def _counts(fields: http.Fields, stats: dict[str, Any]) -> dict[str, int | None]:
+def _counts(fields: http.Fields, stats: Mapping[str, Any]) -> dict[str, int | None]:
     return {
         "impressions": fields.count(stats, "impressionCount"),
         "likes": fields.count(stats, "likeCount"),

@@ -379,7 +379,9 @@ class SimulatedNetwork(Connector):
         answered = is_request & (rng.random(n) < answer_rate)
         delay_us = (rng.lognormal(np.log(2 * 3600), 1.1, size=n) * 1e6).astype(np.int64)
         reply_at = created + delay_us
-        offset_us = int(tz.utcoffset(start + dt.timedelta(hours=12)).total_seconds() * 1e6)
+        offset = tz.utcoffset(start + dt.timedelta(hours=12))
+        assert offset is not None  # a ZoneInfo always knows its offset
+        offset_us = int(offset.total_seconds() * 1e6)
         local_hour = ((reply_at + offset_us) // 3_600_000_000) % 24
         night = (local_hour < 8) | (local_hour >= 20)
         to_morning = ((8 - local_hour) % 24) * 3_600_000_000 + rng.integers(0, 3600 * 10**6, size=n)

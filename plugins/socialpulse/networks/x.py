@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
@@ -162,8 +163,8 @@ class XNetwork(Connector):
                 tweets.append(
                     {
                         **tweet,
-                        "_username": usernames.get(tweet.get("author_id"))
-                        if isinstance(tweet.get("author_id"), str)
+                        "_username": usernames.get(author)
+                        if isinstance(author := tweet.get("author_id"), str)
                         else None,
                     }
                 )
@@ -220,7 +221,7 @@ class XNetwork(Connector):
         self,
         account: Account,
         fields: http.Fields,
-        item: dict[str, Any],
+        item: Mapping[str, Any],
         created: dt.datetime,
         usernames: dict[str, str | None],
     ) -> dict[str, Any]:
@@ -242,7 +243,7 @@ class XNetwork(Connector):
             text=fields.string(item, "text", required=False),
         )
 
-    def _counts(self, fields: http.Fields, tweet: dict[str, Any]) -> dict[str, int | None]:
+    def _counts(self, fields: http.Fields, tweet: Mapping[str, Any]) -> dict[str, int | None]:
         public = fields.object(tweet, "public_metrics")
         private = fields.object(tweet, "non_public_metrics")
         retweets, quotes = fields.count(public, "retweet_count"), fields.count(public, "quote_count")
@@ -263,7 +264,7 @@ class XNetwork(Connector):
         self,
         account: Account,
         fields: http.Fields,
-        tweet: dict[str, Any],
+        tweet: Mapping[str, Any],
         created,
         own_ids: set[str],
         outbound: bool,
@@ -285,7 +286,7 @@ class XNetwork(Connector):
         )
 
 
-def _reference(fields: http.Fields, tweet: dict[str, Any], kind: str) -> str | None:
+def _reference(fields: http.Fields, tweet: Mapping[str, Any], kind: str) -> str | None:
     """The id of the tweet this one replies to / retweets (referenced_tweets), if any."""
     for ref in fields.objects(tweet, "referenced_tweets"):
         if ref.get("type") == kind:

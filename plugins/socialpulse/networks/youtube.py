@@ -16,7 +16,7 @@ analytics_base_url, token_url, lookback_days, page_size (max 50), plus the Retry
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pyarrow as pa
@@ -113,7 +113,7 @@ class YouTubeNetwork(Connector):
             issues=self.issues.take(account, interval),
         )
 
-    def _items(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def _items(self, path: str, params: dict[str, Any]) -> Iterator[Mapping[str, Any]]:
         paging, page = http.TokenPaging("nextPageToken", "pageToken"), self.data.fields(path, "page")
         for response in self.data.paginate(path, {**params, "maxResults": self.page_size}, paging):
             yield from page.objects(response, "items")
@@ -160,7 +160,7 @@ class YouTubeNetwork(Connector):
         self,
         account: Account,
         fields: http.Fields,
-        comment: dict[str, Any],
+        comment: Mapping[str, Any],
         thread_id: str,
         parent: str | None,
         video_id: str | None,
@@ -233,7 +233,7 @@ def google_error_kind(status: int, body: Any) -> str | None:
     return None
 
 
-def _counts(fields: http.Fields, video: dict[str, Any]) -> dict[str, int | None]:
+def _counts(fields: http.Fields, video: Mapping[str, Any]) -> dict[str, int | None]:
     # statistics values are strings; likeCount is absent when the owner hides it
     return {
         "impressions": None,  # thumbnail impressions are not in the Data or Analytics API
