@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 export PYTHONPATH := $(CURDIR)/plugins
 
-.PHONY: demo test bench lock clean
+.PHONY: demo test lint bench lock clean
 
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,13 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Lint and types, configured in pyproject.toml ([tool.ruff], [tool.mypy]) and .sqlfluff. CI runs it before the tests.
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/sqlfluff lint include/sql
 
 # Every benchmark figure: marts on 10M messages against pandas, DAG parse cost, a daily run of five
 # accounts, report rendering, then bulk import and backfill wall times. Prints, never asserts.

@@ -57,7 +57,7 @@ monthly AS (
 )
 SELECT
     m.*,
-    row_number() OVER (PARTITION BY m.network, m.account_id, m.month ORDER BY m.score DESC, m.author_id) AS rank,
+    row_number() OVER (PARTITION BY m.network, m.account_id, m.month ORDER BY m.score DESC, m.author_id ASC) AS rank,
     m.score - prev.score AS score_change
 FROM monthly m
 LEFT JOIN monthly prev
@@ -65,4 +65,4 @@ LEFT JOIN monthly prev
     AND prev.account_id = m.account_id
     AND prev.author_id = m.author_id
     AND prev.month = previous_month(m.month)
-ORDER BY m.network, m.account_id, m.month, m.score DESC, m.author_id
+ORDER BY m.network ASC, m.account_id ASC, m.month ASC, m.score DESC, m.author_id ASC

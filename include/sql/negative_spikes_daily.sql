@@ -62,7 +62,7 @@ SELECT
         AND negative_messages >= 5
         AND negative_messages > baseline_mean + 3 * baseline_sd
         AND negative_messages >= 2 * baseline_mean,
-        false
+        FALSE
     ) AS spike
 FROM with_baseline
 ORDER BY network, account_id, date

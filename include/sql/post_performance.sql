@@ -39,7 +39,7 @@ SELECT
         p.normalised <> ''
         AND lag(p.created_at) OVER (PARTITION BY p.network, p.account_id, p.normalised ORDER BY p.created_at, p.post_id)
             >= p.created_at - INTERVAL 30 DAY,
-        false
+        FALSE
     ) AS is_repeat,
     m.date AS observed_on,
     m.totals.impressions,

@@ -56,4 +56,4 @@ LEFT JOIN monthly prev
     AND prev.account_id = m.account_id
     AND prev.staff_member = m.staff_member
     AND prev.month = previous_month(m.month)
-ORDER BY m.network, m.account_id, m.month, m.first_responses DESC, m.staff_member
+ORDER BY m.network ASC, m.account_id ASC, m.month ASC, m.first_responses DESC, m.staff_member ASC
