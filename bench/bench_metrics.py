@@ -38,8 +38,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from socialpulse import model
+from socialpulse.domain import Account
 from socialpulse.lake import Lake
-from socialpulse.networks.base import Account
 from socialpulse.networks.simulated import METRICS_LOOKBACK_DAYS, SimulatedNetwork
 
 DEFAULT_LAKE = Path(tempfile.gettempdir()) / "socialpulse-bench" / "lake"

@@ -107,8 +107,8 @@ def daily_run(folder: Path) -> dict[str, float]:
 def report_render(folder: Path) -> float:
     from socialpulse import metrics, report
     from socialpulse.config import load_config
+    from socialpulse.domain import Interval
     from socialpulse.lake import Lake
-    from socialpulse.networks.base import Interval
     from socialpulse.networks.simulated import SimulatedNetwork
 
     config = load_config(write_config(folder))

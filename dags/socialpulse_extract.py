@@ -39,7 +39,7 @@ def socialpulse_extract():
     def extract(account_key: str, data_interval_start=None, data_interval_end=None) -> str:
         from socialpulse import pipeline
         from socialpulse.config import load_config
-        from socialpulse.networks.base import Interval
+        from socialpulse.domain import Interval
 
         config = load_config()
         pipeline.extract(
@@ -51,7 +51,7 @@ def socialpulse_extract():
     def validate_and_publish(account_key: str, data_interval_start=None, data_interval_end=None) -> dict:
         from socialpulse import pipeline
         from socialpulse.config import load_config
-        from socialpulse.networks.base import Interval
+        from socialpulse.domain import Interval
 
         config = load_config()
         return pipeline.validate_and_publish(

@@ -49,8 +49,9 @@ def socialpulse_report():
     @task
     def list_reports(params=None, data_interval_start=None) -> list[dict]:
         from socialpulse.config import load_config
+        from socialpulse.domain import Month
 
-        month = params.get("month") or data_interval_start.strftime("%Y-%m")
+        month = params.get("month") or str(Month.of(data_interval_start))
         names = [params["report"]] if params.get("report") else [r.name for r in load_config().reports]
         return [{"report": name, "month": month} for name in names]
 

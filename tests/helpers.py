@@ -6,7 +6,7 @@ import datetime as dt
 import textwrap
 from pathlib import Path
 
-from socialpulse.networks.base import Account, Interval
+from socialpulse.domain import Account, Interval
 
 UTC = dt.UTC
 CARE = Account("simulated", "care", "@acme_care", "service", "Europe/Paris", display_name="Acme Care")

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from socialpulse.cli import main
-from socialpulse.local import REPO_ROOT
+from socialpulse.paths import REPO_ROOT
 
 FIXTURES = REPO_ROOT / "tests" / "exports" / "fixtures"
 

@@ -17,7 +17,7 @@ from socialpulse import metrics, model, report
 from socialpulse.config import load_config
 from socialpulse.exports import covering_interval
 from socialpulse.lake import Lake
-from socialpulse.networks.base import Interval
+from socialpulse.domain import Interval
 
 UTC = dt.UTC
 MONTH = "2026-11"

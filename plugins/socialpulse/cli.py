@@ -19,27 +19,17 @@ import sys
 import time
 from pathlib import Path
 
-from socialpulse.local import REPO_ROOT
+from socialpulse.domain import Month
+from socialpulse.paths import DEMO_DIR
 
 log = logging.getLogger("socialpulse")
 
 
 def _month(value: str) -> str:
     try:
-        dt.datetime.strptime(value, "%Y-%m")
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a month as YYYY-MM, got {value!r}") from None
-    return value
-
-
-def _last_full_month(today: dt.date) -> str:
-    return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
-
-
-def _days_of(month: str) -> list[dt.date]:
-    first = dt.date.fromisoformat(f"{month}-01")
-    following = (first + dt.timedelta(days=32)).replace(day=1)
-    return [first + dt.timedelta(days=i) for i in range((following - first).days)]
+        return str(Month.parse(value))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -54,8 +44,7 @@ def demo(args: argparse.Namespace) -> int:
 
     from socialpulse.local import Mailbox, airflow_environment, load_dags, migrate_metadata_db, output_to
 
-    month = args.month or _last_full_month(dt.date.today())
-    months = [(dt.date.fromisoformat(f"{month}-01") - dt.timedelta(days=1)).strftime("%Y-%m"), month]
+    month = Month.parse(args.month) if args.month else Month.last_full(dt.date.today())
     with Mailbox(mailbox_dir) as mailbox:
         os.environ.update(airflow_environment(airflow_home, lake_root, smtp_port=mailbox.port))
         print(f"Social Pulse demo: simulated network, report for {month}; Airflow logs in {log_file}")
@@ -68,22 +57,17 @@ def demo(args: argparse.Namespace) -> int:
         # through the daily DAG, as the scheduler would run it.
         from socialpulse import pipeline
         from socialpulse.config import load_config
-        from socialpulse.networks.base import Interval
 
-        history = _days_of(months[0])
+        history = month.previous()
         config = load_config()
         with output_to(log_file):
             for account in config.accounts:
-                pipeline.backfill(
-                    config,
-                    account,
-                    Interval(_midnight(history[0]), _midnight(history[-1] + dt.timedelta(days=1))),
-                )
+                pipeline.backfill(config, account, history.interval())
         print(
-            f"  loaded {months[0]} as history (bulk path) in {time.perf_counter() - started:.0f} s",
+            f"  loaded {history} as history (bulk path) in {time.perf_counter() - started:.0f} s",
             flush=True,
         )
-        days = _days_of(month)
+        days = month.days()
         for i, day in enumerate(days, 1):
             with output_to(log_file):
                 run = dags["socialpulse_extract"].test(logical_date=_midnight(day + dt.timedelta(days=1)))
@@ -97,11 +81,10 @@ def demo(args: argparse.Namespace) -> int:
             run = dags["socialpulse_metrics"].test()
         _check(run, "socialpulse_metrics", log_file)
         print("  computed the metric marts", flush=True)
-        report_day = dt.date.fromisoformat(f"{month}-01") + dt.timedelta(days=32)
         with output_to(log_file):
             run = dags["socialpulse_report"].test(
-                logical_date=dt.datetime.combine(report_day.replace(day=1), dt.time(6), dt.UTC),
-                run_conf={"month": month},
+                logical_date=dt.datetime.combine(month.next().first_day, dt.time(6), dt.UTC),
+                run_conf={"month": str(month)},
             )
         _check(run, "socialpulse_report", log_file)
         messages = mailbox.messages()
@@ -110,10 +93,10 @@ def demo(args: argparse.Namespace) -> int:
     from socialpulse.report import pdf_name
 
     for report in config.reports:
-        folder = Lake.from_config(config).report_dir(report.name, month)
+        folder = Lake.from_config(config).report_dir(report.name, str(month))
         print(f"\nReport '{report.name}' for {month}:")
         print(f"  HTML: {folder / 'report.html'}")
-        print(f"  PDF:  {folder / pdf_name(report.name, month)}")
+        print(f"  PDF:  {folder / pdf_name(report.name, str(month))}")
     for message in messages:
         attachments = [part.get_filename() for part in message.iter_attachments()]
         print(
@@ -197,7 +180,7 @@ EXPORT_SUFFIXES = (".csv",)  # every export format in socialpulse.exports reads 
 
 def days_interval(first: dt.date, last: dt.date):
     """The interval covering the days first..last, both included (as `airflow backfill create`)."""
-    from socialpulse.networks.base import Interval
+    from socialpulse.domain import Interval
 
     if last < first:
         raise ValueError(f"the date range ends ({last}) before it starts ({first})")
@@ -312,9 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("demo", help="run the whole pipeline on the simulated network")
     p.add_argument("--month", type=_month, help="report month YYYY-MM (default: last full month)")
-    p.add_argument(
-        "--workdir", default=str(REPO_ROOT / ".demo"), help="where the lake, mailbox and Airflow home go"
-    )
+    p.add_argument("--workdir", default=str(DEMO_DIR), help="where the lake, mailbox and Airflow home go")
     p.set_defaults(func=demo)
     p = sub.add_parser("report", help="render the report of any past month from the marts")
     p.add_argument("--month", type=_month, required=True)

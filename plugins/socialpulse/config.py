@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from socialpulse import model
-from socialpulse.networks.base import NETWORKS, Account
+from socialpulse.domain import Account
+from socialpulse.networks.base import NETWORKS
+from socialpulse.paths import DEFAULT_CONFIG
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONFIG = REPO_ROOT / "config" / "socialpulse.yml"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 

@@ -36,7 +36,8 @@ from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 import requests
 
 from socialpulse import model
-from socialpulse.networks.base import Account, ConnectorError, Credentials, Interval
+from socialpulse.domain import Account, Interval
+from socialpulse.networks.base import ConnectorError, Credentials
 
 log = logging.getLogger(__name__)
 

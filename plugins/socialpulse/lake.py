@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 
 from socialpulse import model
 from socialpulse.config import Config, is_url
-from socialpulse.networks.base import Account, Interval
+from socialpulse.domain import Account, Interval
 
 log = logging.getLogger(__name__)
 

@@ -19,29 +19,26 @@ from email import message_from_bytes, policy
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from socialpulse.paths import DAGS_DIR, PLUGINS_DIR
 from socialpulse.pools import API_POOL, API_POOL_DEFAULT_SLOTS, API_POOL_DESCRIPTION
 
 if TYPE_CHECKING:
     from aiosmtpd.controller import Controller
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def airflow_environment(home: Path, lake_root: Path, smtp_port: int | None = None) -> dict[str, str]:
     """Environment for a self-contained Airflow: SQLite metadata, this repo's DAGs and plugins."""
     env = {
         "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS_DIR),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "SOCIALPULSE_LAKE_ROOT": str(lake_root),
         "GX_ANALYTICS_ENABLED": "False",
-        "PYTHONPATH": os.pathsep.join(
-            filter(None, [str(REPO_ROOT / "plugins"), os.environ.get("PYTHONPATH")])
-        ),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(PLUGINS_DIR), os.environ.get("PYTHONPATH")])),
     }
     if smtp_port is not None:
         env["AIRFLOW_CONN_SMTP_DEFAULT"] = json.dumps(
@@ -169,7 +166,7 @@ def load_dags() -> dict:
     """The repository's DAGs, parsed the way the DAG processor does; fails on any import error."""
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(REPO_ROOT / "dags"))
+    bag = DagBag(dag_folder=str(DAGS_DIR))
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
     return bag.dags

@@ -20,10 +20,10 @@ from pathlib import Path
 from socialpulse import model
 from socialpulse.config import WEEKDAYS, SlaPolicy
 from socialpulse.lake import Lake, is_remote, temporary_name
+from socialpulse.paths import SQL_DIR
 
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "include" / "sql"
 MACROS = "_macros"
 
 # In dependency order.

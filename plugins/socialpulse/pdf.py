@@ -16,8 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-PLUGINS_DIR = Path(__file__).resolve().parents[1]
-TEMPLATES_DIR = PLUGINS_DIR.parent / "include" / "templates"
+from socialpulse.paths import PLUGINS_DIR, TEMPLATES_DIR
 
 
 class RenderTimeout(RuntimeError):

@@ -6,8 +6,9 @@ import logging
 from collections.abc import Callable
 
 from socialpulse.config import Config
+from socialpulse.domain import Account, Interval
 from socialpulse.lake import Lake
-from socialpulse.networks.base import Account, Connector, Credentials, Interval, connector_class
+from socialpulse.networks.base import Connector, Credentials, connector_class
 
 log = logging.getLogger(__name__)
 

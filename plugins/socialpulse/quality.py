@@ -17,8 +17,8 @@ from typing import Any
 import pyarrow as pa
 
 from socialpulse import model
+from socialpulse.domain import Account, Interval
 from socialpulse.lake import Lake, atomic_write_bytes, atomic_write_json
-from socialpulse.networks.base import Account, Interval
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +250,7 @@ def render_result_html(report: dict[str, Any]) -> str:
     """A readable page of one validation run: a table per canonical table, failures first."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    from socialpulse.report import TEMPLATES_DIR
+    from socialpulse.paths import TEMPLATES_DIR
 
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["j2", "html"]))
     return env.get_template("validation.html.j2").render(report=report)

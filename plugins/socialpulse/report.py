@@ -13,16 +13,15 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from socialpulse import charts
 from socialpulse.config import Config
+from socialpulse.domain import Month
 from socialpulse.lake import Lake, atomic_write_bytes, atomic_write_json
+from socialpulse.paths import REPORT_SQL_DIR, TEMPLATES_DIR
 
 log = logging.getLogger(__name__)
-
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "include" / "templates"
 
 
 @dataclass(frozen=True)
@@ -87,22 +86,10 @@ def format_change(kpi: Kpi) -> str:
 
 
 def month_name(month: str) -> str:
-    return dt.datetime.strptime(month, "%Y-%m").strftime("%B %Y")
+    """'2026-10' as 'October 2026' (a template filter)."""
+    return Month.parse(month).name
 
 
-def previous_month(month: str) -> str:
-    first = dt.date.fromisoformat(f"{month}-01")
-    return (first - dt.timedelta(days=1)).strftime("%Y-%m")
-
-
-def _months_back(month: str, count: int) -> list[str]:
-    months = [month]
-    while len(months) < count:
-        months.insert(0, previous_month(months[0]))
-    return months
-
-
-REPORT_SQL_DIR = Path(__file__).resolve().parents[2] / "include" / "sql" / "report"
 TREND_MONTHS = 13
 
 
@@ -154,8 +141,7 @@ class MartReader:
 
 def month_end(month: str) -> dt.datetime:
     """The instant the month ends: the first of the next month, 00:00 UTC."""
-    first = dt.date.fromisoformat(f"{month}-01")
-    return dt.datetime.combine((first + dt.timedelta(days=32)).replace(day=1), dt.time(), dt.UTC)
+    return Month.parse(month).interval().end
 
 
 def build_context(config: Config, report_name: str, month: str) -> dict[str, Any]:
@@ -163,7 +149,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
     report = config.report(report_name)
     lake = Lake.from_config(config)
     marts = MartReader(lake, report.accounts, month)
-    prev = previous_month(month)
+    prev = str(Month.parse(month).previous())
     accounts = {a.key: a for a in config.accounts if a.key in report.accounts}
 
     def month_rows(mart: str, m: str) -> list[dict]:
@@ -239,9 +225,9 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
     names = [c["name"] for c in channels]
 
     # Trend: up to 13 months where the lake has them, all accounts together.
-    window = set(_months_back(month, TREND_MONTHS))
+    window = {str(m) for m in Month.parse(month).back(TREND_MONTHS)}
     history = [r for m, r in sorted(totals.items()) if m in window]
-    labels = [dt.datetime.strptime(r["month"], "%Y-%m").strftime("%b %y") for r in history]
+    labels = [f"{Month.parse(r['month']).first_day:%b %y}" for r in history]
     span = f"{len(history)} month{'s' if len(history) != 1 else ''}"
     # Two charts, not one: a 4% rate and an 85% share on one axis would flatten the first.
     trend_charts = [
@@ -366,8 +352,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
 
 
 def month_days(month: str) -> list[dt.date]:
-    first = dt.date.fromisoformat(f"{month}-01")
-    return [first + dt.timedelta(days=i) for i in range((month_end(month).date() - first).days)]
+    return Month.parse(month).days()
 
 
 def covered_days(lake: Lake, account: Any, month: str) -> set[dt.date]:

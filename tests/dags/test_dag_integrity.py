@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from socialpulse.local import REPO_ROOT, load_dags
+from socialpulse.local import load_dags
+from socialpulse.paths import DAGS_DIR
 
-DAG_FILES = sorted((REPO_ROOT / "dags").glob("*.py"))
+DAG_FILES = sorted(DAGS_DIR.glob("*.py"))
 HEAVY_MODULES = ("pandas", "duckdb", "great_expectations", "weasyprint", "pyarrow.parquet")
 
 

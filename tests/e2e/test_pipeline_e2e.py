@@ -16,9 +16,9 @@ import pytest
 from helpers import write_config
 
 from socialpulse.config import load_config
+from socialpulse.domain import Interval
 from socialpulse.lake import Lake
 from socialpulse.local import Mailbox, load_dags
-from socialpulse.networks.base import Interval
 from socialpulse.networks.simulated import SimulatedNetwork
 
 UTC = dt.UTC

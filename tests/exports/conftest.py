@@ -1,6 +1,6 @@
 import pytest
 
-from socialpulse.networks.base import Account
+from socialpulse.domain import Account
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from socialpulse.domain import Account
 from socialpulse.exports import ExportError, read_export
-from socialpulse.networks.base import Account
 
 ACCOUNT = Account(network="x", account_id="spotifycares", handle="@SpotifyCares", purpose="service")
 SETTINGS = settings(

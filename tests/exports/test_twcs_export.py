@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from export_files import SPOTIFY_REQUESTS, TWCS_SAMPLE
 
+from socialpulse.domain import Account
 from socialpulse.exports import ExportError, read_export
 from socialpulse.exports.base import staff_signatures
 from socialpulse.exports.twcs import thread_roots
-from socialpulse.networks.base import Account
 
 UTC = dt.UTC
 

@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from socialpulse.local import REPO_ROOT, free_port
+from socialpulse.local import free_port
+from socialpulse.paths import REPO_ROOT
 from socialpulse.pools import API_POOL, API_POOL_DESCRIPTION
 
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}

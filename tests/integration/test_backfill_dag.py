@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from socialpulse.local import REPO_ROOT
+from socialpulse.paths import REPO_ROOT
 
 FIXTURES = REPO_ROOT / "tests" / "exports" / "fixtures"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 
 from socialpulse import metrics, model
+from socialpulse.domain import Account
 from socialpulse.exports import covering_interval
 from socialpulse.lake import Lake
-from socialpulse.networks.base import Account
 
 UTC = dt.UTC
 REPO_ROOT = Path(__file__).resolve().parents[2]

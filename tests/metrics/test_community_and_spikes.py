@@ -73,7 +73,7 @@ def test_unclassified_negative_wording_counts_toward_spikes_and_quiet_days_count
 def test_a_message_stored_by_two_of_our_accounts_gets_each_accounts_replies_once(marts):
     from mart_lake import CARE
 
-    from socialpulse.networks.base import Account
+    from socialpulse.domain import Account
 
     deals = Account(network=CARE.network, account_id="deals", handle="@deals", purpose="promotions")
     # The same tweet mentions both accounts: each stores it. One reply is held by care only.

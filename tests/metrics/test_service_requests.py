@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from mart_lake import CARE, at, message, reply
 
-from socialpulse.networks.base import Account
+from socialpulse.domain import Account
 
 HOUR = dt.timedelta(hours=1)
 

@@ -6,7 +6,7 @@ import pytest
 from mart_lake import CARE, at, message, reply
 
 from socialpulse.config import SlaPolicy
-from socialpulse.networks.base import Account
+from socialpulse.domain import Account
 
 NEW_YORK = Account(
     network="facebook", account_id="nyc", handle="nyc", purpose="service", time_zone="America/New_York"

@@ -13,8 +13,8 @@ from collections import defaultdict
 import pytest
 from mart_lake import TEST_DATA, MartLake
 
+from socialpulse.domain import Account
 from socialpulse.exports import import_file, read_export
-from socialpulse.networks.base import Account
 
 SAMPLE = TEST_DATA / "twcs-sample" / "sample.csv"
 SPOTIFY_REQUESTS = TEST_DATA / "twcs-spotify-requests" / "support_requests.csv"

@@ -20,7 +20,8 @@ from fakes.server import FakeApi, Reply
 from fakes.x_api import ACCOUNT_ID, FakeXApi, too_many_requests
 from fakes.youtube_api import CHANNEL_ID, FakeYouTubeApi
 
-from socialpulse.networks.base import Account, ConnectorError, Credentials, Interval
+from socialpulse.domain import Account, Interval
+from socialpulse.networks.base import ConnectorError, Credentials
 from socialpulse.networks.facebook import FacebookNetwork
 from socialpulse.networks.instagram import InstagramNetwork
 from socialpulse.networks.linkedin import LinkedInNetwork

@@ -8,7 +8,7 @@ import pytest
 from fakes.graph_api import VERSION, FakeFacebookApi, FakeInstagramApi
 from fakes.harness import FAST, TOKEN, assert_no_secret, lake_rows, run_pipeline
 
-from socialpulse.networks.base import Account, Interval
+from socialpulse.domain import Account, Interval
 from socialpulse.networks.facebook import FacebookNetwork
 from socialpulse.networks.instagram import InstagramNetwork
 

@@ -9,7 +9,7 @@ from fakes.harness import FAST, TOKEN, assert_no_secret, lake_rows, run_pipeline
 from fakes.linkedin_api import FakeLinkedInApi
 from fakes.youtube_api import CHANNEL_ID, FakeYouTubeApi
 
-from socialpulse.networks.base import Account, Interval
+from socialpulse.domain import Account, Interval
 from socialpulse.networks.linkedin import LinkedInNetwork
 from socialpulse.networks.youtube import YouTubeNetwork
 

@@ -15,7 +15,8 @@ from fakes.linkedin_api import FakeLinkedInApi
 from fakes.server import FakeApi
 from fakes.youtube_api import CHANNEL_ID, FakeYouTubeApi
 
-from socialpulse.networks.base import Account, ConnectorError, Credentials, Interval
+from socialpulse.domain import Account, Interval
+from socialpulse.networks.base import ConnectorError, Credentials
 from socialpulse.networks.linkedin import LinkedInNetwork
 from socialpulse.networks.youtube import YouTubeNetwork
 

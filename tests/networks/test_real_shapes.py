@@ -22,7 +22,7 @@ from fakes.x_api import ACCOUNT_ID as X_ACCOUNT_ID
 from fakes.x_api import FakeXApi
 from fakes.youtube_api import CHANNEL_ID, FakeYouTubeApi
 
-from socialpulse.networks.base import Interval
+from socialpulse.domain import Interval
 
 UTC = dt.UTC
 DAY = dt.date(2026, 11, 2)

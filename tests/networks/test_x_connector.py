@@ -8,7 +8,8 @@ import pytest
 from fakes.harness import FAST, TOKEN, assert_no_secret, lake_rows, run_pipeline
 from fakes.x_api import ACCOUNT_ID, FakeXApi, recording, snowflake_time
 
-from socialpulse.networks.base import Account, ConnectorError, Interval
+from socialpulse.domain import Account, Interval
+from socialpulse.networks.base import ConnectorError
 from socialpulse.networks.x import XNetwork
 
 UTC = dt.UTC

@@ -13,8 +13,9 @@ from fakes.oauth1 import OAuth1Keys, OAuth1Verifier
 from fakes.server import Reply
 from fakes.x_api import ACCOUNT_ID, FakeXApi
 
+from socialpulse.domain import Account, Interval
 from socialpulse.http import OAuth1Signer, signature_base_string
-from socialpulse.networks.base import Account, ConnectorError, Credentials, Interval
+from socialpulse.networks.base import ConnectorError, Credentials
 from socialpulse.networks.x import XNetwork
 
 UTC = dt.UTC

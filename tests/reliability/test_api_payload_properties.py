@@ -34,7 +34,8 @@ from fakes.x_api import FakeXApi
 from fakes.youtube_api import CHANNEL_ID, FakeYouTubeApi
 
 from socialpulse import model
-from socialpulse.networks.base import Account, Connector, ConnectorError, Credentials, Interval
+from socialpulse.domain import Account, Interval
+from socialpulse.networks.base import Connector, ConnectorError, Credentials
 from socialpulse.networks.facebook import FacebookNetwork
 from socialpulse.networks.instagram import InstagramNetwork
 from socialpulse.networks.linkedin import LinkedInNetwork

@@ -14,13 +14,13 @@ import pyarrow.parquet as pq
 
 from socialpulse import model
 from socialpulse.lake import Lake
-from socialpulse.local import REPO_ROOT
+from socialpulse.paths import REPO_ROOT
 
 PUBLISH_80_DAYS = textwrap.dedent(
     """
     import datetime as dt, sys
     from socialpulse.lake import Lake
-    from socialpulse.networks.base import Account, Interval
+    from socialpulse.domain import Account, Interval
     from socialpulse.networks.simulated import SimulatedNetwork
 
     account = Account("simulated", "care", "@acme_care", "service", "UTC", options={"requests_per_day": 400})

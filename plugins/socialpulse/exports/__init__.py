@@ -18,8 +18,8 @@ from socialpulse.exports.base import ExportError
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from socialpulse.domain import Account, Interval
     from socialpulse.lake import Lake
-    from socialpulse.networks.base import Account, Interval
 
 # format name -> "module:function", imported lazily so that parsing a DAG stays cheap.
 FORMATS: dict[str, str] = {
@@ -61,7 +61,7 @@ def covering_interval(tables: dict[str, pa.Table]) -> Interval | None:
     import pyarrow.compute as pc
 
     from socialpulse import model
-    from socialpulse.networks.base import Interval
+    from socialpulse.domain import Interval
 
     days: list[dt.date] = []
     for name, data in tables.items():

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from socialpulse import model
-from socialpulse.networks.base import Account
+from socialpulse.domain import Account
 
 # How far down a file the header may sit: some exports (LinkedIn's, once saved as CSV) start with
 # a line or two of description above the real header.

@@ -17,8 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from socialpulse.domain import Account
 from socialpulse.exports.base import Column, ExportFile, audience_by_day, posts_with_totals, read_csv_export
-from socialpulse.networks.base import Account
 
 POST_COLUMNS = [
     Column("post_id", ("Post ID",), required=True),

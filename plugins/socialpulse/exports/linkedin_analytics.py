@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from socialpulse.domain import Account
 from socialpulse.exports.base import (
     Column,
     ExportFile,
@@ -23,7 +24,6 @@ from socialpulse.exports.base import (
     read_csv_export,
     strings,
 )
-from socialpulse.networks.base import Account
 
 CONTENT_COLUMNS = [
     Column("title", ("Update title",), required=True),

@@ -15,8 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from socialpulse.domain import Account
 from socialpulse.exports.base import Column, ExportError, read_csv_export, staff_signatures, strings, table
-from socialpulse.networks.base import Account
 
 log = logging.getLogger(__name__)
 

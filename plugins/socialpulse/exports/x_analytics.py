@@ -12,8 +12,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from socialpulse.domain import Account
 from socialpulse.exports.base import Column, posts_with_totals, read_csv_export, staff_signatures
-from socialpulse.networks.base import Account
 
 COLUMNS = [
     Column("post_id", ("Tweet id",), required=True),

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from socialpulse.domain import Account
 from socialpulse.exports.base import Column, ExportFile, audience_by_day, posts_with_totals, read_csv_export
-from socialpulse.networks.base import Account
 
 CHART_COLUMNS = [
     Column("date", ("Date",), required=True),

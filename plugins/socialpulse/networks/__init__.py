@@ -2,10 +2,8 @@
 
 from socialpulse.networks.base import (  # noqa: F401
     NETWORKS,
-    Account,
     Connector,
     ConnectorError,
     Credentials,
-    Interval,
     connector_class,
 )

@@ -7,13 +7,13 @@ in NETWORKS below.
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pyarrow as pa
+
+from socialpulse.domain import Account, Interval
 
 # network name -> "module:ClassName". Imported lazily so that parsing a DAG stays cheap.
 NETWORKS: dict[str, str] = {
@@ -24,59 +24,6 @@ NETWORKS: dict[str, str] = {
     "linkedin": "socialpulse.networks.linkedin:LinkedInNetwork",
     "youtube": "socialpulse.networks.youtube:YouTubeNetwork",
 }
-
-
-@dataclass(frozen=True)
-class Account:
-    """One account on one network, as declared in the accounts file."""
-
-    network: str
-    account_id: str
-    handle: str
-    purpose: str
-    time_zone: str = "UTC"
-    display_name: str | None = None
-    connection_id: str | None = None
-    options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
-
-    @property
-    def key(self) -> str:
-        return f"{self.network}/{self.account_id}"
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A half-open UTC interval [start, end): the DAG run's data interval."""
-
-    start: dt.datetime
-    end: dt.datetime
-
-    def __post_init__(self) -> None:
-        for name in ("start", "end"):
-            value = getattr(self, name)
-            if value.tzinfo is None:
-                raise ValueError(f"Interval.{name} must be timezone-aware, got {value!r}")
-        if self.end <= self.start:
-            raise ValueError(f"empty interval: {self.start.isoformat()} .. {self.end.isoformat()}")
-
-    @classmethod
-    def of(cls, start: dt.datetime, end: dt.datetime) -> Interval:
-        """From any aware datetimes (Airflow passes pendulum ones) to plain UTC datetimes."""
-
-        def plain_utc(value: dt.datetime) -> dt.datetime:
-            value = value.astimezone(dt.UTC)
-            return dt.datetime(*value.timetuple()[:6], value.microsecond, tzinfo=dt.UTC)
-
-        return cls(plain_utc(start), plain_utc(end))
-
-    def days(self) -> list[dt.date]:
-        """Every UTC date the interval touches."""
-        first = self.start.date()
-        last = (self.end - dt.timedelta(microseconds=1)).date()
-        return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-
-    def __str__(self) -> str:
-        return f"[{self.start.isoformat()}, {self.end.isoformat()})"
 
 
 class Credentials:

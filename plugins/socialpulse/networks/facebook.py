@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from socialpulse import http
-from socialpulse.networks.base import Account, Interval
+from socialpulse.domain import Account, Interval
 from socialpulse.networks.graph import GraphConnector
 
 POST_FIELDS = (

@@ -16,7 +16,8 @@ from typing import Any
 import pyarrow as pa
 
 from socialpulse import http
-from socialpulse.networks.base import Account, Connector, Credentials, Interval
+from socialpulse.domain import Account, Interval
+from socialpulse.networks.base import Connector, Credentials
 
 GRAPH_VERSION = "v24.0"
 GRAPH_URL = "https://graph.facebook.com"

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from socialpulse import http
-from socialpulse.networks.base import Account, Interval
+from socialpulse.domain import Account, Interval
 from socialpulse.networks.graph import GraphConnector
 
 MEDIA_FIELDS = "id,caption,media_type,media_product_type,timestamp,permalink,like_count,comments_count"

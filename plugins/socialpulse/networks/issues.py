@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from socialpulse.networks.base import Account, Interval
+from socialpulse.domain import Account, Interval
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,9 @@ from urllib.parse import quote
 import pyarrow as pa
 
 from socialpulse import http, model
+from socialpulse.domain import Account, Interval
 from socialpulse.http import dig
-from socialpulse.networks.base import Account, Connector, Interval
+from socialpulse.networks.base import Connector
 
 LINKEDIN_VERSION = (
     "202608"  # the latest in "Recent Marketing API Changes" (Aug 2026); supported a year at least

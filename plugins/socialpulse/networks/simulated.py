@@ -25,7 +25,8 @@ import numpy as np
 import pyarrow as pa
 
 from socialpulse import model
-from socialpulse.networks.base import Account, Connector, Interval
+from socialpulse.domain import Account, Interval
+from socialpulse.networks.base import Connector
 
 EPOCH = dt.date(2020, 1, 1)
 HISTORY_DAYS = 365 * 30

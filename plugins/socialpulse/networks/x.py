@@ -28,7 +28,8 @@ from typing import Any
 import pyarrow as pa
 
 from socialpulse import http
-from socialpulse.networks.base import Account, Connector, ConnectorError, Interval
+from socialpulse.domain import Account, Interval
+from socialpulse.networks.base import Connector, ConnectorError
 
 TWEET_FIELDS = (
     "created_at,public_metrics,conversation_id,in_reply_to_user_id,referenced_tweets,entities,author_id"

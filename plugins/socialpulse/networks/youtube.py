@@ -22,8 +22,9 @@ from typing import Any
 import pyarrow as pa
 
 from socialpulse import http
+from socialpulse.domain import Account, Interval
 from socialpulse.http import dig
-from socialpulse.networks.base import Account, Connector, ConnectorError, Interval
+from socialpulse.networks.base import Connector, ConnectorError
 
 SCOPES = "https://www.googleapis.com/auth/youtube.readonly and https://www.googleapis.com/auth/yt-analytics.readonly"
 VIDEOS_PER_CALL = 50  # videos.list takes at most 50 ids
