@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from socialpulse import model
+from socialpulse.config import SlaPolicy
 from socialpulse.domain import Account
 from socialpulse.lake import Lake
 from socialpulse.networks.simulated import METRICS_LOOKBACK_DAYS, SimulatedNetwork
@@ -231,7 +232,9 @@ def run_duckdb(root: Path, marts: tuple[str, ...]) -> dict:
     logging.getLogger("socialpulse.metrics").addHandler(Timings())
     logging.getLogger("socialpulse.metrics").setLevel(logging.INFO)
     started = time.perf_counter()
-    rows = metrics.compute_marts(Lake(root), sla_hours=SLA_HOURS, marts=marts, memory_limit=MEMORY_LIMIT)
+    rows = metrics.compute_marts(
+        Lake(root), marts=marts, sla=SlaPolicy(default_hours=SLA_HOURS), memory_limit=MEMORY_LIMIT
+    )
     return {"seconds": time.perf_counter() - started, "marts": timings, "rows": rows}
 
 

@@ -117,7 +117,7 @@ def report_render(folder: Path) -> float:
     network = SimulatedNetwork(seed=config.seed)
     for account in config.accounts:
         lake.publish(account, interval, network.extract(account, interval))
-    metrics.compute_marts(lake, sla_hours=config.sla_hours)
+    metrics.compute_marts(lake, sla=config.sla)
     report.render_report(config, "bench", "2026-10", force=True)  # warm: fonts, imports
     started = time.perf_counter()
     report.render_report(config, "bench", "2026-10", force=True)

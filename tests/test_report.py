@@ -20,13 +20,17 @@ MONTH = "2026-10"
 SPIKE_DAY = dt.date(2026, 10, 20)
 HOSTILE = '<script>alert("pwned")</script><img src=x onerror=alert(1)> & <b>bold</b>'
 SECRET_CUSTOMER = "@very_private_customer"
+SIMULATED_SLA_HOURS = 6
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    """Two months of simulated data with a hostile top post and a named customer, rendered once."""
+    """Two months of simulated data with a hostile top post and a named customer, rendered once.
+    The simulated network has an SLA of its own (6 h; 24 h for the others)."""
     folder = tmp_path_factory.mktemp("report")
-    config = load_config(write_config(folder))
+    config = load_config(
+        write_config(folder, extra=f"sla:\n  per_network: {{simulated: {SIMULATED_SLA_HOURS}}}\n")
+    )
     lake = Lake.from_config(config)
     network = SimulatedNetwork(seed=config.seed)
     interval = day_interval(dt.date(2026, 9, 1), days=61)
@@ -54,9 +58,20 @@ def rendered(tmp_path_factory):
         tables["posts"] = pa.Table.from_pylist(posts, schema=tables["posts"].schema)
         tables["messages"] = pa.Table.from_pylist(messages, schema=tables["messages"].schema)
         lake.publish(account, interval, tables)
-    metrics.compute_marts(lake, sla_hours=config.sla_hours)
+    metrics.compute_marts(lake, sla=config.sla)
     paths = report.render_report(config, "board", MONTH)
     return config, paths
+
+
+def test_the_report_judges_each_network_by_its_own_sla(rendered):
+    import pyarrow.parquet as pq
+
+    config, paths = rendered
+    requests = pq.read_table(Lake.from_config(config).mart_path("service_requests")).to_pylist()
+    assert requests and {r["sla_hours"] for r in requests} == {SIMULATED_SLA_HOURS}
+    assert (
+        "Answered within SLA" in Path(paths["html"]).read_text()
+    )  # not "within 24 h": one clock does not fit all
 
 
 def test_hostile_post_text_is_rendered_as_text_not_markup(rendered):

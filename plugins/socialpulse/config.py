@@ -71,10 +71,8 @@ class Config:
     lake_root: Path | str  # a local folder, or an object store URL (s3://bucket/lake) as a string
     accounts: tuple[Account, ...]
     reports: tuple[ReportConfig, ...]
-    sla_hours: float = 24.0  # the default SLA; sla.per_network may override it per network
     seed: int = 7
-    sla: SlaPolicy = field(default_factory=SlaPolicy)
-    extra: dict[str, Any] = field(default_factory=dict)
+    sla: SlaPolicy = field(default_factory=SlaPolicy)  # the one SLA source: default_hours, per_network
     lake_conn_id: str | None = None  # the Airflow connection holding the object store's credentials
 
     def account(self, key: str) -> Account:
@@ -143,7 +141,6 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         lake_conn_id=lake_conn_id,
         accounts=accounts,
         reports=reports,
-        sla_hours=sla.default_hours,
         seed=int(raw.get("seed", 7)),
         sla=sla,
     )

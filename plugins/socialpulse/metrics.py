@@ -54,14 +54,13 @@ def _seconds_of_day(hhmm: str) -> int:
 
 def connect(
     lake: Lake,
-    sla_hours: float = 24.0,
     threads: int | None = None,
     sla: SlaPolicy | None = None,
     as_of: dt.datetime | None = None,
     memory_limit: str | None = None,
 ):
     """A DuckDB connection with a view per canonical table over the lake, the SLA and the macros."""
-    sla = sla or SlaPolicy(default_hours=float(sla_hours))
+    sla = sla or SlaPolicy()
     con = lake.duckdb()
     # Months and dates are UTC, whatever the machine's zone (DuckDB would use it for timestamptz).
     con.execute("SET TimeZone = 'UTC'")
@@ -97,7 +96,6 @@ def connect(
 
 def compute_marts(
     lake: Lake,
-    sla_hours: float = 24.0,
     marts: tuple[str, ...] = MARTS,
     *,
     sla: SlaPolicy | None = None,
@@ -107,13 +105,13 @@ def compute_marts(
 ) -> dict[str, int]:
     """Compute every mart and write marts/<mart>.parquet; returns rows per mart.
 
-    sla (from config.sla) overrides sla_hours; as_of is the report time that decides which
+    sla is config.sla (default: 24 h for every network, around the clock); as_of is the report time that decides which
     unanswered requests are pending or missed (default: each network's latest message).
     threads and memory_limit are DuckDB's settings (e.g. "3GB"); by default DuckDB's own.
     """
     import duckdb
 
-    con = connect(lake, sla_hours, threads=threads, sla=sla, as_of=as_of, memory_limit=memory_limit)
+    con = connect(lake, threads=threads, sla=sla, as_of=as_of, memory_limit=memory_limit)
     rows: dict[str, int] = {}
     try:
         for mart in marts:

@@ -168,7 +168,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
     totals = {r["month"]: r for r in marts.query("totals")}
     now, before = totals.get(month, {}), totals.get(prev, {})
 
-    sla = config.sla_hours
+    sla = config.sla.default_hours
     # "within 24 h" only when one plain clock applies to every channel; otherwise "within SLA"
     within = "within SLA" if (config.sla.per_network or config.sla.business_hours) else f"within {sla:g} h"
 

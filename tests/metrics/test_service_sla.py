@@ -45,9 +45,11 @@ def test_sla_hours_per_network_override_the_default(marts):
     assert (marts.request("f1")["sla_hours"], marts.request("f1")["sla_status"]) == (24, "met")
 
 
-def test_sla_hours_alone_still_sets_the_default(marts):
+def test_the_default_sla_applies_where_no_network_has_its_own(marts):
     question = message("q1", at("2026-03-02", "10:00"))
-    marts.publish(messages=[question, reply("r1", question, at("2026-03-02", "13:00"))]).compute(sla_hours=2)
+    marts.publish(messages=[question, reply("r1", question, at("2026-03-02", "13:00"))]).compute(
+        sla=SlaPolicy(default_hours=2)
+    )
     assert marts.request("q1")["sla_status"] == "missed"
 
 

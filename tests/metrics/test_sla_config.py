@@ -14,7 +14,7 @@ def config_with(tmp_path, sla_section: str):
 
 def test_sla_hours_alone_is_the_default_sla(tmp_path):
     config = load_config(write_config(tmp_path))
-    assert config.sla == SlaPolicy(default_hours=24.0) and config.sla_hours == 24.0
+    assert config.sla == SlaPolicy(default_hours=24.0)
 
 
 def test_sla_section_gives_per_network_hours_and_business_hours(tmp_path):
@@ -24,7 +24,7 @@ def test_sla_section_gives_per_network_hours_and_business_hours(tmp_path):
         '  business_hours: {start: "08:30", end: "18:00", days: [fri, mon]}\n',
     )
     config = load_config(path)
-    assert config.sla_hours == 12.0
+    assert config.sla.default_hours == 12.0
     assert (config.sla.hours_for("x"), config.sla.hours_for("facebook")) == (4.0, 12.0)
     assert (config.sla.business_start, config.sla.business_end, config.sla.business_days) == (
         "08:30",

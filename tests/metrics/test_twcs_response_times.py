@@ -13,6 +13,7 @@ from collections import defaultdict
 import pytest
 from mart_lake import TEST_DATA, MartLake
 
+from socialpulse.config import SlaPolicy
 from socialpulse.domain import Account
 from socialpulse.exports import import_file, read_export
 
@@ -115,7 +116,7 @@ def twcs(tmp_path_factory):
     for account, path in twcs_accounts():
         import_file(marts.lake, "twcs", path, account)
         messages += read_export("twcs", path, account)["messages"].to_pylist()
-    marts.compute(sla_hours=SLA_HOURS)
+    marts.compute(sla=SlaPolicy(default_hours=SLA_HOURS))
     return marts, messages
 
 
