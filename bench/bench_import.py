@@ -170,12 +170,12 @@ def backfill_one(
     config_file: str, account_key: str, first: dt.date, last: dt.date
 ) -> tuple[str, float, dict]:
     from socialpulse import pipeline
-    from socialpulse.cli import days_interval
     from socialpulse.config import load_config
+    from socialpulse.domain import Interval
 
     config = load_config(config_file)
     started = time.perf_counter()
-    totals = pipeline.backfill(config, config.account(account_key), days_interval(first, last))
+    totals = pipeline.backfill(config, config.account(account_key), Interval.of_days(first, last))
     return account_key, time.perf_counter() - started, totals
 
 

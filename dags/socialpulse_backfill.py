@@ -65,9 +65,8 @@ def socialpulse_backfill():
         """One job per export file, or none when this run backfills from the APIs."""
         if not params.get("path"):
             return []
-        from socialpulse.cli import export_files
         from socialpulse.config import load_config
-        from socialpulse.exports import reader
+        from socialpulse.exports import export_files, reader
 
         if not params.get("account") or not params.get("format"):
             raise ValueError(
@@ -101,14 +100,13 @@ def socialpulse_backfill():
         """The accounts to backfill from their APIs, or none when this run imports export files."""
         if params.get("path"):
             return []
-        from socialpulse.cli import select_accounts
         from socialpulse.config import load_config
 
         if not params.get("from_date") or not params.get("to_date"):
             raise ValueError(
                 "give path (with account and format) to import export files, or from_date and to_date to backfill from the APIs"
             )
-        accounts = select_accounts(load_config(), params.get("account"), params.get("network"))
+        accounts = load_config().select_accounts(params.get("account"), params.get("network"))
         log.info(
             "backfilling %s from %s to %s", [a.key for a in accounts], params["from_date"], params["to_date"]
         )
@@ -120,11 +118,11 @@ def socialpulse_backfill():
         import datetime as dt
 
         from socialpulse import pipeline
-        from socialpulse.cli import days_interval
         from socialpulse.config import load_config
+        from socialpulse.domain import Interval
 
         config = load_config()
-        interval = days_interval(
+        interval = Interval.of_days(
             dt.date.fromisoformat(params["from_date"]), dt.date.fromisoformat(params["to_date"])
         )
         return pipeline.backfill(

@@ -42,3 +42,12 @@ def test_days_and_interval_cover_the_whole_month_and_no_more():
 def test_names_for_the_report():
     assert (Month(2026, 10).name, Month(2026, 10).short_name) == ("October 2026", "Oct")
     assert Month.of(dt.datetime(2026, 10, 31, 23, 59, tzinfo=dt.UTC)) == Month(2026, 10)
+
+
+def test_of_days_covers_both_days_given_and_refuses_a_reversed_range():
+    interval = Interval.of_days(dt.date(2026, 3, 30), dt.date(2026, 4, 1))
+    assert interval.days() == [dt.date(2026, 3, 30), dt.date(2026, 3, 31), dt.date(2026, 4, 1)]
+    with pytest.raises(
+        ValueError, match=r"the date range ends \(2026-03-01\) before it starts \(2026-03-02\)"
+    ):
+        Interval.of_days(dt.date(2026, 3, 2), dt.date(2026, 3, 1))

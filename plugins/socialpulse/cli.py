@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from socialpulse.domain import Month
+from socialpulse.domain import Interval, Month
 from socialpulse.paths import DEMO_DIR
 
 log = logging.getLogger("socialpulse")
@@ -174,61 +174,14 @@ def _positive(value: str) -> int:
     return int(value)
 
 
-# -- shared with dags/socialpulse_backfill.py: what to backfill, whichever way it is started ------
-EXPORT_SUFFIXES = (".csv",)  # every export format in socialpulse.exports reads CSV
-
-
-def days_interval(first: dt.date, last: dt.date):
-    """The interval covering the days first..last, both included (as `airflow backfill create`)."""
-    from socialpulse.domain import Interval
-
-    if last < first:
-        raise ValueError(f"the date range ends ({last}) before it starts ({first})")
-    return Interval(_midnight(first), _midnight(last + dt.timedelta(days=1)))
-
-
-def select_accounts(config, account: str | None = None, network: str | None = None) -> list:
-    """One account by its key (network/account_id), or every configured account of a network."""
-    if account:
-        return [config.account(account)]
-    if not network:
-        raise ValueError("name an account (network/account_id) or a network to backfill")
-    chosen = [a for a in config.accounts if a.network == network]
-    if not chosen:
-        networks = sorted({a.network for a in config.accounts})
-        raise ValueError(
-            f"{config.path}: no account on network '{network}' (networks with accounts: {', '.join(networks)})"
-        )
-    return chosen
-
-
-def export_files(path: str | os.PathLike[str]) -> list[Path]:
-    """The export file itself, or every export file (*.csv) under a folder, in name order."""
-    path = Path(path).expanduser()
-    if path.is_file():
-        return [path]
-    if not path.is_dir():
-        raise FileNotFoundError(f"{path}: no such file or folder")
-    files = sorted(
-        p
-        for p in path.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in EXPORT_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(path).parts)
-    )
-    if not files:
-        raise FileNotFoundError(f"{path}: a folder without export files ({', '.join(EXPORT_SUFFIXES)})")
-    return files
-
-
 def backfill(args: argparse.Namespace) -> int:
     from socialpulse import pipeline
     from socialpulse.config import load_config
 
     try:
         config = load_config(args.config)
-        interval = days_interval(args.from_date, args.to_date)
-        accounts = select_accounts(config, args.account, args.network)
+        interval = Interval.of_days(args.from_date, args.to_date)
+        accounts = config.select_accounts(args.account, args.network)
     except ValueError as exc:  # ConfigError included: the message names the file and the key
         return _usage_error(exc)
     started = time.perf_counter()
@@ -244,7 +197,7 @@ def backfill(args: argparse.Namespace) -> int:
 
 def import_exports(args: argparse.Namespace) -> int:
     from socialpulse.config import load_config
-    from socialpulse.exports import ExportError, import_file
+    from socialpulse.exports import ExportError, export_files, import_file
     from socialpulse.lake import Lake
 
     try:

@@ -83,6 +83,21 @@ class Config:
             f"{self.path}: no account '{key}' (known: {', '.join(a.key for a in self.accounts)})"
         )
 
+    def select_accounts(self, account: str | None = None, network: str | None = None) -> list[Account]:
+        """One account by its key (network/account_id), or every configured account of a network:
+        what a backfill covers, from the CLI or the backfill DAG."""
+        if account:
+            return [self.account(account)]
+        if not network:
+            raise ValueError("name an account (network/account_id) or a network to backfill")
+        chosen = [a for a in self.accounts if a.network == network]
+        if not chosen:
+            networks = sorted({a.network for a in self.accounts})
+            raise ValueError(
+                f"{self.path}: no account on network '{network}' (networks with accounts: {', '.join(networks)})"
+            )
+        return chosen
+
     def report(self, name: str) -> ReportConfig:
         for report in self.reports:
             if report.name == name:

@@ -58,6 +58,16 @@ class Interval:
 
         return cls(plain_utc(start), plain_utc(end))
 
+    @classmethod
+    def of_days(cls, first: dt.date, last: dt.date) -> Interval:
+        """The days first..last, both included (as `airflow backfill create` counts them), in UTC."""
+        if last < first:
+            raise ValueError(f"the date range ends ({last}) before it starts ({first})")
+        return cls(
+            dt.datetime.combine(first, dt.time(), dt.UTC),
+            dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC),
+        )
+
     def days(self) -> list[dt.date]:
         """Every UTC date the interval touches."""
         first = self.start.date()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +31,18 @@ FORMATS: dict[str, str] = {
     "youtube_analytics": "socialpulse.exports.youtube_analytics:read_youtube_analytics",
 }
 
-__all__ = ["FORMATS", "ExportError", "covering_interval", "import_file", "read_export", "reader"]
+EXPORT_SUFFIXES = (".csv",)  # every format above reads CSV
+
+__all__ = [
+    "EXPORT_SUFFIXES",
+    "FORMATS",
+    "ExportError",
+    "covering_interval",
+    "export_files",
+    "import_file",
+    "read_export",
+    "reader",
+]
 
 
 def reader(format: str) -> Callable[[Path, Account], dict[str, pa.Table]]:
@@ -42,6 +54,25 @@ def reader(format: str) -> Callable[[Path, Account], dict[str, pa.Table]]:
         ) from None
     module_name, function_name = target.split(":")
     return getattr(importlib.import_module(module_name), function_name)
+
+
+def export_files(path: str | os.PathLike[str]) -> list[Path]:
+    """The export file itself, or every export file (*.csv) under a folder, in name order."""
+    path = Path(path).expanduser()
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    files = sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in EXPORT_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    )
+    if not files:
+        raise FileNotFoundError(f"{path}: a folder without export files ({', '.join(EXPORT_SUFFIXES)})")
+    return files
 
 
 def read_export(format: str, path: Path, account: Account) -> dict[str, pa.Table]:
