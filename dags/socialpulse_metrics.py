@@ -10,7 +10,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 
-from socialpulse.assets import LAKE, MARTS
+from socialpulse.assets import LAKE, MARTS_ASSET
 
 
 @dag(
@@ -23,7 +23,7 @@ from socialpulse.assets import LAKE, MARTS
     doc_md=__doc__,
 )
 def socialpulse_metrics():
-    @task(outlets=[MARTS])
+    @task(outlets=[MARTS_ASSET])
     def compute_marts() -> dict:
         from socialpulse.config import load_config
         from socialpulse.lake import Lake

@@ -7,4 +7,4 @@ from airflow.sdk import Asset
 # Updated every time an account's validated extraction is published to the lake.
 LAKE = Asset(name="socialpulse_lake")
 # Updated every time the metric marts are recomputed.
-MARTS = Asset(name="socialpulse_marts")
+MARTS_ASSET = Asset(name="socialpulse_marts")

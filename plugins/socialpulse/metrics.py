@@ -1,8 +1,9 @@
 """Computes the marts: runs include/sql/<mart>.sql in DuckDB over the lake and writes Parquet.
 
 Each SQL file is one mart, named after the file; a mart may read the canonical tables and the
-marts listed before it in MARTS. include/sql/_macros.sql defines the macros they share. Marts are
-recomputed in full from the validated lake, so a rerun or a backfill always yields the same marts.
+marts it names, which run before it (MARTS is derived from the SQL, never listed by hand).
+include/sql/_macros.sql defines the macros they share. Marts are recomputed in full from the
+validated lake, so a rerun or a backfill always yields the same marts.
 The definitions of every metric are in docs/metrics.md.
 
 The SLA reaches the SQL as DuckDB variables (sla_hours, business_hours, business_start_s,
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -25,22 +27,36 @@ from socialpulse.paths import SQL_DIR
 log = logging.getLogger(__name__)
 
 MACROS = "_macros"
+# A comment or a string literal: neither names a mart the SQL reads.
+_NOT_CODE = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-# In dependency order.
-MARTS = (
-    "post_performance",
-    "engagement_monthly",
-    "audience_monthly",
-    "cadence_daily",
-    "content_monthly",
-    "service_requests",
-    "negative_spikes_daily",
-    "service_monthly",
-    "service_channel_monthly",
-    "service_backlog",
-    "staff_monthly",
-    "influence_leaders_monthly",
-)
+
+def mart_inputs(sql: str, marts: set[str] | frozenset[str]) -> set[str]:
+    """The marts among `marts` that a mart's SQL reads (names outside comments and strings)."""
+    return set(_WORD.findall(_NOT_CODE.sub(" ", sql))) & set(marts)
+
+
+def mart_order(sql_dir: Path = SQL_DIR) -> tuple[str, ...]:
+    """Every mart of sql_dir (each <mart>.sql but the _macros file), each after the marts it reads;
+    otherwise in name order. A new SQL file runs without being listed anywhere."""
+    names = sorted(p.stem for p in sql_dir.glob("*.sql") if not p.stem.startswith("_"))
+    inputs = {name: mart_inputs((sql_dir / f"{name}.sql").read_text(), set(names) - {name}) for name in names}
+    order: list[str] = []
+    while len(order) < len(names):
+        ready = [n for n in names if n not in order and inputs[n] <= set(order)]
+        if not ready:
+            left = sorted(set(names) - set(order))
+            raise RuntimeError(
+                f"{sql_dir}: marts that read each other in a circle: "
+                + ", ".join(f"{n} reads {sorted(inputs[n] - set(order))}" for n in left)
+            )
+        order.append(ready[0])
+    return tuple(order)
+
+
+# Every mart, in dependency order: derived from the SQL, never kept by hand.
+MARTS = mart_order()
 
 
 def mart_sql(mart: str) -> str:
