@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -16,10 +15,6 @@ os.environ.update(airflow_environment(_AIRFLOW_HOME, _AIRFLOW_HOME / "lake"))
 # Tests name their own config and lake; nothing from the developer's shell leaks in.
 for _name in ("SOCIALPULSE_CONFIG", "SOCIALPULSE_LAKE_ROOT", "SOCIALPULSE_LAKE_CONN_ID"):
     os.environ.pop(_name, None)
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-# tests/ is not a package: its shared modules (helpers.py, fakes/) are imported from here.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 @pytest.fixture(scope="session")

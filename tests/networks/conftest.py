@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-# The fake APIs and the test harness live in tests/fakes, a sibling of this folder; tests/ is not a package.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from fakes.harness import TOKEN, Sleeps
 
 from socialpulse.networks.base import Credentials

@@ -5,90 +5,17 @@ Each fault is injected into a real fake server; sleeps are recorded, not slept.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
-from fakes.graph_api import FakeFacebookApi, FakeInstagramApi
-from fakes.harness import FAST, TOKEN
-from fakes.linkedin_api import FakeLinkedInApi
-from fakes.server import FakeApi, Reply
-from fakes.x_api import ACCOUNT_ID, FakeXApi, too_many_requests
-from fakes.youtube_api import CHANNEL_ID, FakeYouTubeApi
+from fakes.cases import CASES
+from fakes.harness import TOKEN
+from fakes.server import Reply
+from fakes.x_api import too_many_requests
 
-from socialpulse.domain import Account, Interval
-from socialpulse.networks.base import ConnectorError, Credentials
-from socialpulse.networks.facebook import FacebookNetwork
-from socialpulse.networks.instagram import InstagramNetwork
-from socialpulse.networks.linkedin import LinkedInNetwork
-from socialpulse.networks.x import XNetwork
-from socialpulse.networks.youtube import YouTubeNetwork
+from socialpulse.networks.base import ConnectorError
 
-UTC = dt.UTC
-GRAPH_DAY = dt.date(2026, 11, 2)
-GRAPH_INTERVAL = Interval(dt.datetime(2026, 11, 2, tzinfo=UTC), dt.datetime(2026, 11, 3, tzinfo=UTC))
-X_INTERVAL = Interval(dt.datetime(2022, 10, 7, tzinfo=UTC), dt.datetime(2022, 10, 8, tzinfo=UTC))
-
-
-@dataclass
-class Case:
-    """One network under test: its fake, its connector, and a paginated endpoint to break."""
-
-    make_fake: Callable[[], FakeApi]
-    connector: type
-    account: Account
-    interval: Interval
-    paged: str  # path regex of a paginated endpoint
-
-    def extract(self, fake: FakeApi, sleeps, **settings: Any) -> dict:
-        credentials = Credentials(secret=TOKEN, conn_id=f"socialpulse_{self.account.network}")
-        options = {**FAST, "page_size": 5, **settings}
-        return self.connector(credentials, sleep=sleeps, base_url=fake.base_url, **options).extract(
-            self.account, self.interval
-        )
-
-
-CASES = {
-    "x": Case(
-        lambda: FakeXApi(TOKEN),
-        XNetwork,
-        Account("x", ACCOUNT_ID, "@Twitter", "service"),
-        X_INTERVAL,
-        r"/mentions$",
-    ),
-    "facebook": Case(
-        lambda: FakeFacebookApi(TOKEN, "1122334455", GRAPH_DAY),
-        FacebookNetwork,
-        Account("facebook", "1122334455", "Pulse Care", "service"),
-        GRAPH_INTERVAL,
-        r"/1122334455/posts$",
-    ),
-    "instagram": Case(
-        lambda: FakeInstagramApi(TOKEN, "17841400000000001", GRAPH_DAY),
-        InstagramNetwork,
-        Account("instagram", "17841400000000001", "@pulse_care", "brand"),
-        GRAPH_INTERVAL,
-        r"/media$",
-    ),
-    "linkedin": Case(
-        lambda: FakeLinkedInApi(TOKEN, "2414183", GRAPH_DAY),
-        LinkedInNetwork,
-        Account("linkedin", "2414183", "Pulse", "brand"),
-        GRAPH_INTERVAL,
-        r"/rest/posts$",
-    ),
-    "youtube": Case(
-        lambda: FakeYouTubeApi(TOKEN, GRAPH_DAY),
-        YouTubeNetwork,
-        Account("youtube", CHANNEL_ID, "Pulse", "brand"),
-        GRAPH_INTERVAL,
-        r"/commentThreads$",
-    ),
-}
 X_AND_GRAPH = ["x", "facebook"]
 
 

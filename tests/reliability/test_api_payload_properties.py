@@ -10,105 +10,32 @@ random JSON in place of the whole body. Everything else the connector asks for i
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
 import re
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.cases import CASES, PAGE_ID, NetworkCase
+from fakes.harness import FAST, TOKEN, Sleeps
+from fakes.server import Reply, Request
+from fakes.x_api import ACCOUNT_ID as X_ACCOUNT_ID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from fakes.graph_api import FakeFacebookApi, FakeInstagramApi
-from fakes.harness import FAST, TOKEN, Sleeps
-from fakes.linkedin_api import FakeLinkedInApi
-from fakes.server import FakeApi, Reply, Request
-from fakes.x_api import ACCOUNT_ID as X_ACCOUNT_ID
-from fakes.x_api import FakeXApi
-from fakes.youtube_api import CHANNEL_ID, FakeYouTubeApi
-
 from socialpulse import model
-from socialpulse.domain import Account, Interval
-from socialpulse.networks.base import Connector, ConnectorError, Credentials
-from socialpulse.networks.facebook import FacebookNetwork
-from socialpulse.networks.instagram import InstagramNetwork
-from socialpulse.networks.linkedin import LinkedInNetwork
-from socialpulse.networks.x import XNetwork
-from socialpulse.networks.youtube import YouTubeNetwork
+from socialpulse.networks.base import ConnectorError
 
-UTC = dt.UTC
-DAY = dt.date(2026, 11, 2)
-INTERVAL = Interval(dt.datetime(2026, 11, 2, tzinfo=UTC), dt.datetime(2026, 11, 3, tzinfo=UTC))
-X_DAY = Interval(
-    dt.datetime(2022, 10, 7, tzinfo=UTC), dt.datetime(2022, 10, 8, tzinfo=UTC)
-)  # when X's mentions were recorded
-PAGE_ID, IG_USER_ID, ORG_ID = "1122334455", "17841400000000001", "2414183"
 # Retries in milliseconds, a single retry: a mutated answer must fail fast, not after five attempts.
 QUICK = {**FAST, "max_attempts": 2}
-
-
-@dataclass
-class Case:
-    """One network: its fake API, its connector and the account and interval the fake has data for."""
-
-    fake: Callable[[], FakeApi]
-    connector: type[Connector]
-    account: Account
-    interval: Interval
-    settings: dict[str, Any] = field(default_factory=dict)
-
-
-CASES = {
-    "x": Case(
-        lambda: FakeXApi(TOKEN),
-        XNetwork,
-        Account("x", X_ACCOUNT_ID, "@Twitter", "service"),
-        X_DAY,
-        {"page_size": 5},
-    ),
-    "facebook": Case(
-        lambda: FakeFacebookApi(TOKEN, PAGE_ID, DAY),
-        FacebookNetwork,
-        Account("facebook", PAGE_ID, "Pulse Care", "service"),
-        INTERVAL,
-        {"page_size": 4},
-    ),
-    "instagram": Case(
-        lambda: FakeInstagramApi(TOKEN, IG_USER_ID, DAY),
-        InstagramNetwork,
-        Account("instagram", IG_USER_ID, "@pulse_care", "brand"),
-        INTERVAL,
-        {"page_size": 3},
-    ),
-    "linkedin": Case(
-        lambda: FakeLinkedInApi(TOKEN, ORG_ID, DAY),
-        LinkedInNetwork,
-        Account("linkedin", ORG_ID, "Pulse", "brand"),
-        INTERVAL,
-        {"page_size": 2},
-    ),
-    "youtube": Case(
-        lambda: FakeYouTubeApi(TOKEN, DAY),
-        YouTubeNetwork,
-        Account("youtube", CHANNEL_ID, "Pulse", "brand"),
-        INTERVAL,
-        {"page_size": 2},
-    ),
-}
 
 
 class Replay:
     """A network's fake that can serve one of its own answers mutated, or every answer transformed."""
 
-    def __init__(self, case: Case):
+    def __init__(self, case: NetworkCase):
         self.case = case
-        self.fake = case.fake().start()
+        self.fake = case.make_fake().start()
         self._answer = self.fake._answer
         self.fake._answer = self._serve  # the fake's routing, auth checks and data stay as they are
         self.target: tuple[str, str] | None = None
@@ -136,14 +63,7 @@ class Replay:
     def run(self) -> dict[str, Any]:
         """Extract the account's interval through the connector (no waiting: sleeps are recorded)."""
         self.fake.requests.clear()
-        connector = self.case.connector(
-            Credentials(secret=TOKEN, conn_id=f"socialpulse_{self.case.account.network}"),
-            sleep=Sleeps(),
-            base_url=self.fake.base_url,
-            **QUICK,
-            **self.case.settings,
-        )
-        return connector.extract(self.case.account, self.case.interval)
+        return self.case.extract(self.fake, Sleeps(), **QUICK)
 
     def requested_paths(self) -> list[str]:
         """The paths asked for, as an error may print them: the token redacted."""
