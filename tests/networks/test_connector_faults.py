@@ -12,7 +12,7 @@ import pytest
 from fakes.cases import CASES
 from fakes.harness import TOKEN
 from fakes.server import Reply
-from fakes.x_api import too_many_requests
+from fakes.x_api import ACCOUNT_ID, too_many_requests
 
 from socialpulse.networks.base import ConnectorError
 

@@ -109,7 +109,7 @@ class FacebookNetwork(GraphConnector):
                     )
         return rows
 
-    def _no_moderate_task(self, item: dict[str, Any], post_id: str, path: str) -> None:
+    def _no_moderate_task(self, item: Mapping[str, Any], post_id: str, path: str) -> None:
         """Meta leaves a comment's id and author out unless the token's person may do the MODERATE task."""
         if not item.get("id") or not isinstance(item.get("from"), dict):
             raise http.MalformedItem(

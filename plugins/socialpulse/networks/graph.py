@@ -166,8 +166,8 @@ class GraphConnector(Connector):
         # Graph does not say which name it refused: ask for each alone
         data: list[Any] = []
         for metric in wanted:
-            part = self.insights(path, [metric], params)
-            data += part.get("data") if isinstance(part.get("data"), list) else []
+            found = self.insights(path, [metric], params).get("data")
+            data += found if isinstance(found, list) else []
         return {"data": data}
 
     def item_comments(self, account: Account, interval: Interval, item_id: str) -> list[dict[str, Any]]:

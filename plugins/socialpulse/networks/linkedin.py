@@ -237,7 +237,7 @@ class LinkedInNetwork(Connector):
         return gains
 
 
-def comment_urn(fields: http.Fields, comment: dict[str, Any]) -> str:
+def comment_urn(fields: http.Fields, comment: Mapping[str, Any]) -> str:
     """A comment's URN: commentUrn, else `$URN` (some versions send only that), else built from object and id."""
     for name in ("commentUrn", "$URN"):
         value = fields.string(comment, name, required=False)
@@ -247,7 +247,7 @@ def comment_urn(fields: http.Fields, comment: dict[str, Any]) -> str:
     return f"urn:li:comment:({activity},{comment_id})"
 
 
-def _net_gain(fields: http.Fields, item: dict[str, Any], path: str) -> int | None:
+def _net_gain(fields: http.Fields, item: Mapping[str, Any], path: str) -> int | None:
     """A follower gain, which LinkedIn reports net of losses: an integer that may be negative."""
     value = dig(item, path)
     if isinstance(value, int) and not isinstance(value, bool) and value < 0:
