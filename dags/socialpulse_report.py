@@ -68,7 +68,10 @@ def socialpulse_report():
 
         ready, why = report.ready_to_send(load_config(), job["report"], job["month"])
         if not ready and dag_run is not None and dag_run.run_type != "scheduled":
-            ready, why = True, f"{why} (not waiting: this run was not scheduled, it is sent marked incomplete)"
+            ready, why = (
+                True,
+                f"{why} (not waiting: this run was not scheduled, it is sent marked incomplete)",
+            )
         logging.getLogger("socialpulse.report").info(why)
         return PokeReturnValue(is_done=ready, xcom_value=job)
 

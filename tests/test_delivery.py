@@ -81,7 +81,7 @@ def rendered(tmp_path_factory):
     interval = day_interval(dt.date(2026, 10, 1), days=31)
     for account in config.accounts:
         lake.publish(account, interval, network.extract(account, interval))
-    metrics.compute_marts(lake, sla_hours=config.sla_hours)
+    metrics.compute_marts(lake, sla=config.sla)
     report.render_report(config, "board", MONTH)
     return config_path
 
@@ -266,7 +266,7 @@ def test_a_render_killed_between_body_and_pdf_still_sends_body_and_pdf_of_one_re
     ]
     tables["messages"] = pa.Table.from_pylist(messages, schema=tables["messages"].schema)
     lake.publish(account, interval, tables)
-    metrics.compute_marts(lake, sla_hours=config.sla_hours)
+    metrics.compute_marts(lake, sla=config.sla)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PLUGINS), str(TESTS)])}
     killed = subprocess.run(
         [sys.executable, "-c", KILLED_RENDER, str(config_path), MONTH],

@@ -15,9 +15,9 @@ from helpers import write_config
 
 from socialpulse import metrics, model, report
 from socialpulse.config import load_config
+from socialpulse.domain import Interval
 from socialpulse.exports import covering_interval
 from socialpulse.lake import Lake
-from socialpulse.domain import Interval
 
 UTC = dt.UTC
 MONTH = "2026-11"
@@ -66,7 +66,7 @@ class ReportLake:
         return self.publish(account_id, accounts=rows)
 
     def render(self, month: str = MONTH) -> dict:
-        metrics.compute_marts(self.lake, sla_hours=self.config.sla_hours)
+        metrics.compute_marts(self.lake, sla=self.config.sla)
         paths = report.render_report(self.config, "board", month, force=True)
         paths["html_text"] = Path(paths["html"]).read_text()
         paths["email_text"] = Path(paths["email"]).read_text()

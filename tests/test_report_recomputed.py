@@ -68,7 +68,7 @@ def rendered(tmp_path_factory):
             snapshots, schema=tables["post_metrics_daily"].schema
         )
         lake.publish(account, interval, tables)
-    metrics.compute_marts(lake, sla_hours=config.sla_hours)
+    metrics.compute_marts(lake, sla=config.sla)
     paths = report.render_report(config, "board", MONTH)
     rows = {
         name: lake.read(name).to_pylist()

@@ -25,5 +25,5 @@ SELECT
     score
 FROM leaders
 WHERE NOT requester
-ORDER BY score DESC, author_id, network, account_id
+ORDER BY score DESC, author_id ASC, network ASC, account_id ASC
 LIMIT 5

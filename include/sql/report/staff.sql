@@ -13,4 +13,4 @@ FROM service_requests
 SEMI JOIN report_accounts USING (network, account_id)
 WHERE month = getvariable('report_month') AND responded_at IS NOT NULL
 GROUP BY ALL
-ORDER BY first_responses DESC, staff_member
+ORDER BY first_responses DESC, staff_member ASC

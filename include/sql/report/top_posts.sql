@@ -12,5 +12,5 @@ SELECT
 FROM post_performance
 SEMI JOIN report_accounts USING (network, account_id)
 WHERE month = getvariable('report_month') AND engagements IS NOT NULL
-ORDER BY engagements DESC, post_id
+ORDER BY engagements DESC, post_id ASC
 LIMIT 5
