@@ -402,6 +402,13 @@ def test_every_figure_of_the_report_is_what_the_canonical_tables_say(rendered):
         f"▼ {abs(now_e['rate'] - prev_e['rate']) * 100:.1f} pts" in summary
     )
     backlog = want.backlog()
+    # The findings in words: the SLA rule, with the channel's own share.
+    for account in accounts:
+        within = want.service(want.requests_of(MONTH, account))["within"]
+        finding = (
+            f"{name[account.key]} answered {within * 100:.0f}% of requests within 24 h, against a 90% target"
+        )
+        assert (finding in summary) == (within < 0.9), finding
     assert (
         f"{now_s['answered']:,} of {now_s['requests']:,} requests answered; {len(backlog):,} still open"
         in email

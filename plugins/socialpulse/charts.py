@@ -38,11 +38,18 @@ def _nice_top(value: float) -> float:
     return value
 
 
+TITLE_H = 20
+
+
 def _svg(width: int, height: int, body: list[str], title: str) -> str:
+    """The chart with its title printed above it (and as the SVG's accessible name)."""
+    total = height + TITLE_H
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {total}" width="{width}" height="{total}" '
         f'role="img" aria-label="{escape(title)}" {FONT} font-size="11">'
-        f"<title>{escape(title)}</title>{''.join(body)}</svg>"
+        f"<title>{escape(title)}</title>"
+        f'<text x="0" y="14" font-size="12" font-weight="bold" fill="{TEXT}">{escape(title)}</text>'
+        f'<g transform="translate(0 {TITLE_H})">{"".join(body)}</g></svg>'
     )
 
 
@@ -173,7 +180,9 @@ def line_chart(
         body.append(
             f'<text x="{left - 4}" y="{y(v) + 4:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(v, unit)}</text>'
         )
-    step = max(1, math.ceil(len(labels) / 7))  # at most 7 labels: 13 months would overlap
+    step = max(
+        1, math.ceil(len(labels) / max(2, width // 80))
+    )  # labels ~80 px apart: 13 months would overlap
     for i, label in enumerate(labels):
         if (len(labels) - 1 - i) % step:
             continue

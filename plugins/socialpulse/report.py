@@ -57,8 +57,39 @@ def environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(fmt=format_value, change=format_change, month_name=month_name)
+    env.filters.update(
+        fmt=format_value,
+        change=format_change,
+        month_name=month_name,
+        css_string=css_string,
+        clip=clip_text,
+    )
     return env
+
+
+def css_string(value: Any) -> Any:
+    """A configured string as a quoted CSS string: every character but letters, digits and spaces
+    as a CSS hex escape, so no newline, quote, brace, url( or </style> can leave the string."""
+    from markupsafe import Markup
+
+    text = str(value)
+    escaped = "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):x} " for c in text)
+    return Markup(f'"{escaped}"')
+
+
+MAX_WORD = 40
+MAX_TEXT = 280
+
+
+def clip_text(value: Any, max_word: int = MAX_WORD, max_text: int = MAX_TEXT) -> str:
+    """Text from data made safe to lay out: every word longer than max_word characters is cut
+    (with an ellipsis), and the whole text to max_text. A single unbroken word of thousands of
+    characters made WeasyPrint's line breaking superlinear (91 s at 4,000)."""
+    if value is None:
+        return ""
+    words = [w if len(w) <= max_word else w[:max_word] + "…" for w in str(value)[: max_text * 2].split()]
+    text = " ".join(words)
+    return text if len(text) <= max_text else text[:max_text].rstrip() + "…"
 
 
 def format_value(value: Any, unit: str = "") -> str:
@@ -101,7 +132,7 @@ class MartReader:
     the variables report_month ('YYYY-MM') and month_end (the month's end, UTC).
     """
 
-    def __init__(self, lake: Lake, account_keys: tuple[str, ...], month: str):
+    def __init__(self, lake: Lake, account_keys: tuple[str, ...], month: str, sla_target: float = 0.9):
         from socialpulse import metrics
 
         self.lake = lake
@@ -121,6 +152,7 @@ class MartReader:
         self.con.executemany("INSERT INTO report_accounts VALUES (?, ?)", pairs)
         self.con.execute("SET VARIABLE report_month = ?", [month])
         self.con.execute("SET VARIABLE month_end = CAST(? AS TIMESTAMPTZ)", [month_end(month)])
+        self.con.execute("SET VARIABLE sla_target = ?", [float(sla_target)])
 
     def _fetch(self, sql: str, params: list | None = None) -> list[dict]:
         cursor = self.con.execute(sql, params or [])
@@ -148,7 +180,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
     """Everything the templates show for `month` (YYYY-MM): marts' columns and report queries only."""
     report = config.report(report_name)
     lake = Lake.from_config(config)
-    marts = MartReader(lake, report.accounts, month)
+    marts = MartReader(lake, report.accounts, month, report.sla_target)
     prev = str(Month.parse(month).previous())
     accounts = {a.key: a for a in config.accounts if a.key in report.accounts}
 
@@ -279,6 +311,12 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
             "negative_spikes_daily", "month = ? AND spike", [month], "ORDER BY date, network, account_id"
         )
     ]
+    summary = findings(
+        marts.query("findings"),
+        {key: a.display_name or a.handle for key, a in accounts.items()},
+        within,
+        month_name(prev),
+    )
     quality = data_quality(lake, list(accounts.values()), month)
     incomplete = [q for q in quality if q["missing_days"]]
 
@@ -291,6 +329,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
         "sla_target": report.sla_target,
         "within": within,
         "kpis": kpis,
+        "findings": summary,
         "totals": now,
         "channels": channels,
         "trend_charts": trend_charts,
@@ -349,6 +388,83 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
         "generated_for": month_name(month),
         "report_date": month_end(month).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def findings(rows: list[dict], names: dict[str, str], within: str, previous: str) -> list[dict]:
+    """Three to five findings in words for page one, from the rows of findings.sql, by rule.
+
+    Rules, most important first (each row of findings.sql feeds one rule):
+    1. sla: a channel answering a smaller share within the SLA than the target; worst first.
+    2. busy_days: a channel whose posts on busy days (more than 4 posts) earned at least 20% less
+       engagement each than on other days.
+    3. followers_lost: followers lost changed by at least 10% against the previous month.
+    4. backlog: more requests open at month end than a month before.
+    5. engagement_rate: the engagement rate moved by at least 0.1 points.
+    At most five are shown; with fewer than three, rules 5 and 4 are stated below their thresholds
+    (the engagement rate and the backlog as they are).
+    """
+    by_kind: dict[str, list[dict]] = {}
+    for r in rows:
+        by_kind.setdefault(r["kind"], []).append(r)
+    out: list[dict] = []
+
+    def add(text: str, section: str, rule: str) -> None:
+        out.append({"text": text, "section": section, "rule": rule})
+
+    for r in sorted(by_kind.get("sla", []), key=lambda r: r["value"]):
+        if r["value"] < r["reference"]:
+            add(
+                f"{names.get(r['account'], r['account'])} answered {_pct(r['value'])} of requests {within}, "
+                f"against a {_pct(r['reference'])} target",
+                "2",
+                "sla",
+            )
+    for r in sorted(
+        by_kind.get("busy_days", []), key=lambda r: r["relative"] if r["relative"] is not None else 0
+    ):
+        if r["relative"] is not None and r["relative"] <= -0.2:
+            add(
+                f"{names.get(r['account'], r['account'])}: posts on days with more than 4 posts earned "
+                f"{_pct(-r['relative'])} less engagement each",
+                "5",
+                "busy_days",
+            )
+    lost = next(iter(by_kind.get("followers_lost", [])), None)
+    if lost and lost["relative"] is not None and abs(lost["relative"]) >= 0.1:
+        add(
+            f"Followers lost {'rose' if lost['relative'] > 0 else 'fell'} by {_pct(abs(lost['relative']))} "
+            f"({format_value(lost['reference'])} in {previous}, {format_value(lost['value'])} now)",
+            "4",
+            "followers_lost",
+        )
+    backlog = next(iter(by_kind.get("backlog", [])), None)
+    rate = next(iter(by_kind.get("engagement_rate", [])), None)
+    backlog_shown = rate_shown = False
+    if backlog and backlog["difference"] is not None and backlog["difference"] > 0:
+        add(
+            f"{format_value(backlog['value'])} requests were still unanswered at month end, "
+            f"{format_value(backlog['difference'])} more than a month before",
+            "3",
+            "backlog",
+        )
+        backlog_shown = True
+    if rate and rate["difference"] is not None and abs(rate["difference"]) >= 0.001:
+        add(
+            f"The engagement rate {'rose' if rate['difference'] > 0 else 'fell'} "
+            f"{abs(rate['difference']) * 100:.1f} points to {format_value(rate['value'], '%')}",
+            "1",
+            "engagement_rate",
+        )
+        rate_shown = True
+    if len(out) < 3 and rate and not rate_shown:
+        add(f"The engagement rate was {format_value(rate['value'], '%')}", "1", "engagement_rate")
+    if len(out) < 3 and backlog and not backlog_shown:
+        add(f"{format_value(backlog['value'])} requests were still unanswered at month end", "3", "backlog")
+    return out[:5]
 
 
 def month_days(month: str) -> list[dt.date]:
@@ -484,9 +600,10 @@ def build_message(
     report = config.report(report_name)
     digest = hashlib.sha256(email_html.encode() + pdf).hexdigest()[:20]
     message = EmailMessage(policy=SMTP)
-    message["Subject"] = (
+    subject = (
         "[Incomplete month] " if context["incomplete"] else ""
     ) + f"{context['title']}: {context['generated_for']}"
+    message["Subject"] = " ".join(subject.split())  # a configured newline must not end the header
     message["From"] = report.sender
     message["To"] = ", ".join(report.recipients)
     message["Message-ID"] = f"<socialpulse.{report_name}.{month}.{digest}@socialpulse.invalid>"
