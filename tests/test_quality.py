@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -128,3 +129,16 @@ def test_parent_times_are_found_in_earlier_partitions_of_the_lake(tmp_path):
     assert pc.all(
         pc.greater_equal(pa.array(earlier["created_at"]), pa.array(earlier["parent_created_at"]))
     ).as_py()
+
+
+def test_great_expectations_chatter_stays_out_of_the_task_log_but_our_progress_lines_do_not(tmp_path, caplog):
+    """Defect 6 of issue #11: 214 of ~230 lines of a validation task's log were GX's INFO lines."""
+    caplog.set_level(logging.INFO)
+    config = load_config(write_config(tmp_path))
+    account = config.account("simulated/care")
+    pipeline.extract(config, account, INTERVAL)
+    pipeline.validate_and_publish(config, account, INTERVAL)
+    by_logger = [r for r in caplog.records if r.name.startswith("great_expectations")]
+    assert [r for r in by_logger if r.levelno < logging.WARNING][:3] == []
+    assert any("validation passed for simulated/care" in r.getMessage() for r in caplog.records)
+    assert logging.getLogger("great_expectations").level == logging.NOTSET  # given back afterwards

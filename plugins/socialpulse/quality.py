@@ -7,9 +7,11 @@ great_expectations is imported inside validate(): it costs ~12 s and must stay o
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,10 +150,45 @@ def _with_parent_times(messages: pa.Table, posts: pa.Table, lake: Lake) -> Any:
     return df
 
 
+# Great Expectations logs about 220 INFO lines per validation (data sources, assets, batch definitions,
+# each expectation): in a task log they bury the project's few progress lines. Its warnings and errors
+# still show.
+NOISY_LOGGERS = ("great_expectations",)
+
+
+@contextlib.contextmanager
+def quiet_loggers(prefixes: tuple[str, ...] = NOISY_LOGGERS, level: int = logging.WARNING) -> Iterator[None]:
+    """Raise these loggers and their children to `level` for the block, then restore their levels
+    (GX sets INFO on some of its modules' loggers itself, so the parent's level alone is not enough)."""
+    names = [
+        name
+        for name in [*prefixes, *logging.Logger.manager.loggerDict]
+        if any(name == p or name.startswith(p + ".") for p in prefixes)
+    ]
+    loggers = [logging.getLogger(name) for name in dict.fromkeys(names)]
+    saved = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(level, logger.level))
+    try:
+        yield
+    finally:
+        for logger, previous in zip(loggers, saved, strict=True):
+            logger.setLevel(previous)
+
+
 def validate(
     lake: Lake, account: Account, interval: Interval, tables: dict[str, pa.Table]
 ) -> ValidationOutcome:
     """Run every suite over one extraction; write result.json and result.html under validation/."""
+    import great_expectations  # noqa: F401  (first, so that the loggers it configures exist)
+
+    with quiet_loggers():
+        return _validate(lake, account, interval, tables)
+
+
+def _validate(
+    lake: Lake, account: Account, interval: Interval, tables: dict[str, pa.Table]
+) -> ValidationOutcome:
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
