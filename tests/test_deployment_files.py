@@ -33,7 +33,7 @@ def test_compose_runs_celery_with_the_lake_in_the_object_store_and_the_worker_pr
     env = compose["x-airflow-common"]["environment"]
     assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert "s3://" in env["SOCIALPULSE_LAKE_ROOT"] and env["SOCIALPULSE_LAKE_CONN_ID"] == "socialpulse_lake"
-    assert "AIRFLOW_CONN_SOCIALPULSE_LAKE" in env
+    assert "AIRFLOW_CONN_SOCIALPULSE_LAKE" in compose["services"]["airflow-worker"]["environment"]
     module, _, attribute = env["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"].rpartition(".")
     assert isinstance(getattr(importlib.import_module(module), attribute), dict)
     services = set(compose["services"])

@@ -139,3 +139,60 @@ def test_docker_compose_follows_the_compose_specification():
 def test_the_schema_rejects_a_misspelt_service_key():
     broken = {"services": {"web": {"image": "nginx", "enviroment": {"A": "1"}}}}
     assert list(jsonschema.Draft7Validator(compose_schema()).iter_errors(broken))
+
+
+def test_every_long_running_service_has_a_healthcheck():
+    """docs/production.md says so; the one-off init services and the CLI profile exit instead."""
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    lacking = [
+        name
+        for name, service in compose["services"].items()
+        if service.get("restart") == "always" and "healthcheck" not in service
+    ]
+    assert not lacking, f"services without a healthcheck: {lacking}"
+
+
+def compose_file(name: str = "docker-compose.yml") -> dict:
+    return yaml.safe_load((REPO_ROOT / name).read_text())
+
+
+def secrets_in(service: dict) -> str:
+    """Everything a service is handed: its environment (with ${...} references) and env files."""
+    return json.dumps({"environment": service.get("environment"), "env_file": service.get("env_file")})
+
+
+def test_the_dev_override_follows_the_compose_specification_and_mounts_the_checkout():
+    override = compose_file("docker/compose.dev.yml")
+    errors = list(jsonschema.Draft7Validator(compose_schema()).iter_errors(override))
+    assert not errors, [e.message for e in errors]
+    base = compose_file()
+    copied = {"/opt/airflow/dags", "/opt/airflow/plugins", "/opt/airflow/include", "/opt/airflow/config"}
+    for name, service in base["services"].items():
+        if service.get("image", "").startswith("${AIRFLOW_IMAGE_NAME") and name != "flower":
+            targets = {volume.rsplit(":", 1)[1] for volume in override["services"][name]["volumes"]}
+            assert copied <= targets, name
+
+
+def test_airflow_containers_run_as_a_configurable_uid():
+    for name, service in compose_file()["services"].items():
+        if service.get("image", "").startswith("${AIRFLOW_IMAGE_NAME"):
+            assert service["user"].startswith("${AIRFLOW_UID:-50000}"), name
+
+
+def test_each_service_gets_only_the_secrets_it_uses():
+    services = compose_file()["services"]
+    for name, service in services.items():
+        env_files = [f["path"] if isinstance(f, dict) else f for f in service.get("env_file", [])]
+        assert ".env" not in env_files, f"{name} must not read every secret from .env"
+    root = {name for name, s in services.items() if "MINIO_ROOT_PASSWORD" in secrets_in(s)}
+    assert root == {"minio", "minio-init"}
+    admin = {name for name, s in services.items() if "SOCIALPULSE_ADMIN_PASSWORD" in secrets_in(s)}
+    assert admin == {"airflow-init"}
+    task_runners = {"airflow-worker", "airflow-cli", "airflow-init"}
+    for secret in ("docker/connections.env", "AIRFLOW_CONN_SOCIALPULSE_LAKE", "AIRFLOW_CONN_SMTP_DEFAULT"):
+        holders = {name for name, s in services.items() if secret in secrets_in(s)}
+        assert holders == task_runners, (secret, holders)
+    # Redis, MinIO and Mailpit never see Airflow's keys or PostgreSQL's password
+    for name in ("redis", "minio", "minio-init", "mailpit"):
+        assert "POSTGRES_PASSWORD" not in secrets_in(services[name])
+        assert "FERNET" not in secrets_in(services[name])
