@@ -1,4 +1,4 @@
-"""The lake in an S3-compatible object store: the same layout, atomic objects and idempotent
+"""The lake in an S3-compatible object store: the same Delta tables, atomic commits and idempotent
 publishes as on a local disk, with credentials only from an Airflow connection."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def _extract(account, interval):
     return SimulatedNetwork(seed=3).extract(account, interval)
 
 
-def test_publish_writes_the_same_hive_partitions_as_objects(store, s3_lake):
+def test_publish_commits_delta_tables_partitioned_by_network_and_month_as_objects(store, s3_lake):
     lake, prefix = s3_lake
     interval = day_interval(DAY, days=2)
     tables = _extract(CARE, interval)
@@ -41,14 +41,17 @@ def test_publish_writes_the_same_hive_partitions_as_objects(store, s3_lake):
     assert any("/staging/" in key for key in store.keys(prefix))
     lake.publish(CARE, interval, lake.read_staged(CARE, interval))
     keys = store.keys(prefix)
-    assert f"{prefix}/lake/messages/network=simulated/date=2026-03-10/care.parquet" in keys
-    assert f"{prefix}/lake/audience_daily/network=simulated/date=2026-03-11/care.parquet" in keys
+    assert f"{prefix}/lake/messages/_delta_log/00000000000000000000.json" in keys
+    data = [k for k in keys if k.startswith(f"{prefix}/lake/messages/") and k.endswith(".parquet")]
+    assert data and all("/network=simulated/month=2026-03/" in k for k in data)
+    assert len(data) == 1  # two days of one account: one file, not one per day
     assert not any("/staging/" in key or key.endswith(".partial") for key in keys)  # staging is cleared
     assert lake.read("messages").num_rows == tables["messages"].num_rows
+    assert lake.versions()["messages"] == 0
 
 
-def test_republishing_replaces_objects_and_drops_days_the_source_no_longer_has(store, s3_lake):
-    lake, prefix = s3_lake
+def test_republishing_replaces_the_accounts_rows_and_drops_days_the_source_no_longer_has(store, s3_lake):
+    lake, _ = s3_lake
     interval = day_interval(DAY, days=2)
     care, deals = _extract(CARE, interval), _extract(DEALS, interval)
     lake.publish(CARE, interval, care)
@@ -59,10 +62,10 @@ def test_republishing_replaces_objects_and_drops_days_the_source_no_longer_has(s
         [row["created_at"].date() == DAY for row in care["messages"].select(["created_at"]).to_pylist()]
     )
     lake.publish(CARE, interval, {"messages": first_day_only})
-    keys = store.keys(f"{prefix}/lake/messages/")
-    assert f"{prefix}/lake/messages/network=simulated/date=2026-03-11/care.parquet" not in keys
-    assert f"{prefix}/lake/messages/network=simulated/date=2026-03-11/deals.parquet" in keys
-    assert lake.read("messages").num_rows == first_day_only.num_rows + deals["messages"].num_rows
+    stored = lake.read("messages").to_pylist()
+    assert {r["created_at"].date() for r in stored if r["account_id"] == "care"} == {DAY}
+    assert len(stored) == first_day_only.num_rows + deals["messages"].num_rows
+    assert lake.versions()["messages"] == 3  # one commit per publish
 
 
 def test_marts_from_the_object_store_equal_marts_from_a_local_copy(store, s3_lake, tmp_path):

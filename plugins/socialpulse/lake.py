@@ -1,21 +1,30 @@
-"""The Parquet lake: where every stage reads and writes.
+"""The lake: where every stage reads and writes.
 
 Layout under the root (a local folder by default, or an object store URL such as s3://bucket/lake):
 
     staging/<network>/<account_id>/<interval>/<table>.parquet      an extraction, not yet validated
-    lake/<table>/network=<network>/date=<YYYY-MM-DD>/<account_id>.parquet   validated, hive-partitioned
+    lake/<table>/                                                   a Delta Lake table per canonical table,
+        _delta_log/                                                 its transaction log (the versions)
+        network=<network>/month=<YYYY-MM>/part-*.parquet            its data files
     validation/<network>/<account_id>/<interval>/result.{json,html}         every validation run
     marts/<mart>.parquet                                                     metric tables
     reports/<report>/<YYYY-MM>/report.html, email.html, *.pdf, delivery.json  what was sent
 
-A reader (or a killed task) never sees half a file. On a local disk every file is written to a
-temporary name in its folder and renamed into place; in an object store a PUT is already atomic
-(the old object or the new one, never a part), so files are written in place. Publishing an
-account's interval replaces exactly the files of that account for the interval's dates, so reruns
-and backfills never duplicate rows.
+Publishing an account's interval is one Delta commit per table: a predicate overwrite of exactly
+the account's rows of the interval's days, so reruns and backfills never duplicate rows, a reader
+sees the old interval or the new one, and a killed or failed publish leaves the table as it was.
+Concurrent writers are serialised by the Delta log (a commit file is created only if absent: a
+hard link on a local disk, a conditional PUT in S3); a writer that loses retries on the newest
+version. Partitions are by network and month, so the file count follows the data, not accounts x
+days; `month` is a partition column of the Delta table only (the UTC month of the row's date).
 
-A URL root goes through fsspec (universal_pathlib paths, s3fs for s3://); its credentials come from
-an Airflow connection (lake_conn_id in the configuration), never from the configuration file.
+DuckDB reads a table's version through its file list (register_tables), with no extension to
+download. Staging files, validation results, marts and reports are plain files written whole: to a
+temporary name renamed into place on a local disk, a single PUT in an object store.
+
+A URL root goes through fsspec (universal_pathlib paths, s3fs for s3://) and delta-rs; its
+credentials come from an Airflow connection (lake_conn_id in the configuration), never from the
+configuration file. docs/production.md describes compaction, retention and S3 commits.
 """
 
 from __future__ import annotations
@@ -24,8 +33,11 @@ import datetime as dt
 import json
 import logging
 import os
+import random
 import shutil
+import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +51,17 @@ from socialpulse.domain import Account, Interval
 
 log = logging.getLogger(__name__)
 
+# Every Delta table is partitioned by these; `month` is derived at publish (with_partition_month).
+PARTITION_COLUMNS = ("network", "month")
+# Commits lost to concurrent writers before a publish gives up (each retry waits a little longer).
+COMMIT_ATTEMPTS = 25
+# DuckDB reads partition values from the file paths; as text, whatever they look like.
+HIVE_TYPES = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in PARTITION_COLUMNS) + "}"
+
+
+class PublishError(RuntimeError):
+    """A publish that did not commit: the message names the table, account, interval and cause."""
+
 
 def is_remote(path: Any) -> bool:
     """A local file is a pathlib.Path; anything else is a universal_pathlib path in an object store."""
@@ -50,7 +73,9 @@ def lake_path(root: str | os.PathLike[str], storage_options: dict[str, Any] | No
     if is_url(root):
         from upath import UPath
 
-        return UPath(str(root), **(storage_options or {}))
+        # upper-case keys are delta-rs's own (delta_storage_options), not fsspec's
+        fsspec_options = {k: v for k, v in (storage_options or {}).items() if not k.isupper()}
+        return UPath(str(root), **fsspec_options)
     text = str(root).removeprefix("file://")
     return Path(text).expanduser().resolve()
 
@@ -78,6 +103,27 @@ def connection_storage_options(conn_id: str, protocol: str) -> dict[str, Any]:
         options["client_kwargs"] = client_kwargs
     options.update(extra)
     return options
+
+
+def delta_storage_options(options: Mapping[str, Any]) -> dict[str, str]:
+    """delta-rs's storage options for the same object store as fsspec's options (s3fs's names).
+
+    Keys already in delta-rs's own upper-case form (AWS_..., from the connection's extra) pass
+    through unchanged.
+    """
+    client = dict(options.get("client_kwargs") or {})
+    mapped = {
+        "AWS_ACCESS_KEY_ID": options.get("key"),
+        "AWS_SECRET_ACCESS_KEY": options.get("secret"),
+        "AWS_SESSION_TOKEN": options.get("token"),
+        "AWS_ENDPOINT_URL": client.get("endpoint_url") or options.get("endpoint_url"),
+        "AWS_REGION": client.get("region_name") or options.get("region_name"),
+    }
+    result = {k: str(v) for k, v in mapped.items() if v}
+    if result.get("AWS_ENDPOINT_URL", "").startswith("http://"):
+        result["AWS_ALLOW_HTTP"] = "true"  # MinIO or moto on a private network or loopback
+    result.update({k: str(v) for k, v in options.items() if k.isupper()})
+    return result
 
 
 def temporary_name(path: Path) -> Path:
@@ -145,6 +191,7 @@ class Lake:
 
     def __init__(self, root: str | os.PathLike[str], storage_options: dict[str, Any] | None = None):
         self.root = lake_path(root, storage_options)
+        self.delta_options = delta_storage_options(storage_options or {}) if self.remote else None
 
     @classmethod
     def from_config(cls, config: Config) -> Lake:
@@ -195,62 +242,165 @@ class Lake:
             )
         return {name: read_parquet(folder / f"{name}.parquet") for name in model.TABLES}
 
-    # -- the validated, partitioned lake ------------------------------------------------------------
-    def table_dir(self, table: str) -> Path:
+    # -- the validated lake: one Delta table per canonical table ----------------------------------
+    def table_dir(self, table: str) -> Any:
         return self.root / "lake" / table
 
-    def partition_file(self, table: str, network: str, day: dt.date, account_id: str) -> Path:
-        return (
-            self.table_dir(table) / f"network={network}" / f"date={day.isoformat()}" / f"{account_id}.parquet"
-        )
+    def table_uri(self, table: str) -> str:
+        """The Delta table's location as delta-rs (and DuckDB) name it: a local path or an s3:// URL."""
+        path = self.table_dir(table)
+        return str(path) if not self.remote else f"{path.protocol}://{path.path}"
+
+    def delta(self, table: str, version: int | None = None):
+        """The table's DeltaTable at a version (default: the newest), or None before its first publish."""
+        from deltalake import DeltaTable
+
+        from deltalake.exceptions import TableNotFoundError
+
+        # not DeltaTable.is_deltatable: it holds the GIL while it waits for the store, and a store
+        # served from this process (moto in the tests) could never answer it
+        try:
+            return DeltaTable(self.table_uri(table), version=version, storage_options=self.delta_options)
+        except TableNotFoundError:
+            return None
+
+    def versions(self) -> dict[str, int | None]:
+        """Every canonical table's current version (None: never published)."""
+        return {name: (t.version() if (t := self.delta(name)) else None) for name in model.TABLES}
+
+    def table_files(self, table: str, version: int | None = None) -> list[str]:
+        """The data files of the table's version: all a reader needs, no Delta extension involved.
+
+        Reading through delta-rs's own Arrow scan can abort the process at exit (exit 134,
+        delta-rs issue 2184; see docs/production.md), so every read goes through this list.
+        """
+        delta = self.delta(table, version)
+        return delta.file_uris() if delta is not None else []
 
     def publish(self, account: Account, interval: Interval, tables: dict[str, pa.Table]) -> dict[str, int]:
-        """Replace the account's partitions of the given tables for every date of the interval.
+        """Replace the account's rows of the interval's days in each given table: one Delta commit per table.
 
-        Tables not given are left as they are (an export of followers carries no posts). Returns
-        rows written per table; a row dated outside the interval is an error, not a silent drop.
+        Tables not given are left as they are (an export of followers carries no posts). Each
+        commit is a predicate overwrite of exactly the account's rows of those days, so a reader
+        sees the old rows or the new ones, never a mix, and a publish that fails or is killed
+        leaves the table at its previous version. Returns rows written per table; a row dated
+        outside the interval is an error, not a silent drop.
         """
+        days = interval.days()
         prepared = {}
         for name, data in tables.items():
             spec = model.TABLES[name]
             data = model.conform(spec, data)
-            days = _row_days(data, spec)
+            row_days = _row_days(data, spec)
             inside = pc.and_(
-                pc.greater_equal(days, pa.scalar(interval.days()[0], pa.date32())),
-                pc.less_equal(days, pa.scalar(interval.days()[-1], pa.date32())),
+                pc.greater_equal(row_days, pa.scalar(days[0], pa.date32())),
+                pc.less_equal(row_days, pa.scalar(days[-1], pa.date32())),
             )
             outside = data.num_rows - pc.sum(pc.cast(inside, pa.int64())).as_py() if data.num_rows else 0
             if outside:
                 raise ValueError(
                     f"{name}: {outside} row(s) of {account.key} are dated outside {interval}; nothing was published"
                 )
-            prepared[name] = (data, days)
+            prepared[name] = with_partition_month(data, row_days)
         written: dict[str, int] = {}
-        for name, (data, days) in prepared.items():
-            for day in interval.days():
-                path = self.partition_file(name, account.network, day, account.account_id)
-                part = data.filter(pc.equal(days, pa.scalar(day, pa.date32())))
-                if part.num_rows:
-                    atomic_write_parquet(path, part)
-                else:
-                    path.unlink(missing_ok=True)  # the source no longer has rows for that day
+        for name, data in prepared.items():
+            self._replace(name, data, replace_predicate(model.TABLES[name], account, days), account, interval)
             written[name] = data.num_rows
         remove_tree(self.staging_dir(account, interval))
         log.info("published %s %s: %s", account.key, interval, written)
         return written
 
-    def glob(self, table: str) -> str:
-        """A glob over a canonical table's published files, for DuckDB's read_parquet."""
-        return str(self.table_dir(table) / "*" / "*" / "*.parquet")
+    def _replace(
+        self, name: str, data: pa.Table, predicate: str, account: Account, interval: Interval
+    ) -> None:
+        """One predicate-overwrite commit, retried from the newest version when another writer got there first."""
+        from deltalake import WriterProperties, write_deltalake
+        from deltalake.exceptions import CommitFailedError, DeltaError
 
-    def read(self, table: str) -> pa.Table:
-        """Every published row of a canonical table (columns from the files, not the folder names)."""
-        if not self.has_data(table):
-            return model.empty(table)
-        return read_parquet(self.table_dir(table), partitioning=None, schema=model.TABLES[table].schema)
+        uri = self.table_uri(name)
+        started = time.perf_counter()
+        for attempt in range(1, COMMIT_ATTEMPTS + 1):
+            before = self.delta(name)
+            try:
+                write_deltalake(
+                    uri,
+                    data,
+                    mode="overwrite" if before is not None else "append",
+                    predicate=predicate if before is not None else None,
+                    partition_by=list(PARTITION_COLUMNS),
+                    schema_mode="merge",  # a column new in model.py is added to the table
+                    storage_options=self.delta_options,
+                    writer_properties=WriterProperties(compression="ZSTD"),
+                )
+                break
+            except (CommitFailedError, FileExistsError) as exc:
+                # A concurrent writer committed first (or created the table): our files are orphans
+                # that vacuum removes; redo the overwrite on top of its version.
+                if attempt == COMMIT_ATTEMPTS:
+                    raise PublishError(
+                        f"publishing {name} of {account.key} {interval} to {uri} failed: {COMMIT_ATTEMPTS} "
+                        f"commits lost to concurrent writers ({exc}); the table is unchanged, rerun the task"
+                    ) from exc
+                log.info("commit conflict on %s (attempt %d): %s; retrying", name, attempt, exc)
+                time.sleep(random.uniform(0.05, 0.2) * attempt)
+            except (DeltaError, OSError) as exc:
+                version = before.version() if before is not None else None
+                raise PublishError(
+                    f"publishing {name} of {account.key} {interval} to {uri} failed: {exc}. "
+                    f"The table is unchanged (version {version}); fix the cause and rerun the task"
+                ) from exc
+        log.info(
+            "%s: %d rows of %s committed in %.2f s",
+            name,
+            data.num_rows,
+            account.key,
+            time.perf_counter() - started,
+        )
+
+    def register_tables(self, con, versions: Mapping[str, int | None] | None = None) -> dict[str, int | None]:
+        """A DuckDB view per canonical table over its version's file list; returns the versions read.
+
+        versions pins tables to earlier versions (time travel, for an audit); tables it leaves out,
+        and every table by default, are read at their newest version. A table never published is
+        an empty view with the canonical columns.
+        """
+        read: dict[str, int | None] = {}
+        for name, spec in model.TABLES.items():
+            pinned = (versions or {}).get(name)
+            delta = self.delta(name, pinned)
+            files = delta.file_uris() if delta is not None else []
+            read[name] = delta.version() if delta is not None else None
+            con.register(f"_{name}_canonical", spec.schema.empty_table())
+            if not files:
+                con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM _{name}_canonical")
+                continue
+            stored = set(delta.schema().to_arrow().names)
+            columns = ", ".join(f.name for f in spec.schema)
+            source = (
+                f"read_parquet({_sql_list(files)}, hive_partitioning = true, union_by_name = true, "
+                f"hive_types = {HIVE_TYPES})"
+            )
+            if all(f.name in stored for f in spec.schema):
+                con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {columns} FROM {source}")
+            else:  # columns the model gained since the table's last write: null until then
+                con.execute(
+                    f"CREATE OR REPLACE VIEW {name} AS SELECT {columns} FROM "
+                    f"(SELECT * FROM _{name}_canonical UNION ALL BY NAME SELECT * FROM {source})"
+                )
+        return read
+
+    def read(self, table: str, version: int | None = None) -> pa.Table:
+        """Every row of a canonical table at a version (default: the newest), in the canonical schema."""
+        con = self.duckdb()
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            self.register_tables(con, {table: version} if version is not None else None)
+            return model.conform(table, con.sql(f"SELECT * FROM {table}").fetch_arrow_table())
+        finally:
+            con.close()
 
     def has_data(self, table: str) -> bool:
-        return any(self.table_dir(table).glob("*/*/*.parquet"))
+        return bool(self.table_files(table))
 
     # -- validation results, marts and reports -------------------------------------------------------
     def validation_dir(self, account: Account, interval: Interval) -> Path:
@@ -261,6 +411,35 @@ class Lake:
 
     def report_dir(self, report: str, month: str) -> Path:
         return self.root / "reports" / report / month
+
+
+def with_partition_month(data: pa.Table, row_days: pa.Array) -> pa.Table:
+    """The table with its partition column: the UTC month (YYYY-MM) of the row's date."""
+    month = pc.strftime(pc.cast(row_days, pa.timestamp("s")), format="%Y-%m")
+    return data.append_column(pa.field("month", pa.string(), nullable=False), month)
+
+
+def replace_predicate(spec: model.CanonicalTable, account: Account, days: list[dt.date]) -> str:
+    """The rows one publish replaces: the account's rows dated on those UTC days (a delta-rs SQL predicate)."""
+    months = sorted({f"{day:%Y-%m}" for day in days})
+    first, after = days[0], days[-1] + dt.timedelta(days=1)
+    if pa.types.is_timestamp(spec.schema.field(spec.date_column).type):
+        low, high = f"{first.isoformat()}T00:00:00Z", f"{after.isoformat()}T00:00:00Z"
+    else:
+        low, high = first.isoformat(), after.isoformat()
+    return (
+        f"network = {_quote(account.network)} AND month IN ({', '.join(map(_quote, months))}) "
+        f"AND account_id = {_quote(account.account_id)} "
+        f"AND {spec.date_column} >= {_quote(low)} AND {spec.date_column} < {_quote(high)}"
+    )
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_list(items: list[str]) -> str:
+    return "[" + ", ".join(map(_quote, items)) + "]"
 
 
 def _row_days(data: pa.Table, spec: model.CanonicalTable) -> pa.Array:

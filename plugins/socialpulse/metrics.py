@@ -19,7 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from socialpulse import model
 from socialpulse.config import WEEKDAYS, SlaPolicy
 from socialpulse.lake import Lake, is_remote, temporary_name
 from socialpulse.paths import SQL_DIR
@@ -75,7 +74,7 @@ def connect(
     as_of: dt.datetime | None = None,
     memory_limit: str | None = None,
 ):
-    """A DuckDB connection with a view per canonical table over the lake, the SLA and the macros."""
+    """A DuckDB connection with a view per canonical table (its current Delta version), the SLA and the macros."""
     sla = sla or SlaPolicy()
     con = lake.duckdb()
     # Months and dates are UTC, whatever the machine's zone (DuckDB would use it for timestamptz).
@@ -98,14 +97,7 @@ def connect(
     con.execute("CREATE TABLE sla_policy (network VARCHAR, sla_hours DOUBLE)")
     if sla.per_network:
         con.executemany("INSERT INTO sla_policy VALUES (?, ?)", list(sla.per_network.items()))
-    for name, spec in model.TABLES.items():
-        if lake.has_data(name):
-            con.execute(
-                f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{lake.glob(name)}', hive_partitioning = false, union_by_name = true)"
-            )
-        else:
-            con.register(f"{name}_empty", spec.schema.empty_table())
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM {name}_empty")
+    lake.register_tables(con)  # a view per canonical table over its current version's files
     con.execute(mart_sql(MACROS))
     return con
 

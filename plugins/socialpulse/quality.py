@@ -132,13 +132,13 @@ def _with_parent_times(messages: pa.Table, posts: pa.Table, lake: Lake) -> Any:
         "SELECT network, message_id AS id, created_at FROM batch_messages",
         "SELECT network, post_id AS id, created_at FROM batch_posts",
     ]
+    lake.register_tables(con)
     for table, id_column in (("messages", "message_id"), ("posts", "post_id")):
-        if lake.has_data(table):
-            # ids are unique per network only; the network's own partitions are all we read
-            sources.append(
-                f"SELECT network, {id_column} AS id, created_at FROM read_parquet('{lake.glob(table)}', hive_partitioning=false) "
-                f"WHERE ({id_column}, network) IN (SELECT (parent_id, network) FROM batch_messages)"
-            )
+        # ids are unique per network only; the network's own partitions are all DuckDB reads
+        sources.append(
+            f"SELECT network, {id_column} AS id, created_at FROM {table} "
+            f"WHERE ({id_column}, network) IN (SELECT (parent_id, network) FROM batch_messages)"
+        )
     query = f"""
         WITH parents AS ({" UNION ALL ".join(sources)}),
         parent_time AS (SELECT network, id, min(created_at) AS created_at FROM parents GROUP BY ALL)

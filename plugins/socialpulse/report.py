@@ -474,9 +474,7 @@ def month_days(month: str) -> list[dt.date]:
 def covered_days(lake: Lake, account: Any, month: str) -> set[dt.date]:
     """The days of the month the lake holds for an account: a day is held when a validation run
     that passed covered it (an extraction, even of a quiet day with no rows), or when any
-    canonical table has a partition of the account for it (history published by other paths)."""
-    from socialpulse import model
-
+    canonical table has rows of the account for it (history published by other paths)."""
     days = set(month_days(month))
     held: set[dt.date] = set()
     folder = lake.root / "validation" / account.network / account.account_id
@@ -491,12 +489,46 @@ def covered_days(lake: Lake, account: Any, month: str) -> set[dt.date]:
             if day in days:
                 held.add(day)
             day += dt.timedelta(days=1)
-    for table in model.TABLES:
-        network_dir = lake.table_dir(table) / f"network={account.network}"
-        for day in days - held:
-            if (network_dir / f"date={day.isoformat()}" / f"{account.account_id}.parquet").exists():
-                held.add(day)
+    if days - held:
+        held |= days & days_with_rows(lake, account, month)
     return held
+
+
+def days_with_rows(lake: Lake, account: Any, month: str) -> set[dt.date]:
+    """The UTC days of the month with rows of the account in any canonical table."""
+    from socialpulse import model
+
+    con = lake.duckdb()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        lake.register_tables(con)
+        union = " UNION ".join(
+            f"SELECT DISTINCT CAST({spec.date_column} AS DATE) AS day FROM {name} "
+            "WHERE network = ? AND account_id = ?"
+            for name, spec in model.TABLES.items()
+        )
+        rows = con.execute(
+            f"SELECT day FROM ({union}) WHERE strftime(day, '%Y-%m') = ?",
+            [account.network, account.account_id] * len(model.TABLES) + [month],
+        ).fetchall()
+    finally:
+        con.close()
+    return {row[0] for row in rows}
+
+
+def freshest_day(lake: Lake, account: Any) -> str | None:
+    """The account's latest UTC day with messages in the lake (YYYY-MM-DD), or None."""
+    con = lake.duckdb()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        lake.register_tables(con)
+        day = con.execute(
+            "SELECT max(CAST(created_at AS DATE)) FROM messages WHERE network = ? AND account_id = ?",
+            [account.network, account.account_id],
+        ).fetchone()[0]
+    finally:
+        con.close()
+    return day.isoformat() if day else None
 
 
 def day_ranges(days: list[dt.date]) -> str:
@@ -530,11 +562,6 @@ def data_quality(lake: Lake, accounts: list, month: str) -> list[dict]:
                 passed += 1
             else:
                 failed += 1
-        days = sorted(
-            p.name.removeprefix("date=")
-            for p in (lake.table_dir("messages") / f"network={account.network}").glob("date=*")
-            if (p / f"{account.account_id}.parquet").exists()
-        )
         missing = sorted(set(month_days(month)) - covered_days(lake, account, month))
         rows.append(
             {
@@ -542,7 +569,7 @@ def data_quality(lake: Lake, accounts: list, month: str) -> list[dict]:
                 "network": account.network,
                 "passed": passed,
                 "failed": failed,
-                "freshest": days[-1] if days else None,
+                "freshest": freshest_day(lake, account),
                 "missing_days": missing,
                 "missing": day_ranges(missing),
                 "days_held": len(month_days(month)) - len(missing),

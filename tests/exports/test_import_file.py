@@ -1,11 +1,11 @@
-"""import_file: read everything first, then replace the account's partitions for the covered days."""
+"""import_file: read everything first, then replace the account's rows of the covered days, one commit per table."""
 
 import datetime as dt
 
-import pyarrow.parquet as pq
 import pytest
 from export_files import FIXTURES, TWCS_SAMPLE
 
+from socialpulse import model
 from socialpulse.exports import ExportError, import_file
 from socialpulse.lake import Lake
 
@@ -16,21 +16,37 @@ def snapshot(lake: Lake) -> dict[str, bytes]:
     }
 
 
-def test_importing_twcs_writes_one_partition_per_day(tmp_path, spotify_cares):
+def contents(lake: Lake) -> dict[str, list]:
+    """Every table's rows, in key order: what a reader sees, whatever the files and versions."""
+    result = {}
+    for name, spec in model.TABLES.items():
+        data = lake.read(name)
+        result[name] = data.sort_by([(c, "ascending") for c in spec.key]).to_pylist()
+    return result
+
+
+def data_files(lake: Lake, table: str) -> list[str]:
+    return [f.removeprefix(str(lake.table_dir(table)) + "/") for f in lake.table_files(table)]
+
+
+def test_importing_twcs_commits_its_two_days_to_one_month_partition(tmp_path, spotify_cares):
     lake = Lake(tmp_path)
     assert import_file(lake, "twcs", TWCS_SAMPLE, spotify_cares) == {"messages": 16}
-    days = sorted(p.parent.name for p in lake.table_dir("messages").glob("*/*/*.parquet"))
-    assert days == ["date=2017-10-11", "date=2017-10-12"]
+    days = {r["created_at"].date().isoformat() for r in lake.read("messages").to_pylist()}
+    assert days == {"2017-10-11", "2017-10-12"}
+    [file] = data_files(lake, "messages")
+    assert file.startswith("network=x/month=2017-10/")
+    assert lake.versions()["messages"] == 0 and lake.versions()["posts"] is None
 
 
 def test_importing_the_same_file_twice_gives_the_same_lake(tmp_path, spotify_cares):
     lake = Lake(tmp_path)
     import_file(lake, "twcs", TWCS_SAMPLE, spotify_cares)
     import_file(lake, "x_analytics", FIXTURES / "x_analytics.csv", spotify_cares)
-    first = snapshot(lake)
+    first = contents(lake)
     import_file(lake, "twcs", TWCS_SAMPLE, spotify_cares)
     import_file(lake, "x_analytics", FIXTURES / "x_analytics.csv", spotify_cares)
-    assert snapshot(lake) == first
+    assert contents(lake) == first and first["messages"] and first["posts"]
 
 
 def test_a_malformed_file_leaves_the_lake_byte_identical(tmp_path, spotify_cares):
@@ -49,14 +65,19 @@ def test_a_malformed_file_leaves_the_lake_byte_identical(tmp_path, spotify_cares
 def test_an_export_of_one_table_keeps_the_other_tables_of_those_days(tmp_path, facebook_page):
     lake = Lake(tmp_path)
     import_file(lake, "facebook_insights", FIXTURES / "facebook_posts.csv", facebook_page)
-    posts_before = snapshot(lake)
+    versions_before, posts_before = lake.versions(), contents(lake)
     # the page-data export covers the same days but carries only the audience
     assert import_file(lake, "facebook_insights", FIXTURES / "facebook_page.csv", facebook_page) == {
         "audience_daily": 5
     }
-    after = snapshot(lake)
-    assert {k: v for k, v in after.items() if "audience_daily" not in k} == posts_before
-    assert len([k for k in after if "audience_daily" in k]) == 5
+    after = contents(lake)
+    assert {k: v for k, v in after.items() if k != "audience_daily"} == {
+        k: v for k, v in posts_before.items() if k != "audience_daily"
+    }
+    assert len(after["audience_daily"]) == 5
+    assert {k: v for k, v in lake.versions().items() if k != "audience_daily"} == {
+        k: v for k, v in versions_before.items() if k != "audience_daily"
+    }  # no commit to the tables the file does not carry
 
 
 def test_a_newer_export_of_the_same_days_replaces_rows_that_are_gone(tmp_path, spotify_cares):
@@ -66,8 +87,12 @@ def test_a_newer_export_of_the_same_days_replaces_rows_that_are_gone(tmp_path, s
     lines = (FIXTURES / "x_analytics.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
     shorter.write_text(lines[0] + lines[1] + "".join(lines[4:]), encoding="utf-8")  # drop two Oct 31 tweets
     import_file(lake, "x_analytics", shorter, spotify_cares)
-    oct31 = lake.partition_file("posts", "x", dt.date(2017, 10, 31), "spotifycares")
-    assert pq.ParquetFile(oct31).read().column("post_id").to_pylist() == ["925001374537654272"]
+    oct31 = [
+        r["post_id"]
+        for r in lake.read("posts").to_pylist()
+        if r["created_at"].date() == dt.date(2017, 10, 31)
+    ]
+    assert oct31 == ["925001374537654272"]
 
 
 def test_an_export_without_rows_changes_nothing(tmp_path, spotify_cares):
@@ -85,7 +110,7 @@ def test_unknown_format_and_missing_file_are_export_errors(tmp_path, spotify_car
         import_file(Lake(tmp_path), "twcs", tmp_path / "nope.csv", spotify_cares)
 
 
-def test_a_year_of_daily_exports_imports_into_one_partition_per_day(tmp_path, facebook_page):
+def test_a_year_of_daily_exports_imports_into_one_file_per_month_not_per_day(tmp_path, facebook_page):
     start = dt.date(2023, 1, 1)
     days = [start + dt.timedelta(days=i) for i in range(365)]
     page = tmp_path / "page.csv"
@@ -108,5 +133,8 @@ def test_a_year_of_daily_exports_imports_into_one_partition_per_day(tmp_path, fa
         "posts": 1095,
         "post_metrics_daily": 1095,
     }
-    assert len(list(lake.table_dir("audience_daily").glob("*/*/*.parquet"))) == 365
-    assert len(list(lake.table_dir("posts").glob("*/*/*.parquet"))) == 365
+    assert lake.read("audience_daily").num_rows == 365 and lake.read("posts").num_rows == 1095
+    for table in ("audience_daily", "posts"):
+        files = data_files(lake, table)
+        assert len(files) == 12, table  # one commit each: one file per month partition
+        assert {f.split("/")[1] for f in files} == {f"month=2023-{m:02d}" for m in range(1, 13)}

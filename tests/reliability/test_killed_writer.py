@@ -1,4 +1,5 @@
-"""A task killed mid-write (a real SIGKILL) leaves no partial partition, and its rerun gives the same rows."""
+"""A publish killed mid-way (a real SIGKILL) leaves every table at its old version or its new one,
+never a mix inside a table, and its rerun gives the same lake as a clean run."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-
-import pyarrow.parquet as pq
 
 from socialpulse import model
 from socialpulse.lake import Lake
@@ -23,9 +22,10 @@ PUBLISH_80_DAYS = textwrap.dedent(
     from socialpulse.domain import Account, Interval
     from socialpulse.networks.simulated import SimulatedNetwork
 
-    account = Account("simulated", "care", "@acme_care", "service", "UTC", options={"requests_per_day": 400})
+    seed = int(sys.argv[2])
+    account = Account("simulated", "care", f"@acme_care{seed}", "service", "UTC", options={"requests_per_day": 400})
     interval = Interval(dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(2026, 3, 22, tzinfo=dt.timezone.utc))
-    tables = SimulatedNetwork(seed=3).extract(account, interval)
+    tables = SimulatedNetwork(seed=seed).extract(account, interval)
     print("generated", flush=True)
     Lake(sys.argv[1]).publish(account, interval, tables)
     print("published", flush=True)
@@ -33,44 +33,49 @@ PUBLISH_80_DAYS = textwrap.dedent(
 )
 
 
-def _publish(root: Path) -> subprocess.Popen:
+def _publish(root: Path, seed: int) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "plugins")}
     return subprocess.Popen(
-        [sys.executable, "-c", PUBLISH_80_DAYS, str(root)], stdout=subprocess.PIPE, text=True, env=env
+        [sys.executable, "-c", PUBLISH_80_DAYS, str(root), str(seed)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 
-def _visible_files(root: Path) -> list[Path]:
-    return sorted((root / "lake").glob("*/*/*/*.parquet"))
+def _contents(root: Path) -> dict[str, list]:
+    lake = Lake(root)
+    return {
+        name: lake.read(name).sort_by([(c, "ascending") for c in spec.key]).to_pylist()
+        for name, spec in model.TABLES.items()
+    }
 
 
-def test_sigkill_mid_publish_leaves_only_whole_files_and_a_rerun_matches_a_clean_run(tmp_path):
+def test_sigkill_mid_publish_leaves_each_table_whole_at_its_old_or_new_version(tmp_path):
     killed_root, clean_root = tmp_path / "killed", tmp_path / "clean"
-    writer = _publish(killed_root)
+    assert _publish(killed_root, seed=3).wait() == 0
+    old = _contents(killed_root)
+    assert _publish(clean_root, seed=4).wait() == 0
+    new = _contents(clean_root)
+    assert all(old[t] != new[t] for t in model.TABLES)  # another seed and handle: every table changes
+
+    writer = _publish(killed_root, seed=4)
     assert writer.stdout.readline().strip() == "generated"
+    first_commit = killed_root / "lake" / next(iter(model.TABLES)) / "_delta_log" / f"{1:020d}.json"
     deadline = time.monotonic() + 60
-    while len(_visible_files(killed_root)) < 40 and time.monotonic() < deadline:
-        time.sleep(0.005)
+    while not first_commit.exists() and time.monotonic() < deadline:
+        time.sleep(0.002)
     writer.send_signal(signal.SIGKILL)
     writer.wait()
     assert writer.returncode == -signal.SIGKILL, "the writer finished before it could be killed"
 
-    visible = _visible_files(killed_root)
-    assert 40 <= len(visible) < 5 * 80  # it was killed part-way
-    for path in visible:
-        pq.read_table(path)  # every file a reader can see is whole: this raises on a torn file
-    assert not [
-        p
-        for p in (killed_root / "lake").rglob("*")
-        if p.is_file() and not p.name.endswith(".parquet") and not p.name.endswith(".partial")
-    ]
+    after_kill = _contents(killed_root)
+    states = {
+        t: "old" if after_kill[t] == old[t] else "new" if after_kill[t] == new[t] else "mixed"
+        for t in model.TABLES
+    }
+    assert "mixed" not in states.values(), states
+    assert "old" in states.values(), f"killed too late to show anything: {states}"
 
-    rerun = _publish(killed_root)
-    assert rerun.wait() == 0
-    clean = _publish(clean_root)
-    assert clean.wait() == 0
-    for table, spec in model.TABLES.items():
-        order = [(column, "ascending") for column in spec.key]
-        assert (
-            Lake(killed_root).read(table).sort_by(order).equals(Lake(clean_root).read(table).sort_by(order))
-        ), table
+    assert _publish(killed_root, seed=4).wait() == 0  # the rerun
+    assert _contents(killed_root) == new
