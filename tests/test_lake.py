@@ -1,4 +1,4 @@
-"""The lake: atomic files, partitions replaced per account and day, nothing duplicated."""
+"""The lake: Delta tables, the account's rows of an interval replaced in one commit, nothing duplicated."""
 
 from __future__ import annotations
 
@@ -19,16 +19,42 @@ def _extract(account, interval):
     return SimulatedNetwork(seed=3).extract(account, interval)
 
 
-def test_publish_writes_hive_partitions_by_table_network_and_date(tmp_path):
+def test_publish_commits_a_delta_table_per_canonical_table_partitioned_by_network_and_month(tmp_path):
     lake = Lake(tmp_path)
     interval = day_interval(DAY, days=2)
     lake.publish(CARE, interval, _extract(CARE, interval))
-    files = sorted(
-        p.relative_to(tmp_path / "lake").as_posix() for p in (tmp_path / "lake").rglob("*.parquet")
-    )
-    assert "messages/network=simulated/date=2026-03-10/care.parquet" in files
-    assert "messages/network=simulated/date=2026-03-11/care.parquet" in files
-    assert "audience_daily/network=simulated/date=2026-03-11/care.parquet" in files
+    lake.publish(DEALS, interval, _extract(DEALS, interval))
+    for table in model.TABLES:
+        assert (tmp_path / "lake" / table / "_delta_log" / f"{1:020d}.json").is_file(), table
+        files = [f.removeprefix(f"{tmp_path}/lake/{table}/") for f in lake.table_files(table)]
+        # two accounts x two days: two files (one per commit), in one month partition
+        assert len(files) == 2 and all(f.startswith("network=simulated/month=2026-03/") for f in files), files
+    assert lake.versions() == dict.fromkeys(model.TABLES, 1)
+
+
+def test_duckdb_reads_each_table_with_the_canonical_columns_and_no_partition_column(tmp_path):
+    import duckdb
+
+    lake = Lake(tmp_path)
+    interval = day_interval(DAY)
+    tables = _extract(CARE, interval)
+    lake.publish(CARE, interval, tables)
+    con = duckdb.connect()
+    assert lake.register_tables(con) == dict.fromkeys(model.TABLES, 0)
+    for name, spec in model.TABLES.items():
+        view = con.execute(f"SELECT * FROM {name}")
+        assert [d[0] for d in view.description] == spec.schema.names, name
+        assert len(view.fetchall()) == tables[name].num_rows, name
+
+
+def test_a_pinned_version_reads_the_table_as_it_was(tmp_path):
+    lake = Lake(tmp_path)
+    interval = day_interval(DAY)
+    care = _extract(CARE, interval)
+    lake.publish(CARE, interval, care)
+    lake.publish(CARE, interval, {"messages": care["messages"].slice(0, 3)})
+    assert lake.read("messages").num_rows == 3
+    assert lake.read("messages", version=0).num_rows == care["messages"].num_rows
 
 
 def test_republishing_an_interval_replaces_rows_instead_of_duplicating_them(tmp_path):

@@ -54,7 +54,7 @@ def s3_run(tmp_path_factory, airflow_db):
             str(dags["socialpulse_report"].test(logical_date=dt.datetime(2026, 11, 1, 6, tzinfo=UTC)).state)
         )
         config = load_config(config_file)
-        # An independent copy of the bucket's partitions, fetched with boto3, for the marts check.
+        # An independent copy of the bucket's Delta tables, fetched with boto3, for the marts check.
         local = root / "copy"
         for key in store.keys("lake/lake/"):
             target = local / key.removeprefix("lake/")
@@ -77,9 +77,16 @@ def s3_run(tmp_path_factory, airflow_db):
 def test_every_run_succeeds_with_every_file_in_the_bucket(s3_run):
     assert all(state.endswith("success") for state in s3_run["states"]), s3_run["states"]
     keys = set(s3_run["objects"])
-    for day in DAYS:
-        for account in ("care", "deals"):
-            assert f"lake/lake/messages/network=simulated/date={day}/{account}.parquet" in keys
+    assert "lake/lake/messages/_delta_log/00000000000000000000.json" in keys
+    published = {
+        (r["account_id"], r["created_at"].date()) for r in s3_run["lake"].read("messages").to_pylist()
+    }
+    assert published == {(account, day) for day in DAYS for account in ("care", "deals")}
+    assert all(
+        "/network=simulated/month=" in key
+        for key in keys
+        if key.startswith("lake/lake/") and key.endswith(".parquet")
+    )
     assert {f"lake/marts/{mart}.parquet" for mart in metrics.MARTS} <= keys
     assert {
         f"lake/reports/board/{MONTH}/{name}" for name in ("report.html", "email.html", "delivery.json")
@@ -102,7 +109,7 @@ def test_the_email_carries_the_pdf_stored_in_the_bucket(s3_run):
     assert stored_pdf and attachment.get_content() == stored_pdf[0]
 
 
-def test_marts_in_the_bucket_equal_marts_computed_from_a_copy_of_its_partitions(s3_run):
+def test_marts_in_the_bucket_equal_marts_computed_from_a_copy_of_its_tables(s3_run):
     local = s3_run["local_copy"]
     metrics.compute_marts(local, sla=s3_run["config"].sla)
     lake = s3_run["lake"]
