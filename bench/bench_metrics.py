@@ -6,8 +6,9 @@
    give about 10 million conversation messages and 1 million posts. Each account-day comes from
    the network's own generators (SimulatedNetwork._day_posts and _day_conversations, the code
    extract() uses); only the assembly into Arrow tables is vectorised here, because extract()
-   builds rows one by one. Files are written in the lake's real layout (one file per table,
-   account and day). The lake is kept in $TMPDIR/socialpulse-bench and reused while the parameters are unchanged.
+   builds rows one by one. Each account's year is published as the pipeline publishes (Lake.publish:
+   one Delta commit per table). The lake is kept in $TMPDIR/socialpulse-bench and reused while the
+   parameters are unchanged.
 2. Runs, each in a fresh process so that its wall time and peak memory (max RSS) stand alone:
    - DuckDB, every mart (metrics.compute_marts);
    - DuckDB, the response-time marts only (service_requests and the marts service_monthly needs);
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import glob
 import json
 import logging
 import os
@@ -35,19 +35,16 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from socialpulse import model
 from socialpulse.config import SlaPolicy
-from socialpulse.domain import Account
+from socialpulse.domain import Account, Interval
 from socialpulse.lake import Lake
 from socialpulse.networks.simulated import METRICS_LOOKBACK_DAYS, SimulatedNetwork
 
 DEFAULT_LAKE = Path(tempfile.gettempdir()) / "socialpulse-bench" / "lake"
 
-# Two busy accounts (a service desk and a promotions account) over a year. The lake holds one file
-# per table, account and day, so the file count grows with accounts x days; DuckDB pays a few
-# milliseconds per file, which is why the scenario has few accounts with much traffic each.
+# Two busy accounts (a service desk and a promotions account) over a year.
 ACCOUNTS = 2
 DAYS = 365
 START = dt.date(2025, 1, 1)
@@ -91,8 +88,8 @@ def generate_account(task: tuple[str, int]) -> dict[str, int]:
         "audience_daily": network._audience(account, days),
         "messages": _messages(account, conversations, days[-1] + dt.timedelta(days=1)),
     }
-    for name, table in tables.items():
-        _write_partitions(lake, account, name, model.conform(name, table))
+    start = dt.datetime.combine(START, dt.time(), dt.UTC)
+    lake.publish(account, Interval(start, start + dt.timedelta(days=DAYS)), tables)
     return {name: table.num_rows for name, table in tables.items()}
 
 
@@ -178,20 +175,6 @@ def _messages(account: Account, conversations: list[dict], end: dt.date) -> pa.T
     return pa.table(arrays, schema=model.MESSAGES.schema)
 
 
-def _write_partitions(lake: Lake, account: Account, name: str, table: pa.Table) -> None:
-    spec = model.TABLES[name]
-    day = table.column(spec.date_column)
-    if pa.types.is_timestamp(day.type):
-        day = day.cast(pa.date32())
-    order = np.argsort(day.to_numpy(), kind="stable")
-    table, days = table.take(order), day.to_numpy()[order]
-    bounds = np.flatnonzero(np.diff(days.astype(np.int64))) + 1
-    for start, stop in zip(np.r_[0, bounds], np.r_[bounds, len(days)], strict=True):
-        path = lake.partition_file(name, account.network, days[start].astype(dt.date), account.account_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table.slice(start, stop - start), path, compression="zstd")
-
-
 def ensure_lake(root: Path) -> dict:
     """Generate the bench lake unless the one in root was made with the same parameters."""
     params = {
@@ -201,6 +184,7 @@ def ensure_lake(root: Path) -> dict:
         "seed": SEED,
         "requests_per_day": REQUESTS_PER_DAY,
         "posts_per_day": POSTS_PER_DAY,
+        "layout": "delta",
     }
     marker = root / "bench.json"
     if marker.exists() and json.loads(marker.read_text())["params"] == params:
@@ -251,7 +235,7 @@ def run_pandas(root: Path) -> dict:
     import pyarrow.dataset as ds
 
     started = time.perf_counter()
-    files = sorted(glob.glob(Lake(root).glob("messages")))
+    lake = Lake(root)
     columns = [
         "network",
         "account_id",
@@ -263,7 +247,16 @@ def run_pandas(root: Path) -> dict:
         "intent",
         "text",
     ]
-    df = ds.dataset(files, format="parquet").to_table(columns=columns).to_pandas()
+    # the Delta table's current files; network comes from their partition folders
+    dataset = ds.dataset(
+        lake.table_files("messages"),
+        format="parquet",
+        partitioning=ds.partitioning(
+            pa.schema([("network", pa.string()), ("month", pa.string())]), flavor="hive"
+        ),
+        partition_base_dir=str(lake.table_dir("messages")),
+    )
+    df = dataset.to_table(columns=columns).to_pandas()
 
     df = df.sort_values(
         ["network", "account_id", "thread_id", "created_at", "direction", "message_id"], ignore_index=True
