@@ -20,13 +20,11 @@ BACKFILL_FROM, BACKFILL_TO = dt.date(2026, 10, 1), dt.date(2026, 10, 7)
 
 
 def lake_days(store, table: str = "audience_daily") -> set[dt.date]:
-    """The dates that have a published partition of the table (audience_daily: one row per day)."""
-    keys = store.keys(f"lake/lake/{table}/network=simulated/")
-    return {
-        dt.date.fromisoformat(key.split("/date=")[1].split("/")[0])
-        for key in keys
-        if key.endswith(".parquet")
-    }
+    """The dates with published rows of the table (audience_daily: one row per account and day)."""
+    from socialpulse.lake import Lake
+
+    rows = Lake(store.url("lake"), store.storage_options()).read(table).to_pylist()
+    return {row["date"] for row in rows}
 
 
 def run_states(airflow: AirflowOnPostgres, run_type: str) -> dict[str, str]:
