@@ -57,11 +57,12 @@ def test_sigkill_mid_publish_leaves_each_table_whole_at_its_old_or_new_version(t
     old = _contents(killed_root)
     assert _publish(clean_root, seed=4).wait() == 0
     new = _contents(clean_root)
-    assert all(old[t] != new[t] for t in model.TABLES)  # another seed and handle: every table changes
+    changed = [t for t in model.TABLES if old[t] != new[t]]  # another seed and handle
+    assert {"accounts", "posts", "messages"} <= set(changed)
 
     writer = _publish(killed_root, seed=4)
     assert writer.stdout.readline().strip() == "generated"
-    first_commit = killed_root / "lake" / next(iter(model.TABLES)) / "_delta_log" / f"{1:020d}.json"
+    first_commit = killed_root / "lake" / changed[0] / "_delta_log" / f"{1:020d}.json"
     deadline = time.monotonic() + 60
     while not first_commit.exists() and time.monotonic() < deadline:
         time.sleep(0.002)
@@ -72,7 +73,7 @@ def test_sigkill_mid_publish_leaves_each_table_whole_at_its_old_or_new_version(t
     after_kill = _contents(killed_root)
     states = {
         t: "old" if after_kill[t] == old[t] else "new" if after_kill[t] == new[t] else "mixed"
-        for t in model.TABLES
+        for t in changed
     }
     assert "mixed" not in states.values(), states
     assert "old" in states.values(), f"killed too late to show anything: {states}"
