@@ -3,6 +3,7 @@ errors that say what to fix."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from socialpulse import model
 from socialpulse.cli import main
+from socialpulse.lake import Lake
 from socialpulse.paths import REPO_ROOT
 
 FIXTURES = REPO_ROOT / "tests" / "exports" / "fixtures"
@@ -46,8 +49,11 @@ def config(tmp_path) -> Path:
     return path
 
 
-def partitions(lake: Path, table: str, account: str) -> list[str]:
-    return sorted(p.parent.name for p in (lake / "lake" / table).glob(f"*/*/{account}.parquet"))
+def published_days(lake: Path, table: str, account: str) -> list[str]:
+    """The UTC days with rows of the account in the table, as YYYY-MM-DD."""
+    column = model.TABLES[table].date_column
+    days = {r[column] for r in Lake(lake).read(table).to_pylist() if r["account_id"] == account}
+    return sorted({(d.date() if isinstance(d, dt.datetime) else d).isoformat() for d in days})
 
 
 def test_backfill_of_a_network_publishes_every_day_of_every_account_in_chunks(
@@ -70,10 +76,10 @@ def test_backfill_of_a_network_publishes_every_day_of_every_account_in_chunks(
         ]
     )
     assert code == 0
-    days = ["date=2026-09-28", "date=2026-09-29", "date=2026-09-30", "date=2026-10-01", "date=2026-10-02"]
-    assert partitions(tmp_path / "lake", "audience_daily", "care") == days
-    assert partitions(tmp_path / "lake", "audience_daily", "deals") == days
-    assert not partitions(tmp_path / "lake", "audience_daily", "spotifycares")
+    days = ["2026-09-28", "2026-09-29", "2026-09-30", "2026-10-01", "2026-10-02"]
+    assert published_days(tmp_path / "lake", "audience_daily", "care") == days
+    assert published_days(tmp_path / "lake", "audience_daily", "deals") == days
+    assert not published_days(tmp_path / "lake", "audience_daily", "spotifycares")
     progress = [r.getMessage() for r in caplog.records if "days done" in r.getMessage()]
     assert progress == [
         "backfill simulated/care: 3/5 days done (up to 2026-10-01)",
@@ -106,10 +112,10 @@ def test_import_of_a_folder_imports_each_export_file_and_reports_progress(config
     )
     out = capsys.readouterr().out
     assert "imported 1/1" in out and "{'posts': 5, 'post_metrics_daily': 5}" in out
-    assert partitions(tmp_path / "lake", "posts", "spotifycares") == [
-        "date=2017-10-31",
-        "date=2017-11-01",
-        "date=2017-11-02",
+    assert published_days(tmp_path / "lake", "posts", "spotifycares") == [
+        "2017-10-31",
+        "2017-11-01",
+        "2017-11-02",
     ]
 
 
