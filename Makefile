@@ -33,6 +33,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_metrics.py
 	$(PY) bench/bench_pipeline.py
 	$(PY) bench/bench_import.py $(BENCH_ARGS)
+	$(PY) bench/bench_lake.py
 
 # Wall times of loading history: a year of exports, a year of API history, a 30-day Airflow backfill.
 .PHONY: bench-import

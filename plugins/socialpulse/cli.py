@@ -224,6 +224,46 @@ def import_exports(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lake_of(args: argparse.Namespace):
+    """The lake named by --root, else the configured one (with its connection's credentials)."""
+    from socialpulse.config import load_config
+    from socialpulse.lake import Lake
+
+    return Lake(args.root) if args.root else Lake.from_config(load_config(args.config))
+
+
+def migrate_lake(args: argparse.Namespace) -> int:
+    from socialpulse.config import is_url
+    from socialpulse.lake import Lake
+
+    try:
+        lake = _lake_of(args)
+    except (ValueError, FileNotFoundError) as exc:
+        return _usage_error(exc)
+    if args.to and is_url(args.to) and not is_url(str(lake.root)):
+        return _usage_error(
+            ValueError("--to an object store needs the configured lake there; see docs/production.md")
+        )
+    target = Lake(args.to) if args.to else None
+    migrated = lake.migrate_layout(target)
+    where = args.to or lake.root
+    if migrated:
+        print(f"migrated to Delta tables at {where}: {migrated}")
+    else:
+        print(f"nothing to migrate: the lake at {where} has no table in the per-day Parquet layout")
+    return 0
+
+
+def maintain_lake(args: argparse.Namespace) -> int:
+    try:
+        lake = _lake_of(args)
+    except (ValueError, FileNotFoundError) as exc:
+        return _usage_error(exc)
+    for table, done in lake.maintain(retention_hours=args.retention_hours).items():
+        print(f"{table}: {done}")
+    return 0
+
+
 def _usage_error(exc: Exception) -> int:
     print(f"error: {exc}", file=sys.stderr)
     return 2
@@ -289,6 +329,27 @@ def main(argv: list[str] | None = None) -> int:
         "paths", nargs="+", help="export files, or folders whose *.csv files are all in this format"
     )
     p.set_defaults(func=import_exports)
+    p = sub.add_parser(
+        "migrate-lake", help="convert a lake of the per-day Parquet layout to Delta tables (in place or --to)"
+    )
+    p.add_argument("--root", help="the lake root (default: the configured lake_root)")
+    p.add_argument("--to", help="write the Delta tables under this new root instead of in place")
+    p.add_argument(
+        "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
+    )
+    p.set_defaults(func=migrate_lake)
+    p = sub.add_parser("maintain-lake", help="compact the Delta tables' small files and vacuum old versions")
+    p.add_argument("--root", help="the lake root (default: the configured lake_root)")
+    p.add_argument(
+        "--retention-hours",
+        type=float,
+        default=168,
+        help="keep versions younger than this readable (default: 168)",
+    )
+    p.add_argument(
+        "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
+    )
+    p.set_defaults(func=maintain_lake)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # the loopback SMTP server's chatter

@@ -37,7 +37,7 @@ import random
 import shutil
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,16 @@ PARTITION_COLUMNS = ("network", "month")
 COMMIT_ATTEMPTS = 25
 # DuckDB reads partition values from the file paths; as text, whatever they look like.
 HIVE_TYPES = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in PARTITION_COLUMNS) + "}"
+
+
+# Versions younger than this stay readable (time travel) after maintenance; older ones are vacuumed.
+DEFAULT_RETENTION_HOURS = 168
+# The commit metadata key that marks a table converted from the per-day Parquet layout.
+MIGRATION_MARK = "socialpulse.migrated_from_per_day_files"
+
+
+class LakeLayoutError(RuntimeError):
+    """A table still in the per-day Parquet layout of before Delta: migrate-lake converts it."""
 
 
 class PublishError(RuntimeError):
@@ -254,7 +264,6 @@ class Lake:
     def delta(self, table: str, version: int | None = None):
         """The table's DeltaTable at a version (default: the newest), or None before its first publish."""
         from deltalake import DeltaTable
-
         from deltalake.exceptions import TableNotFoundError
 
         # not DeltaTable.is_deltatable: it holds the GIL while it waits for the store, and a store
@@ -262,6 +271,11 @@ class Lake:
         try:
             return DeltaTable(self.table_uri(table), version=version, storage_options=self.delta_options)
         except TableNotFoundError:
+            if self.old_layout_files(table):
+                raise LakeLayoutError(
+                    f"{self.table_dir(table)} holds the per-day Parquet files of the lake before Delta "
+                    f"tables; convert the lake once with `python -m socialpulse migrate-lake`"
+                ) from None
             return None
 
     def versions(self) -> dict[str, int | None]:
@@ -401,6 +415,121 @@ class Lake:
 
     def has_data(self, table: str) -> bool:
         return bool(self.table_files(table))
+
+    # -- maintenance: compaction and retention ---------------------------------------------------
+    def maintain(
+        self,
+        retention_hours: float = DEFAULT_RETENTION_HOURS,
+        keep_versions: Mapping[str, Iterable[int]] | None = None,
+    ) -> dict[str, dict[str, int]]:
+        """Compact each table's small files, checkpoint its log and vacuum what retention allows.
+
+        Compaction merges the files of each month partition (a commit that changes no rows), so
+        the file count follows the data, not the number of publishes. Vacuum then deletes data
+        files no longer in any version younger than retention_hours, nor in a version listed in
+        keep_versions (the versions pinned marts and reports were computed from), and the files
+        of publishes that were killed before their commit. Returns per table what it did.
+        """
+        from deltalake import WriterProperties
+        from deltalake.exceptions import CommitFailedError
+
+        done: dict[str, dict[str, int]] = {}
+        for name in model.TABLES:
+            delta = self.delta(name)
+            if delta is None:
+                continue
+            try:
+                compacted = delta.optimize.compact(writer_properties=WriterProperties(compression="ZSTD"))
+            except CommitFailedError as exc:  # a publish committed meanwhile: compact next time
+                log.info("compaction of %s skipped: %s", name, exc)
+                compacted = {}
+            delta = self.delta(name)
+            delta.create_checkpoint()
+            kept = sorted(set((keep_versions or {}).get(name, ())))
+            removed = delta.vacuum(
+                retention_hours=int(retention_hours),
+                dry_run=False,
+                enforce_retention_duration=False,  # the configured retention is the policy
+                full=True,  # also the files of killed publishes, which no version lists
+                keep_versions=kept or None,
+            )
+            delta.cleanup_metadata()
+            done[name] = {
+                "files_removed_by_compaction": int(compacted.get("numFilesRemoved", 0)),
+                "files_added_by_compaction": int(compacted.get("numFilesAdded", 0)),
+                "files_vacuumed": len(removed),
+                "files": len(delta.file_uris()),
+                "version": delta.version(),
+            }
+            log.info("maintained %s: %s", name, done[name])
+        return done
+
+    # -- migration from the per-day Parquet layout ------------------------------------------------
+    def old_layout_files(self, table: str) -> list[Any]:
+        """Files of the layout before Delta: lake/<table>/network=<n>/date=<YYYY-MM-DD>/<account>.parquet."""
+        folder = self.table_dir(table)
+        return sorted(folder.glob("network=*/date=*/*.parquet")) if folder.exists() else []
+
+    def migrate_layout(self, target: Lake | None = None) -> dict[str, int]:
+        """Convert the per-day Parquet layout to the Delta tables, in place or into target's root.
+
+        Each table becomes one commit holding every old row (marked as a migration in the log), then
+        in place the old files are deleted. Running it again is harmless: a table whose log already
+        holds the migration only loses its leftover old files. To another root, validation
+        results, marts and reports are copied too. Returns the rows migrated per table.
+        """
+        from deltalake import CommitProperties, WriterProperties, write_deltalake
+
+        target = target or self
+        in_place = target is self
+        migrated: dict[str, int] = {}
+        for name, spec in model.TABLES.items():
+            files = self.old_layout_files(name)
+            if not files:
+                continue
+            if not target._migrated(name):
+                rows = 0
+
+                def batches(files=files, spec=spec):
+                    nonlocal rows
+                    for path in files:
+                        data = model.conform(spec, read_parquet(path))
+                        rows += data.num_rows
+                        yield from with_partition_month(data, _row_days(data, spec)).to_batches()
+
+                schema = spec.schema.append(pa.field("month", pa.string(), nullable=False))
+                write_deltalake(
+                    target.table_uri(name),
+                    pa.RecordBatchReader.from_batches(schema, batches()),
+                    mode="overwrite",
+                    partition_by=list(PARTITION_COLUMNS),
+                    schema_mode="merge",
+                    storage_options=target.delta_options,
+                    writer_properties=WriterProperties(compression="ZSTD"),
+                    commit_properties=CommitProperties(custom_metadata={MIGRATION_MARK: str(len(files))}),
+                )
+                migrated[name] = rows
+                log.info("migrated %s: %d rows from %d files", name, rows, len(files))
+            if in_place:
+                for path in files:
+                    path.unlink()
+                for folder in {p.parent for p in files}:
+                    if not any(folder.iterdir()):
+                        folder.rmdir()
+        if not in_place:
+            for folder in ("validation", "marts", "reports"):
+                for path in (self.root / folder).rglob("*") if (self.root / folder).exists() else ():
+                    if path.is_file():
+                        relative = str(path)[len(str(self.root)) + 1 :]
+                        atomic_write_bytes(target.root / relative, path.read_bytes())
+        return migrated
+
+    def _migrated(self, table: str) -> bool:
+        try:
+            delta = self.delta(table)
+        except LakeLayoutError:
+            return False
+        return delta is not None and any(MIGRATION_MARK in entry for entry in delta.history())
 
     # -- validation results, marts and reports -------------------------------------------------------
     def validation_dir(self, account: Account, interval: Interval) -> Path:

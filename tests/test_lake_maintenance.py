@@ -1,0 +1,144 @@
+"""Compaction, retention and migration: the file count follows the data, old versions go after the
+retention unless pinned, and a lake of the per-day Parquet layout converts once, in place or to a new root."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import pyarrow.parquet as pq
+import pytest
+from helpers import CARE, DEALS, day_interval
+
+from socialpulse import model
+from socialpulse.lake import Lake, LakeLayoutError
+from socialpulse.local import REPO_ROOT
+from socialpulse.networks.simulated import SimulatedNetwork
+
+FIRST = dt.date(2026, 3, 1)
+
+
+def _daily_publishes(lake: Lake, days: int = 8) -> None:
+    network = SimulatedNetwork(seed=3)
+    for i in range(days):
+        interval = day_interval(FIRST + dt.timedelta(days=i))
+        for account in (CARE, DEALS):
+            lake.publish(account, interval, network.extract(account, interval))
+
+
+def _contents(lake: Lake) -> dict[str, list]:
+    return {
+        name: lake.read(name).sort_by([(c, "ascending") for c in spec.key]).to_pylist()
+        for name, spec in model.TABLES.items()
+    }
+
+
+def _parquet_on_disk(lake: Lake, table: str) -> int:
+    return len([p for p in lake.table_dir(table).rglob("*.parquet") if "_delta_log" not in p.parts])
+
+
+def test_compaction_merges_the_daily_files_and_vacuum_deletes_what_no_kept_version_needs(tmp_path):
+    lake = Lake(tmp_path)
+    _daily_publishes(lake)
+    before = _contents(lake)
+    assert len(lake.table_files("messages")) == 16  # one file per account and day
+    pinned = lake.versions()["messages"]
+
+    done = lake.maintain(retention_hours=0, keep_versions={"messages": [pinned]})
+    assert _contents(lake) == before  # no row changed
+    assert len(lake.table_files("messages")) == 1  # one month, one network: one file
+    assert done["messages"]["files"] == 1 and done["posts"]["files_vacuumed"] > 0
+    assert _parquet_on_disk(lake, "posts") == 1  # the replaced files are gone from the disk
+    # the pinned version stays readable (an audit re-renders from it); its files were kept
+    assert lake.read("messages", version=pinned).num_rows == len(before["messages"])
+    assert _parquet_on_disk(lake, "messages") == 17
+
+
+def test_vacuum_keeps_every_version_younger_than_the_retention(tmp_path):
+    lake = Lake(tmp_path)
+    _daily_publishes(lake, days=2)
+    lake.maintain(retention_hours=168)
+    assert lake.read("messages", version=0).num_rows > 0  # a week of versions stays readable
+
+
+def test_vacuum_removes_the_files_a_killed_publish_left_behind(tmp_path):
+    lake = Lake(tmp_path)
+    _daily_publishes(lake, days=1)
+    orphan = (
+        lake.table_dir("posts")
+        / "network=simulated"
+        / "month=2026-03"
+        / "part-00000-orphan-c000.zstd.parquet"
+    )
+    pq.write_table(model.empty("posts"), orphan)
+    lake.maintain(retention_hours=0)
+    assert not orphan.exists()
+
+
+def _old_layout_lake(root) -> dict[str, int]:
+    """A lake as the per-day Parquet code wrote it: lake/<table>/network=<n>/date=<d>/<account>.parquet."""
+    network, rows = SimulatedNetwork(seed=3), dict.fromkeys(model.TABLES, 0)
+    for account in (CARE, DEALS):
+        interval = day_interval(FIRST, days=3)
+        for name, data in network.extract(account, interval).items():
+            spec = model.TABLES[name]
+            data = model.conform(spec, data)
+            for day in interval.days():
+                column = data.column(spec.date_column).to_pylist()
+                part = data.filter([(v.date() if isinstance(v, dt.datetime) else v) == day for v in column])
+                if part.num_rows:
+                    path = (
+                        root
+                        / "lake"
+                        / name
+                        / f"network={account.network}"
+                        / f"date={day}"
+                        / f"{account.account_id}.parquet"
+                    )
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    pq.write_table(part, path)
+                    rows[name] += part.num_rows
+    (root / "validation" / "simulated" / "care" / "x").mkdir(parents=True)
+    (root / "validation" / "simulated" / "care" / "x" / "result.json").write_text('{"success": true}')
+    return rows
+
+
+def _migrate(*args: str) -> subprocess.CompletedProcess:
+    env_path = str(REPO_ROOT / "plugins")
+    return subprocess.run(
+        [sys.executable, "-m", "socialpulse", "migrate-lake", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**__import__("os").environ, "PYTHONPATH": env_path},
+    )
+
+
+def test_an_old_layout_lake_is_refused_with_the_command_that_converts_it(tmp_path):
+    _old_layout_lake(tmp_path)
+    with pytest.raises(LakeLayoutError, match="migrate-lake"):
+        Lake(tmp_path).read("messages")
+
+
+def test_migrate_lake_in_place_converts_every_table_once_and_leaves_no_old_file(tmp_path):
+    rows = _old_layout_lake(tmp_path)
+    done = _migrate("--root", str(tmp_path))
+    assert done.returncode == 0, done.stderr[-2000:]
+    lake = Lake(tmp_path)
+    assert {t: lake.read(t).num_rows for t in model.TABLES} == rows
+    assert not list((tmp_path / "lake").rglob("date=*"))  # the old layout is gone, never read again
+    converted = _contents(lake)
+    assert _migrate("--root", str(tmp_path)).returncode == 0  # again: nothing changes
+    assert _contents(lake) == converted
+
+
+def test_migrate_lake_to_a_new_root_copies_the_tables_and_the_validation_results(tmp_path):
+    rows = _old_layout_lake(tmp_path / "old")
+    done = _migrate("--root", str(tmp_path / "old"), "--to", str(tmp_path / "new"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    new = Lake(tmp_path / "new")
+    assert {t: new.read(t).num_rows for t in model.TABLES} == rows
+    assert (tmp_path / "new" / "validation" / "simulated" / "care" / "x" / "result.json").is_file()
+    assert _migrate("--root", str(tmp_path / "old"), "--to", str(tmp_path / "new")).returncode == 0
+    assert {t: new.read(t).num_rows for t in model.TABLES} == rows  # idempotent: nothing doubled
