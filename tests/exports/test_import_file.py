@@ -138,3 +138,17 @@ def test_a_year_of_daily_exports_imports_into_one_file_per_month_not_per_day(tmp
         files = data_files(lake, table)
         assert len(files) == 12, table  # one commit each: one file per month partition
         assert {f.split("/")[1] for f in files} == {f"month=2023-{m:02d}" for m in range(1, 13)}
+
+
+def test_an_export_cut_inside_its_last_row_imports_nothing(tmp_path, spotify_cares):
+    whole = (FIXTURES / "x_analytics.csv").read_bytes()
+    lake = Lake(tmp_path / "lake")
+    import_file(lake, "x_analytics", FIXTURES / "x_analytics.csv", spotify_cares)
+    before = contents(lake)
+    last_row = whole.rstrip(b"\r\n").rindex(b"\n") + 1
+    for cut in range(last_row + 1, len(whole.rstrip(b"\r\n"))):  # every cut inside the last row
+        cut_file = tmp_path / f"cut-{cut}.csv"
+        cut_file.write_bytes(whole[:cut])
+        with pytest.raises(ExportError, match="ends inside its last row"):
+            import_file(lake, "x_analytics", cut_file, spotify_cares)
+    assert contents(lake) == before

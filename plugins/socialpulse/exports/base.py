@@ -274,6 +274,18 @@ def decode(path: Path) -> str:
         ) from None
 
 
+def _refuse_a_cut_last_record(path: Path, text: str) -> None:
+    """Platforms end every record, the last one too, with a line break: a file without one was cut
+    inside its last row (a download or copy stopped short), whose last cell may read as another
+    number ("10" where the file said "100"). Nothing of such a file is imported."""
+    if text.strip() and not text.endswith(("\n", "\r")):
+        line = text.count("\n") + 1
+        raise ExportError(
+            f"{path} line {line}: the file ends inside its last row (no line break after it), so it "
+            f"looks cut short; nothing was imported. Download the export again"
+        )
+
+
 def read_csv_export(path: Path, layouts: dict[str, list[Column]]) -> tuple[str, ExportFile]:
     """Open an export, recognising which of `layouts` it follows by its header.
 
@@ -282,6 +294,7 @@ def read_csv_export(path: Path, layouts: dict[str, list[Column]]) -> tuple[str, 
     """
     path = Path(path)
     text = decode(path)
+    _refuse_a_cut_last_record(path, text)
     starts: list[int] = []
 
     def lines() -> Iterator[str]:
