@@ -30,8 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins"))
 
 from socialpulse import metrics, model
+from socialpulse.domain import Account, Interval
 from socialpulse.lake import Lake
-from socialpulse.networks.base import Account, Interval
 from socialpulse.networks.simulated import SimulatedNetwork
 
 ROOT = Path(tempfile.gettempdir()) / "socialpulse-bench-lake"

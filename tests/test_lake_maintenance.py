@@ -13,8 +13,8 @@ from helpers import CARE, DEALS, day_interval
 
 from socialpulse import model
 from socialpulse.lake import Lake, LakeLayoutError
-from socialpulse.local import REPO_ROOT
 from socialpulse.networks.simulated import SimulatedNetwork
+from socialpulse.paths import REPO_ROOT
 
 FIRST = dt.date(2026, 3, 1)
 

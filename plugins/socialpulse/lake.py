@@ -336,16 +336,16 @@ class Lake:
         for attempt in range(1, COMMIT_ATTEMPTS + 1):
             before = self.delta(name)
             try:
-                write_deltalake(
-                    uri,
-                    data,
-                    mode="overwrite" if before is not None else "append",
-                    predicate=predicate if before is not None else None,
-                    partition_by=list(PARTITION_COLUMNS),
-                    schema_mode="merge",  # a column new in model.py is added to the table
-                    storage_options=self.delta_options,
-                    writer_properties=WriterProperties(compression="ZSTD"),
-                )
+                options: dict[str, Any] = {
+                    "partition_by": list(PARTITION_COLUMNS),
+                    "schema_mode": "merge",  # a column new in model.py is added to the table
+                    "storage_options": self.delta_options,
+                    "writer_properties": WriterProperties(compression="ZSTD"),
+                }
+                if before is None:  # the table's first commit; a concurrent creator makes it fail
+                    write_deltalake(uri, data, mode="append", **options)
+                else:
+                    write_deltalake(uri, data, mode="overwrite", predicate=predicate, **options)
                 break
             except (CommitFailedError, FileExistsError) as exc:
                 # A concurrent writer committed first (or created the table): our files are orphans

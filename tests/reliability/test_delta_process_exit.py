@@ -13,14 +13,14 @@ import subprocess
 import sys
 import textwrap
 
-from socialpulse.local import REPO_ROOT
+from socialpulse.paths import REPO_ROOT
 
 WRITE_THEN_READ = textwrap.dedent(
     """
     import datetime as dt, sys
     import duckdb
     from socialpulse.lake import Lake
-    from socialpulse.networks.base import Account, Interval
+    from socialpulse.domain import Account, Interval
     from socialpulse.networks.simulated import SimulatedNetwork
 
     account = Account("simulated", "care", "@acme_care", "service", "UTC")

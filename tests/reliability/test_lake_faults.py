@@ -21,14 +21,14 @@ from fakes.object_store import s3_bucket
 
 from socialpulse import model
 from socialpulse.lake import Lake
-from socialpulse.local import REPO_ROOT
+from socialpulse.paths import REPO_ROOT
 
 # argv: root, account_id, first day (YYYY-MM-DD), days, seed, [start-signal file], [storage options JSON]
 PUBLISH = textwrap.dedent(
     """
     import datetime as dt, json, os, sys, time
     from socialpulse.lake import Lake, PublishError
-    from socialpulse.networks.base import Account, Interval
+    from socialpulse.domain import Account, Interval
     from socialpulse.networks.simulated import SimulatedNetwork
 
     root, account_id, first, days, seed = sys.argv[1:6]
