@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 export PYTHONPATH := $(CURDIR)/plugins
 
-.PHONY: demo test lint bench lock clean
+.PHONY: demo test lint bench eval lock clean
 
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/sqlfluff lint include/sql
+
+# The message classifier against the hand-labelled dev set: precision, recall, F1, intent accuracy.
+eval: $(VENV)/.installed
+	$(PY) -m socialpulse evaluate tests/data/labelled-messages/dev.csv
 
 # Every benchmark figure: marts on 10M messages against pandas, DAG parse cost, a daily run of five
 # accounts, report rendering, then bulk import and backfill wall times. Prints, never asserts.

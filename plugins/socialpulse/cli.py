@@ -6,6 +6,9 @@ report   render (and with --send, email) the report of any past month
 delivery a month's delivery state; --confirm-sent or --resend after a send whose outcome is unknown
 backfill extract, validate and publish past days of API accounts (the bulk path, in chunks)
 import   import platform export files, or every export file in a folder, into the lake
+classify add the classifier's predictions (pred_request, pred_intent, pred_negative,
+         pred_language) to a CSV with a `text` column (and optionally `previous_message`)
+evaluate precision, recall and F1 of the classifier on a hand-labelled CSV (`make eval`)
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from socialpulse.domain import Interval, Month
 from socialpulse.paths import DEMO_DIR
 
 log = logging.getLogger("socialpulse")
+DEV_SET = REPO_ROOT / "tests" / "data" / "labelled-messages" / "dev.csv"
 
 
 def _month(value: str) -> str:
@@ -261,6 +265,24 @@ def maintain_lake(args: argparse.Namespace) -> int:
         return _usage_error(exc)
     for table, done in lake.maintain(retention_hours=args.retention_hours).items():
         print(f"{table}: {done}")
+def classify_csv(args: argparse.Namespace) -> int:
+    from socialpulse.evaluation import LabelledFileError, classify_file
+
+    try:
+        rows = classify_file(args.input, args.output)
+    except (LabelledFileError, FileNotFoundError) as exc:
+        return _usage_error(exc)
+    print(f"classified {rows} rows of {args.input} into {args.output}")
+    return 0
+
+
+def evaluate_csv(args: argparse.Namespace) -> int:
+    from socialpulse.evaluation import LabelledFileError, report
+
+    try:
+        print("\n".join(report(args.path)))
+    except (LabelledFileError, FileNotFoundError) as exc:
+        return _usage_error(exc)
     return 0
 
 
@@ -350,6 +372,20 @@ def main(argv: list[str] | None = None) -> int:
         "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
     )
     p.set_defaults(func=maintain_lake)
+    p = sub.add_parser("classify", help="add the classifier's predictions to a CSV with a 'text' column")
+    p.add_argument("input", help="CSV with a 'text' column and optionally 'previous_message'")
+    p.add_argument(
+        "output", help="where the same rows go with pred_request, pred_intent, pred_negative, pred_language"
+    )
+    p.set_defaults(func=classify_csv)
+    p = sub.add_parser("evaluate", help="score the classifier on a hand-labelled CSV (RUBRIC.md's columns)")
+    p.add_argument(
+        "path",
+        nargs="?",
+        default=str(DEV_SET),
+        help=f"labelled CSV (default: {DEV_SET.relative_to(REPO_ROOT)})",
+    )
+    p.set_defaults(func=evaluate_csv)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # the loopback SMTP server's chatter
