@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from socialpulse import classify as classifier
-from socialpulse.classify import CLASSIFIER_VERSION, INTENTS, classify, normalise
+from socialpulse.classify import CLASSIFIER_VERSION, INTENTS, classify, classify_messages, normalise
 
 
 @pytest.mark.parametrize(
@@ -153,3 +153,117 @@ def test_nothing_is_fetched_at_run_time(monkeypatch):
     classifier._classify.cache_clear()
     c = classify("Still waiting for my refund, this is ridiculous")
     assert c.is_negative and c.language == "en"
+
+
+# -- the messages table: classified when it enters the lake ------------------------------------------
+def _messages(*rows):
+    from socialpulse import model
+
+    base = {"network": "x", "account_id": "care", "channel": "mention", "author_id": "ann"}
+    return model.table_from_rows("messages", [{**base, **row} for row in rows])
+
+
+def _at(hour):
+    import datetime as dt
+
+    return dt.datetime(2026, 3, 2, hour, tzinfo=dt.UTC)
+
+
+def test_classify_messages_fills_the_derived_columns_of_inbound_messages_only():
+    table = classify_messages(
+        _messages(
+            {
+                "message_id": "1",
+                "thread_id": "1",
+                "created_at": _at(9),
+                "direction": "inbound",
+                "text": "My app keeps crashing",
+            },
+            {
+                "message_id": "2",
+                "thread_id": "1",
+                "parent_id": "1",
+                "created_at": _at(10),
+                "direction": "outbound",
+                "author_id": "care",
+                "text": "Which phone is it?",
+            },
+            {
+                "message_id": "3",
+                "thread_id": "1",
+                "parent_id": "2",
+                "created_at": _at(11),
+                "direction": "inbound",
+                "text": "A Pixel 6, Android 14",
+            },
+        )
+    ).to_pylist()
+    first, ours, details = table
+    assert (first["intent"], first["is_request"], first["is_negative"], first["language"]) == (
+        "complaint",
+        True,
+        True,
+        "en",
+    )
+    assert first["classifier_version"] == CLASSIFIER_VERSION and first["network_intent"] is None
+    assert all(
+        ours[c] is None
+        for c in ("intent", "is_request", "sentiment", "is_negative", "language", "classifier_version")
+    )
+    # the previous message of the thread, our question, makes the details a request
+    assert (details["intent"], details["is_request"]) == ("other", True)
+
+
+def test_a_network_intent_is_kept_and_survives_reclassification():
+    table = _messages(
+        {
+            "message_id": "1",
+            "thread_id": "1",
+            "created_at": _at(9),
+            "direction": "inbound",
+            "intent": "praise",
+            "text": "this is broken",
+        },
+    )
+    once = classify_messages(table)
+    twice = classify_messages(once)
+    assert once.to_pylist() == twice.to_pylist()  # idempotent
+    row = twice.to_pylist()[0]
+    assert (row["network_intent"], row["intent"], row["is_request"]) == ("praise", "praise", False)
+    assert row["is_negative"] is True  # the text still says something is broken
+
+
+def test_messages_are_classified_when_imported_from_an_export(tmp_path):
+    from socialpulse.exports import import_file
+    from socialpulse.lake import Lake
+    from socialpulse.local import REPO_ROOT
+    from socialpulse.networks.base import Account
+
+    lake = Lake(tmp_path)
+    account = Account(network="x", account_id="tesco", handle="@Tesco", purpose="service")
+    import_file(lake, "twcs", REPO_ROOT / "tests" / "data" / "twcs-sample" / "sample.csv", account)
+    messages = lake.read("messages").to_pylist()
+    inbound = [m for m in messages if m["direction"] == "inbound"]
+    assert inbound and all(m["classifier_version"] == CLASSIFIER_VERSION for m in inbound)
+    assert all(m["intent"] in INTENTS and m["is_request"] is not None for m in inbound)
+    assert all(m["classifier_version"] is None for m in messages if m["direction"] == "outbound")
+
+
+def test_messages_are_classified_when_extracted_from_an_api_before_validation(tmp_path):
+    from helpers import CARE, day_interval, write_config
+
+    from socialpulse import pipeline
+    from socialpulse.config import load_config
+    from socialpulse.lake import Lake
+
+    config = load_config(write_config(tmp_path))
+    import datetime as dt
+
+    interval = day_interval(dt.date(2026, 4, 2))
+    pipeline.extract(config, config.account("simulated/care"), interval)
+    staged = Lake.from_config(config).read_staged(CARE, interval)["messages"].to_pylist()
+    inbound = [m for m in staged if m["direction"] == "inbound"]
+    assert inbound and all(m["classifier_version"] == CLASSIFIER_VERSION for m in inbound)
+    # the simulated network classifies its messages: its intent is kept
+    assert all(m["intent"] == m["network_intent"] for m in inbound)
+    assert {m["is_request"] for m in inbound if m["intent"] in ("question", "complaint")} == {True}

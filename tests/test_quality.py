@@ -12,6 +12,7 @@ import pytest
 from helpers import CARE, day_interval, write_config
 
 from socialpulse import pipeline, quality
+from socialpulse.classify import classify_tables
 from socialpulse.config import load_config
 from socialpulse.lake import Lake
 from socialpulse.networks.simulated import SimulatedNetwork
@@ -21,7 +22,7 @@ INTERVAL = day_interval(DAY)
 
 
 def _tables():
-    return SimulatedNetwork(seed=5).extract(CARE, INTERVAL)
+    return classify_tables(SimulatedNetwork(seed=5).extract(CARE, INTERVAL))
 
 
 def _replace(table: pa.Table, column: str, values) -> pa.Table:
@@ -73,8 +74,37 @@ def test_a_clean_extraction_passes_every_suite_and_leaves_a_readable_result(tmp_
             },
             "messages.created_at",
         ),
+        (
+            lambda t: {
+                **t,
+                "messages": _replace(t["messages"], "intent", ["angry"] * t["messages"].num_rows),
+            },
+            "messages.intent",
+        ),
+        (
+            lambda t: {
+                **t,
+                "messages": _replace(t["messages"], "language", ["english"] * t["messages"].num_rows),
+            },
+            "messages.language",
+        ),
+        (
+            lambda t: {
+                **t,
+                "messages": _replace(t["messages"], "sentiment", [3.0] * t["messages"].num_rows),
+            },
+            "messages.sentiment",
+        ),
     ],
-    ids=["negative-counts", "duplicate-ids", "unknown-enum", "outside-interval"],
+    ids=[
+        "negative-counts",
+        "duplicate-ids",
+        "unknown-enum",
+        "outside-interval",
+        "unknown-intent",
+        "language-not-iso-639-1",
+        "sentiment-out-of-range",
+    ],
 )
 def test_corrupted_data_fails_validation_naming_table_and_column(tmp_path, corrupt, expected):
     outcome = quality.validate(Lake(tmp_path), CARE, INTERVAL, corrupt(_tables()))

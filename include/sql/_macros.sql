@@ -30,19 +30,16 @@ CREATE OR REPLACE MACRO sla_clock_hours(started, ended, tz) AS
          ELSE (epoch_us(ended) - epoch_us(started)) / 3600e6
     END;
 
--- Negative or complaint wording, for networks that do not classify messages (intent is null):
--- the words customers use when something is wrong. Case-insensitive, whole words.
-CREATE OR REPLACE MACRO is_negative(text) AS
-    regexp_matches(coalesce(text, ''),
-        '(?i)\b(not working|doesn''?t work|does not work|stopped working|broken|crash\w*|error|fail\w*|bug|worst|terrible|awful|horrible|useless|ridiculous|unacceptable|disappointed|disappointing|angry|annoyed|frustrat\w*|refund|charged twice|overcharged|still waiting|nobody|no one|never arrived|hung up|complain\w*)\b');
-
--- Promotional wording in our own posts: selling rather than talking.
+-- Promotional wording in our own posts: selling rather than talking. "deal" alone is a verb
+-- too ("we'll deal with every complaint"): only deals, or a great/best/... deal, sell.
 CREATE OR REPLACE MACRO is_promotional(text) AS
     regexp_matches(coalesce(text, ''),
-        '(?i)(\bsale\b|\d+\s*% off|\bdiscount|\bdeals?\b|\boffers?\b|\bpromo|\bcoupon|\bshop now\b|\bbuy\b|\border now\b|free shipping|new arrivals|last chance|limited time|don''?t miss)');
+        '(?i)(\bsale\b|\d+\s*% off|\bdiscount|\bdeals\b|\b(?:great|best|hot|daily|special|exclusive|big) deal\b|\boffers?\b|\bpromo|\bcoupon|\bshop now\b|\bbuy\b|\border now\b|free shipping|new arrivals|last chance|limited time|don''?t miss)');
 
--- A post's text reduced to its words: lower case, links, digits and punctuation removed, so that
--- copy-pasted posts with a new link, price or emoji still compare equal (near-duplicates).
--- One pass: a run of links and non-letters becomes one space (half the time of two replaces).
+-- A post's text reduced to its words: Unicode NFC, lower case, links, digits, punctuation and
+-- emoji removed, so that copy-pasted posts with a new link, price or emoji still compare equal
+-- (near-duplicates). Letters (and their combining marks) of every script are kept: identical
+-- Japanese or Arabic posts are repeats, and "Größe" differs from "Grüße". One pass: a run of
+-- links and non-letters becomes one space.
 CREATE OR REPLACE MACRO normalised_text(text) AS
-    trim(regexp_replace(lower(coalesce(text, '')), '(?:https?://\S+|[^a-z])+', ' ', 'g'));
+    trim(regexp_replace(lower(nfc_normalize(coalesce(text, ''))), '(?:https?://\S+|[^\p{L}\p{M}])+', ' ', 'g'));

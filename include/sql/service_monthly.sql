@@ -7,7 +7,7 @@
 -- open_requests: the month's requests still unanswered at as_of.
 -- backlog_at_month_end: every request sent up to the month's end (of any month) and not answered
 -- by then, i.e. the unanswered pile as it stood when the month closed.
--- negative_requests: complaints (or negative wording where the network does not classify).
+-- negative_requests: requests the classifier marks is_negative.
 -- spike_days: days of the month flagged in negative_spikes_daily.
 -- <metric>_change = this month minus the previous calendar month (rates in rate points).
 WITH monthly AS (

@@ -6,11 +6,14 @@
 -- Threads: messages are linked by thread_id (the connector or importer sets it to the root of the
 -- reply chain), ordered by created_at; in the same second a customer's message comes before ours.
 -- A service request is an inbound message that is either
---   * classified by the network as a question or a complaint (intent), or
---   * unclassified (intent null) and opens a customer turn: the first unclassified message of its
---     thread, or the first after one of our replies (a follow-up), sent as a direct message or a
---     mention, or as a comment that asks ('?') or complains (is_negative). Further unclassified
+--   * classified by the network as a question or a complaint (network_intent), or
+--   * unclassified by the network (network_intent null), marked is_request by our classifier (it
+--     asks, reports a problem, or brings the details our reply asked for; docs/metrics.md,
+--     "Message classes"), and opens a customer turn: the first such message of its thread, or the
+--     first after one of our replies (a follow-up that adds a problem). Further is_request
 --     messages before our next reply, other customers' included, belong to the turn already open.
+--     A closing after our reply ("thanks!", "ok will DM", "sorted") is not a request.
+-- negative: the classifier's is_negative (a complaint, a problem report, or negative sentiment).
 -- The first response is our earliest outbound message in the same thread at or after the
 -- request's time and no later than as_of (of two in the same second, the lower message_id). Another customer's answer is not a response: it is
 -- only counted in community_replies (inbound replies whose parent_id is the request).
@@ -47,21 +50,20 @@ ours AS (
     WHERE direction = 'outbound'
     WINDOW thread AS (PARTITION BY network, account_id, thread_id ORDER BY created_at, message_id)
 ),
--- Unclassified messages come in turns: each is tagged with the time of our latest reply before
--- it in the thread (an inbound message and our reply in the same second: the reply is after).
--- Only they need the text, so only they read it.
+-- Requests the network did not classify come in turns: each is tagged with the time of our
+-- latest reply before it in the thread (an inbound message and our reply in the same second: the
+-- reply is after).
 unclassified AS (
     SELECT
         i.network, i.account_id, i.thread_id, i.message_id, i.created_at, i.channel, i.intent, i.author_id,
-        is_negative(i.text) AS negative,
-        contains(coalesce(i.text, ''), '?') OR is_negative(i.text) AS asks_or_complains,
+        i.is_negative AS negative,
         o.created_at AS after_our_reply_at
     FROM messages i
     LEFT JOIN ours o
         ON o.network = i.network AND o.account_id = i.account_id AND o.thread_id = i.thread_id
         AND o.created_at < i.created_at
         AND (o.next_at IS NULL OR o.next_at >= i.created_at)
-    WHERE i.direction = 'inbound' AND i.intent IS NULL
+    WHERE i.direction = 'inbound' AND i.network_intent IS NULL AND i.is_request
 ),
 turn_openers AS (
     SELECT * EXCLUDE (after_our_reply_at)
@@ -76,11 +78,10 @@ requests AS (
     FROM (
         SELECT network, account_id, thread_id, message_id, created_at, channel, intent, author_id, negative
         FROM turn_openers
-        WHERE channel IN ('direct_message', 'mention') OR asks_or_complains
         UNION ALL
-        SELECT network, account_id, thread_id, message_id, created_at, channel, intent, author_id, intent = 'complaint'
+        SELECT network, account_id, thread_id, message_id, created_at, channel, intent, author_id, is_negative
         FROM messages
-        WHERE direction = 'inbound' AND intent IN ('question', 'complaint')
+        WHERE direction = 'inbound' AND network_intent IN ('question', 'complaint')
     ) r
     JOIN clock c USING (network, account_id)
     WHERE r.created_at <= c.as_of

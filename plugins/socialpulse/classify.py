@@ -16,9 +16,14 @@ history up to date and a mart can tell which rules judged a message.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 CLASSIFIER_VERSION = "rules-2026.12-1"
 
@@ -186,7 +191,11 @@ def _vader():
 def _langid():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    # ISO 639-1 only: the model's three-letter varieties (ary, arz, yue...) fold into their
+    # language's two-letter code (ar, zh) or out; zxx ("no linguistic content") goes.
+    identifier.set_languages([code for code in identifier.labels if len(code) == 2])
+    return identifier
 
 
 def _content(text: str) -> str:
@@ -214,13 +223,16 @@ def classify(
 ) -> Classification:
     """Judge one inbound message; previous_message is the message before it in the thread.
 
-    A message the network classified keeps the network's intent; the rest is still derived.
+    A message the network classified keeps the network's intent, and needs an answer when that
+    intent is a question or a complaint; sentiment and language are still read from the text.
     """
-    return _classify(text or "", previous_message or "", network_intent)
+    # Only whether our previous message asked for something matters: the cache key stays small.
+    asked = bool(previous_message) and bool(AGENT_ASKS.search(normalise(previous_message)))
+    return _classify(text or "", asked, network_intent or None)
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _classify(text: str, previous_message: str, network_intent: str | None) -> Classification:
+@functools.lru_cache(maxsize=1 << 18)
+def _classify(text: str, agent_asked: bool, network_intent: str | None) -> Classification:
     content = _content(normalise(text))
     score = float(_vader().polarity_scores(content)["compound"])
     resolved = bool(RESOLVED.search(content))
@@ -243,17 +255,19 @@ def _classify(text: str, previous_message: str, network_intent: str | None) -> C
         intent = "praise"
     else:
         intent = "other"
-    if not any(c.isalpha() for c in content):
+    if network_intent:
+        is_request = network_intent in ("question", "complaint")
+    elif not any(c.isalpha() for c in content):
         # emoji and emoticons only ("❤️", ":( :("): a feeling, nothing to answer; a bare link or
         # screenshot is what the agent asked for, or shows what went wrong
         is_request = bool(_LINK.search(text))
-        if intent == "complaint" and not network_intent:
+        if intent == "complaint":
             intent = "other"
     elif intent in ("complaint", "question"):
         is_request = True
     elif intent in ("thanks", "praise"):
         is_request = False
-    elif previous_message and AGENT_ASKS.search(normalise(previous_message)):
+    elif agent_asked:
         is_request = True  # the details our reply asked for
     else:
         # "other": information the agent needs ("iPhone 7, iOS 11"), unless it is only chatter
@@ -266,3 +280,84 @@ def _classify(text: str, previous_message: str, network_intent: str | None) -> C
         is_negative=negative,
         language=language(text),
     )
+
+
+# -- the messages table ------------------------------------------------------------------------------
+DERIVED_COLUMNS = ("intent", "is_request", "sentiment", "is_negative", "language", "classifier_version")
+_TYPES = {
+    "network_intent": "string",
+    "intent": "string",
+    "is_request": "bool",
+    "sentiment": "float64",
+    "is_negative": "bool",
+    "language": "string",
+    "classifier_version": "string",
+}
+
+
+def classify_messages(messages: pa.Table) -> pa.Table:
+    """The messages table with the derived columns of every inbound message (re)computed.
+
+    Idempotent: run again (by `reclassify`, with a newer classifier) it recomputes the same
+    columns from the same inputs. The intent a network gave is kept in network_intent the first
+    time (a row no classifier has seen: classifier_version empty) and wins over ours every time.
+    The previous message in the thread is the context: the message's parent when it is in the
+    table, else the latest earlier message of its thread; only our own (outbound) previous
+    message counts, as the question a reply answers. Outbound messages get no derived columns.
+    """
+    import pyarrow as pa
+
+    n = messages.num_rows
+    if n == 0:
+        return messages
+    cols = messages.to_pydict()
+    ids, texts, directions = cols["message_id"], cols["text"], cols["direction"]
+    parents = cols.get("parent_id") or [None] * n
+    threads = cols.get("thread_id") or ids
+    created = cols["created_at"]
+    versions = cols.get("classifier_version") or [None] * n
+    stored = cols.get("network_intent") or [None] * n
+    # a row no classifier has seen carries the network's own intent (or none) in `intent`
+    network_intents = [
+        s if v is not None else g
+        for s, v, g in zip(stored, versions, cols.get("intent") or [None] * n, strict=True)
+    ]
+    by_id = {m: i for i, m in enumerate(ids)}
+    # the latest earlier message of each thread, in time order (ties: ours after the customer's)
+    order = sorted(range(n), key=lambda i: (threads[i], created[i], directions[i] == "outbound", ids[i]))
+    before: dict[int, int] = {}
+    for a, b in itertools.pairwise(order):
+        if threads[a] == threads[b]:
+            before[b] = a
+    out: dict[str, list[Any]] = {name: [None] * n for name in DERIVED_COLUMNS}
+    out["network_intent"] = [
+        x if d == "inbound" else None for x, d in zip(network_intents, directions, strict=True)
+    ]
+    for i in range(n):
+        if directions[i] != "inbound":
+            continue
+        j = by_id.get(parents[i]) if parents[i] is not None else None
+        if j is None:
+            j = before.get(i)
+        previous = texts[j] if j is not None and directions[j] == "outbound" else None
+        c = classify(texts[i], previous, network_intents[i])
+        out["intent"][i] = c.intent
+        out["is_request"][i] = c.is_request
+        out["sentiment"][i] = c.sentiment
+        out["is_negative"][i] = c.is_negative
+        out["language"][i] = c.language
+        out["classifier_version"][i] = c.classifier_version
+    for name, kind in _TYPES.items():
+        array = pa.array(out[name], pa.type_for_alias(kind))
+        if name in messages.column_names:
+            messages = messages.set_column(messages.column_names.index(name), name, array)
+        else:
+            messages = messages.append_column(name, array)
+    return messages
+
+
+def classify_tables(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """An extraction or an export with its messages classified: what enters staging and the lake."""
+    if "messages" not in tables:
+        return tables
+    return {**tables, "messages": classify_messages(tables["messages"])}

@@ -9,6 +9,7 @@ import   import platform export files, or every export file in a folder, into th
 classify add the classifier's predictions (pred_request, pred_intent, pred_negative,
          pred_language) to a CSV with a `text` column (and optionally `previous_message`)
 evaluate precision, recall and F1 of the classifier on a hand-labelled CSV (`make eval`)
+reclassify rewrite the derived columns of the lake's messages with the current classifier
 """
 
 from __future__ import annotations
@@ -286,6 +287,21 @@ def evaluate_csv(args: argparse.Namespace) -> int:
     return 0
 
 
+def reclassify(args: argparse.Namespace) -> int:
+    from socialpulse import pipeline
+    from socialpulse.config import load_config
+
+    try:
+        config = load_config(args.config)
+        accounts = [config.account(args.account)] if args.account else list(config.accounts)
+    except ValueError as exc:  # ConfigError included: the message names the file and the key
+        return _usage_error(exc)
+    for account in accounts:
+        counts = pipeline.reclassify(config, account)
+        print(f"{account.key}: {counts['inbound']} inbound messages classified, {counts['changed']} changed")
+    return 0
+
+
 def _usage_error(exc: Exception) -> int:
     print(f"error: {exc}", file=sys.stderr)
     return 2
@@ -386,6 +402,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"labelled CSV (default: {DEV_SET.relative_to(REPO_ROOT)})",
     )
     p.set_defaults(func=evaluate_csv)
+    p = sub.add_parser("reclassify", help="rewrite the lake's message classes with the current classifier")
+    p.add_argument("--account", help="network/account_id, as in the accounts file (default: every account)")
+    p.add_argument(
+        "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
+    )
+    p.set_defaults(func=reclassify)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # the loopback SMTP server's chatter

@@ -21,7 +21,7 @@ PURPOSES = ("service", "promotions", "brand", "community")
 POST_KINDS = ("original", "reply", "share")
 DIRECTIONS = ("inbound", "outbound")
 CHANNELS = ("comment", "mention", "direct_message")
-INTENTS = ("question", "complaint", "praise", "other")
+INTENTS = ("question", "complaint", "thanks", "praise", "other")
 ISSUE_KINDS = ("metric_unavailable", "item_skipped")
 COUNT_COLUMNS = (
     "impressions",
@@ -137,6 +137,14 @@ MESSAGES = CanonicalTable(
             pa.field("staff_member", pa.string()),
             pa.field("intent", pa.string()),
             pa.field("text", pa.string()),
+            # derived from the text when the message enters the lake (socialpulse.classify);
+            # null on our own (outbound) messages
+            pa.field("network_intent", pa.string()),
+            pa.field("is_request", pa.bool_()),
+            pa.field("sentiment", pa.float64()),
+            pa.field("is_negative", pa.bool_()),
+            pa.field("language", pa.string()),
+            pa.field("classifier_version", pa.string()),
         ]
     ),
     key=("network", "message_id"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from socialpulse.classify import classify_tables
 from socialpulse.config import Config
 from socialpulse.domain import Account, Interval
 from socialpulse.lake import Lake
@@ -48,7 +49,7 @@ def extract(
     lake = Lake.from_config(config)
     connector.issues.known = refused_metrics(lake, account)
     log.info("extracting %s for %s with %s", account.key, interval, type(connector).__name__)
-    tables = connector.extract(account, interval)
+    tables = classify_tables(connector.extract(account, interval))
     folder = lake.stage(account, interval, tables)
     counts = {name: table.num_rows for name, table in tables.items()}
     log.info("staged %s at %s: %s", account.key, folder, counts)
@@ -121,3 +122,39 @@ def backfill(
         )
         chunk_start = chunk_end
     return totals
+
+
+def reclassify(config: Config, account: Account) -> dict[str, int]:
+    """Rewrite the derived columns of one account's messages in the lake with the current classifier.
+
+    Reads the account's messages through the lake's public read, classifies them with their whole
+    history as thread context, and publishes them back over the days they cover: only the
+    messages table is touched, and a second run writes the same rows (idempotent). Returns the
+    inbound messages classified and how many of them changed.
+    """
+    import pyarrow.compute as pc
+
+    from socialpulse.classify import DERIVED_COLUMNS, classify_messages
+    from socialpulse.exports import covering_interval
+
+    lake = Lake.from_config(config)
+    stored = lake.read("messages")
+    mine = stored.filter(
+        pc.and_(
+            pc.equal(stored.column("network"), account.network),
+            pc.equal(stored.column("account_id"), account.account_id),
+        )
+    )
+    interval = covering_interval({"messages": mine})
+    if interval is None:
+        return {"inbound": 0, "changed": 0}
+    mine = mine.sort_by([("created_at", "ascending"), ("message_id", "ascending")])
+    classified = classify_messages(mine)
+    inbound = pc.equal(mine.column("direction"), "inbound")
+    before = mine.select(DERIVED_COLUMNS).filter(inbound).to_pylist()
+    after = classified.select(DERIVED_COLUMNS).filter(inbound).to_pylist()
+    changed = sum(b != a for b, a in zip(before, after, strict=True))
+    if changed:
+        lake.publish(account, interval, {"messages": classified})
+    log.info("reclassified %s: %d inbound messages, %d changed", account.key, len(after), changed)
+    return {"inbound": len(after), "changed": changed}

@@ -85,6 +85,10 @@ SUITES: dict[str, list[tuple[str, dict[str, Any]]]] = {
         ("ExpectColumnValuesToBeInSet", {"column": "direction", "value_set": list(model.DIRECTIONS)}),
         ("ExpectColumnValuesToBeInSet", {"column": "channel", "value_set": list(model.CHANNELS)}),
         ("ExpectColumnValuesToBeInSet", {"column": "intent", "value_set": list(model.INTENTS)}),
+        # the classifier's columns (socialpulse.classify), written before validation
+        ("ExpectColumnValuesToBeInSet", {"column": "network_intent", "value_set": list(model.INTENTS)}),
+        ("ExpectColumnValuesToBeBetween", {"column": "sentiment", "min_value": -1, "max_value": 1}),
+        ("ExpectColumnValueLengthsToEqual", {"column": "language", "value": 2}),
         _in_interval("created_at"),
         # parent_created_at is looked up before validation (this batch, then the lake)
         (

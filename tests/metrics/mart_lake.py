@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from socialpulse import metrics, model
+from socialpulse.classify import classify_tables
 from socialpulse.domain import Account
 from socialpulse.exports import covering_interval
 from socialpulse.lake import Lake
@@ -81,7 +82,10 @@ class MartLake:
         self.lake = Lake(root)
 
     def publish(self, account: Account = CARE, **rows: list[dict]) -> MartLake:
-        tables = {name: model.table_from_rows(name, table_rows) for name, table_rows in rows.items()}
+        # as the pipeline does: messages are classified when they enter the lake
+        tables = classify_tables(
+            {name: model.table_from_rows(name, table_rows) for name, table_rows in rows.items()}
+        )
         self.lake.publish(account, covering_interval(tables), tables)
         return self
 

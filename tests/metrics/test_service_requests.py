@@ -106,32 +106,54 @@ def test_unclassified_messages_sent_before_our_reply_are_one_request_timed_from_
     assert marts.request("t1")["response_hours"] == 2.0
 
 
-def test_an_unclassified_comment_is_a_request_only_when_it_asks_or_complains(marts):
+def test_an_unclassified_message_is_a_request_when_the_classifier_says_it_needs_an_answer(marts):
+    def unclassified(message_id, channel, text):
+        return message(message_id, at("2026-03-02", "10:00"), intent=None, channel=channel, text=text)
+
     marts.publish(
         messages=[
-            message(
-                "nice", at("2026-03-02", "10:00"), intent=None, channel="comment", text="Love this photo"
-            ),
-            message(
-                "ask",
-                at("2026-03-02", "10:00"),
-                intent=None,
-                channel="comment",
-                text="Does it ship to Spain?",
-            ),
-            message(
-                "moan",
-                at("2026-03-02", "10:00"),
-                intent=None,
-                channel="comment",
-                text="The app keeps crashing",
-            ),
-            message("dm", at("2026-03-02", "10:00"), intent=None, channel="direct_message", text="Hello"),
+            unclassified("nice", "comment", "Love this photo"),
+            unclassified("ask", "comment", "Does it ship to Spain?"),
+            unclassified("moan", "comment", "The app keeps crashing"),
+            unclassified("ok", "direct_message", "Ok, will do"),
+            unclassified("charged", "direct_message", "I was charged twice for my order"),
         ]
     ).compute()
     requests = {r["message_id"]: r for r in marts.rows("service_requests")}
-    assert set(requests) == {"ask", "moan", "dm"}
-    assert requests["moan"]["negative"] and not requests["ask"]["negative"]
+    assert set(requests) == {"ask", "moan", "charged"}
+    assert (
+        requests["moan"]["negative"] and requests["charged"]["negative"] and not requests["ask"]["negative"]
+    )
+
+
+def test_a_closing_after_our_reply_opens_no_request_and_a_follow_up_adding_a_problem_does(marts):
+    opener = message("t1", at("2026-03-02", "10:00"), intent=None, author="ann", text="My app keeps crashing")
+    first = reply("r1", opener, at("2026-03-02", "11:00"), text="Sorry! Could you try reinstalling it?")
+    thanks = message(
+        "t2",
+        at("2026-03-02", "12:00"),
+        thread="t1",
+        parent="r1",
+        intent=None,
+        author="ann",
+        text="Thanks, will do!",
+    )
+    second = reply("r2", thanks, at("2026-03-02", "12:30"), text="Let us know how it goes")
+    again = message(
+        "t3",
+        at("2026-03-03", "09:00"),
+        thread="t1",
+        parent="r2",
+        intent=None,
+        author="ann",
+        text="Reinstalled it and it still crashes on startup",
+    )
+    marts.publish(messages=[opener, first, thanks, second, again]).compute()
+    assert [r["message_id"] for r in marts.rows("service_requests", order="ORDER BY created_at")] == [
+        "t1",
+        "t3",
+    ]
+    assert marts.request("t3")["responded_at"] is None
 
 
 def test_a_reply_whose_parent_was_deleted_is_still_linked_to_its_request_by_the_thread(marts):

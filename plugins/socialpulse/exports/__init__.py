@@ -82,8 +82,10 @@ def read_export(format: str, path: Path, account: Account) -> dict[str, pa.Table
     path = Path(path)
     if not path.is_file():
         raise ExportError(f"{path}: no such file")
+    from socialpulse.classify import classify_tables
+
     tables = reader(format)(path, account)
-    return {name: model.conform(name, data) for name, data in tables.items()}
+    return classify_tables({name: model.conform(name, data) for name, data in tables.items()})
 
 
 def covering_interval(tables: dict[str, pa.Table]) -> Interval | None:

@@ -95,6 +95,8 @@ SUBJECTS = (
     "keyboard shortcuts you may not know",
     "the design of our new store",
 )
+# The simulated network classifies its messages (as no real one does), with these four intents.
+SIMULATED_INTENTS = ("question", "complaint", "praise", "other")
 REQUEST_TEXTS = {
     "question": (
         "How do I reset my password? The link never arrives",
@@ -320,7 +322,7 @@ class SimulatedNetwork(Connector):
         start = dt.datetime.combine(day, dt.time(), dt.UTC)
         start_us = int(start.timestamp() * 1e6)
         created = start_us + np.sort(rng.integers(0, 86_400 * 10**6, size=n))
-        intent = rng.choice(np.array(model.INTENTS), size=n, p=[0.45, 0.2, 0.2, 0.15])
+        intent = rng.choice(np.array(SIMULATED_INTENTS), size=n, p=[0.45, 0.2, 0.2, 0.15])
         channel = rng.choice(np.array(model.CHANNELS), size=n, p=[0.35, 0.4, 0.25])
         leader = rng.random(n) < 0.12
         leader_idx = rng.integers(0, LEADER_COUNT, size=n)
@@ -452,6 +454,8 @@ class SimulatedNetwork(Connector):
                 arrays[name] = pa.array(cols["created_us"][keep][order], type=pa.int64()).cast(model.UTC_TS)
             elif name in ("network", "account_id"):
                 arrays[name] = pa.array([getattr(account, name)] * n, type=pa.string())
+            elif name not in cols:  # derived later, when the messages enter the lake
+                arrays[name] = pa.nulls(n, field.type)
             else:
                 arrays[name] = pa.array(cols[name][keep][order], type=field.type)
         return pa.table(arrays, schema=model.MESSAGES.schema)
