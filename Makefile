@@ -32,10 +32,12 @@ eval: $(VENV)/.installed
 	$(PY) -m socialpulse evaluate tests/data/labelled-messages/dev.csv
 
 # Every benchmark figure: marts on 10M messages against pandas, DAG parse cost, a daily run of five
-# accounts, report rendering, then bulk import and backfill wall times. Prints, never asserts.
+# accounts, report rendering, the classifier on 1M messages and its share of a daily extract, then
+# bulk import and backfill wall times. Prints, never asserts.
 bench: $(VENV)/.installed
 	$(PY) bench/bench_metrics.py
 	$(PY) bench/bench_pipeline.py
+	$(PY) bench/bench_classify.py
 	$(PY) bench/bench_import.py $(BENCH_ARGS)
 	$(PY) bench/bench_lake.py
 

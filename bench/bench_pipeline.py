@@ -106,6 +106,7 @@ def daily_run(folder: Path) -> dict[str, float]:
 
 def report_render(folder: Path) -> float:
     from socialpulse import metrics, report
+    from socialpulse.classify import classify_tables
     from socialpulse.config import load_config
     from socialpulse.domain import Interval
     from socialpulse.lake import Lake
@@ -116,7 +117,7 @@ def report_render(folder: Path) -> float:
     interval = Interval(dt.datetime(2026, 9, 1, tzinfo=dt.UTC), dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
     network = SimulatedNetwork(seed=config.seed)
     for account in config.accounts:
-        lake.publish(account, interval, network.extract(account, interval))
+        lake.publish(account, interval, classify_tables(network.extract(account, interval)))
     metrics.compute_marts(lake, sla=config.sla)
     report.render_report(config, "bench", "2026-10", force=True)  # warm: fonts, imports
     started = time.perf_counter()

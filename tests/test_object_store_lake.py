@@ -10,6 +10,7 @@ from fakes.object_store import ACCESS_KEY, SECRET_KEY, s3_bucket
 from helpers import CARE, DEALS, day_interval, write_config
 
 from socialpulse import metrics
+from socialpulse.classify import classify_tables
 from socialpulse.config import load_config
 from socialpulse.lake import Lake
 from socialpulse.networks.simulated import SimulatedNetwork
@@ -30,7 +31,8 @@ def s3_lake(store, request):
 
 
 def _extract(account, interval):
-    return SimulatedNetwork(seed=3).extract(account, interval)
+    """An extraction as the pipeline stages it: its messages classified."""
+    return classify_tables(SimulatedNetwork(seed=3).extract(account, interval))
 
 
 def test_publish_commits_delta_tables_partitioned_by_network_and_month_as_objects(store, s3_lake):

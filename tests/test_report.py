@@ -11,6 +11,7 @@ import pytest
 from helpers import day_interval, write_config
 
 from socialpulse import delivery, metrics, report
+from socialpulse.classify import classify_tables
 from socialpulse.config import load_config
 from socialpulse.lake import Lake
 from socialpulse.local import Mailbox
@@ -57,7 +58,7 @@ def rendered(tmp_path_factory):
                 )
         tables["posts"] = pa.Table.from_pylist(posts, schema=tables["posts"].schema)
         tables["messages"] = pa.Table.from_pylist(messages, schema=tables["messages"].schema)
-        lake.publish(account, interval, tables)
+        lake.publish(account, interval, classify_tables(tables))  # classified, as the pipeline does
     metrics.compute_marts(lake, sla=config.sla)
     paths = report.render_report(config, "board", MONTH)
     return config, paths
@@ -191,3 +192,19 @@ def test_complaint_spikes_and_promotional_share_are_shown_as_the_marts_say(rende
     for row in pq.read_table(lake.mart_path("content_monthly")).to_pylist():
         if row["month"] == MONTH and row["promotional_share"] is not None:
             assert f"{row['promotional_share'] * 100:.1f}%" in html
+
+
+def test_the_language_mix_of_inbound_messages_is_shown_as_the_mart_says(rendered):
+    import pyarrow.parquet as pq
+
+    config, paths = rendered
+    html = open(paths["html"]).read()
+    rows = [
+        r
+        for r in pq.read_table(Lake.from_config(config).mart_path("language_monthly")).to_pylist()
+        if r["month"] == MONTH
+    ]
+    assert rows and abs(sum(r["share"] for r in rows if r["account_id"] == "care") - 1) < 1e-9
+    assert "Languages customers wrote in" in html
+    english = sum(r["inbound_messages"] for r in rows if r["language"] == "en")
+    assert english and f'<td>en</td><td class="num">{english:,}</td>' in html

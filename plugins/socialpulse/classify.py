@@ -203,19 +203,20 @@ def _content(text: str) -> str:
     return " ".join(_MENTION.sub(" ", _LINK.sub(" ", text)).split())
 
 
+_HASHTAG = re.compile(r"#\w+")
+
+
 def language(text: str | None) -> str | None:
     """ISO 639-1 code of the text, or None: too few letters, or the identifier is not sure."""
-    content = _content(normalise(text))
-    content = re.sub(r"#\w+", " ", content)
-    if sum(c.isalpha() for c in content) < LANGUAGE_MIN_LETTERS:
+    return _language(_content(normalise(text)))
+
+
+def _language(content: str) -> str | None:
+    words = _HASHTAG.sub(" ", content)
+    if sum(c.isalpha() for c in words) < LANGUAGE_MIN_LETTERS:
         return None
-    code, confidence = _langid().classify(content)
+    code, confidence = _langid().classify(words)
     return code if confidence >= LANGUAGE_MIN_CONFIDENCE else None
-
-
-def sentiment(text: str | None) -> float:
-    """VADER's compound score of the text (-1 most negative, +1 most positive)."""
-    return float(_vader().polarity_scores(_content(normalise(text)))["compound"])
 
 
 def classify(
@@ -226,14 +227,17 @@ def classify(
     A message the network classified keeps the network's intent, and needs an answer when that
     intent is a question or a complaint; sentiment and language are still read from the text.
     """
-    # Only whether our previous message asked for something matters: the cache key stays small.
+    # The judgement is cached on what it reads: the normalised words (the same complaint with
+    # another @mention or link is judged once), whether a bare link was sent, and whether our
+    # previous message asked for something.
+    content = _content(normalise(text))
+    bare_link = not any(c.isalpha() for c in content) and bool(text) and bool(_LINK.search(text))
     asked = bool(previous_message) and bool(AGENT_ASKS.search(normalise(previous_message)))
-    return _classify(text or "", asked, network_intent or None)
+    return _classify(content, bare_link, asked, network_intent or None)
 
 
 @functools.lru_cache(maxsize=1 << 18)
-def _classify(text: str, agent_asked: bool, network_intent: str | None) -> Classification:
-    content = _content(normalise(text))
+def _classify(content: str, bare_link: bool, agent_asked: bool, network_intent: str | None) -> Classification:
     score = float(_vader().polarity_scores(content)["compound"])
     resolved = bool(RESOLVED.search(content))
     stripped = RESOLVED.sub(" ", content) if resolved else content
@@ -260,7 +264,7 @@ def _classify(text: str, agent_asked: bool, network_intent: str | None) -> Class
     elif not any(c.isalpha() for c in content):
         # emoji and emoticons only ("❤️", ":( :("): a feeling, nothing to answer; a bare link or
         # screenshot is what the agent asked for, or shows what went wrong
-        is_request = bool(_LINK.search(text))
+        is_request = bare_link
         if intent == "complaint":
             intent = "other"
     elif intent in ("complaint", "question"):
@@ -278,7 +282,7 @@ def _classify(text: str, agent_asked: bool, network_intent: str | None) -> Class
         is_request=is_request,
         sentiment=round(score, 4),
         is_negative=negative,
-        language=language(text),
+        language=_language(content),
     )
 
 

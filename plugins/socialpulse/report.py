@@ -320,6 +320,9 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
     quality = data_quality(lake, list(accounts.values()), month)
     incomplete = [q for q in quality if q["missing_days"]]
 
+    # The languages customers wrote in, over the report's accounts (language_monthly).
+    language_mix = marts.query("languages")
+
     return {
         "title": report.title,
         "report_name": report.name,
@@ -383,6 +386,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
             for key, account in accounts.items()
         ],
         "spikes": spikes,
+        "language_mix": language_mix,
         "quality": quality,
         "incomplete": incomplete,
         "generated_for": month_name(month),

@@ -1,0 +1,17 @@
+-- language_monthly: the languages customers write in, per account and month (the report's
+-- language mix).
+-- Grain: network, account_id, month (UTC), language. Inbound messages only.
+-- language: the classifier's ISO 639-1 code, or null when it could not tell (too short, no
+-- letters, not sure: docs/metrics.md, "Message classes").
+-- share = inbound_messages / the account's inbound messages that month (nulls included).
+WITH counted AS (
+    SELECT network, account_id, strftime(created_at, '%Y-%m') AS month, language, count(*) AS inbound_messages
+    FROM messages
+    WHERE direction = 'inbound'
+    GROUP BY ALL
+)
+SELECT
+    *,
+    inbound_messages * 1.0 / sum(inbound_messages) OVER (PARTITION BY network, account_id, month) AS share
+FROM counted
+ORDER BY network, account_id, month, inbound_messages DESC, language
