@@ -25,6 +25,7 @@ import pytest
 from helpers import day_interval, write_config
 
 from socialpulse import delivery, metrics, report
+from socialpulse.classify import classify_tables
 from socialpulse.config import load_config
 from socialpulse.lake import Lake
 from socialpulse.local import free_port
@@ -80,7 +81,7 @@ def rendered(tmp_path_factory):
     network = SimulatedNetwork(seed=config.seed)
     interval = day_interval(dt.date(2026, 10, 1), days=31)
     for account in config.accounts:
-        lake.publish(account, interval, network.extract(account, interval))
+        lake.publish(account, interval, classify_tables(network.extract(account, interval)))
     metrics.compute_marts(lake, sla=config.sla)
     report.render_report(config, "board", MONTH)
     return config_path
@@ -265,7 +266,7 @@ def test_a_render_killed_between_body_and_pdf_still_sends_body_and_pdf_of_one_re
         for i in range(25)
     ]
     tables["messages"] = pa.Table.from_pylist(messages, schema=tables["messages"].schema)
-    lake.publish(account, interval, tables)
+    lake.publish(account, interval, classify_tables(tables))
     metrics.compute_marts(lake, sla=config.sla)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PLUGINS), str(TESTS)])}
     killed = subprocess.run(

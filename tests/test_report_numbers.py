@@ -14,6 +14,7 @@ import pytest
 from helpers import write_config
 
 from socialpulse import metrics, model, report
+from socialpulse.classify import classify_tables
 from socialpulse.config import load_config
 from socialpulse.domain import Interval
 from socialpulse.exports import covering_interval
@@ -48,6 +49,7 @@ class ReportLake:
                 row.setdefault("network", account.network)
                 row.setdefault("account_id", account.account_id)
         tables = {name: model.table_from_rows(name, table_rows) for name, table_rows in rows.items()}
+        tables = classify_tables(tables)  # as the pipeline does when messages enter the lake
         self.lake.publish(account, covering_interval(tables), tables)
         return self
 

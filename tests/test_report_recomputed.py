@@ -25,6 +25,7 @@ import pytest
 from helpers import day_interval, write_config
 
 from socialpulse import metrics, report
+from socialpulse.classify import classify_tables
 from socialpulse.config import load_config
 from socialpulse.lake import Lake
 from socialpulse.networks.simulated import SimulatedNetwork
@@ -67,7 +68,7 @@ def rendered(tmp_path_factory):
         tables["post_metrics_daily"] = pa.Table.from_pylist(
             snapshots, schema=tables["post_metrics_daily"].schema
         )
-        lake.publish(account, interval, tables)
+        lake.publish(account, interval, classify_tables(tables))  # classified, as the pipeline does
     metrics.compute_marts(lake, sla=config.sla)
     paths = report.render_report(config, "board", MONTH)
     rows = {
@@ -345,7 +346,7 @@ class Recomputed:
             "promo": sum(bool(PROMOTIONAL.search(p["text"] or "")) for p in posts) / len(posts),
         }
 
-    def spikes(self, account) -> list[tuple[dt.date, int, float, int]]:
+    def spikes(self, account) -> list[tuple[dt.date, int, float, float, int]]:
         daily: dict[dt.date, list[int]] = {}
         for m in self.messages:
             if m["direction"] == "inbound" and (m["network"], m["account_id"]) == (
@@ -354,21 +355,35 @@ class Recomputed:
             ):
                 counts = daily.setdefault(m["created_at"].astimezone(dt.UTC).date(), [0, 0])
                 counts[0] += 1
-                counts[1] += m["intent"] == "complaint"
+                counts[1] += bool(m["is_negative"])
         first, last = min(daily), max(daily)
         calendar = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-        negatives = [daily.get(d, [0, 0])[1] for d in calendar]
         found = []
         for i, day in enumerate(calendar):
-            base = negatives[max(0, i - 28) : i]
-            if len(base) < 7 or day.strftime("%Y-%m") != MONTH:
+            # the 28 days before, those with messages: the share is defined on them
+            base = [daily[d] for d in calendar[max(0, i - 28) : i] if d in daily]
+            if len(base) < 7 or day.strftime("%Y-%m") != MONTH or day not in daily:
                 continue
-            mean = statistics.fmean(base)
-            sd = statistics.pstdev(base)
-            n = negatives[i]
-            if n >= 5 and n > mean + 3 * sd and n >= 2 * mean:
-                found.append((day, n, mean, daily.get(day, [0, 0])[0]))
+            inbound, n = daily[day]
+            share = n / inbound
+            usual = sum(b[1] for b in base) / sum(b[0] for b in base)
+            sd = statistics.stdev(b[1] / b[0] for b in base)  # the sample standard deviation
+            if inbound >= 10 and n >= 5 and share > usual + 3 * sd and share >= usual + 0.05:
+                found.append((day, n, share, usual, inbound))
         return found
+
+    def languages(self, accounts) -> list[list[str]]:
+        counts: dict[str | None, int] = {}
+        keys = {(a.network, a.account_id) for a in accounts}
+        for m in self.messages:
+            inbound = m["direction"] == "inbound" and (m["network"], m["account_id"]) in keys
+            if inbound and m["created_at"].strftime("%Y-%m") == MONTH:
+                counts[m["language"]] = counts.get(m["language"], 0) + 1
+        total = sum(counts.values())
+        ordered = sorted(counts.items(), key=lambda kv: (kv[0] is None, -kv[1], kv[0] or ""))
+        return [
+            [code or "undetermined (too short to tell)", fmt(n), fmt(n / total, "%")] for code, n in ordered
+        ]
 
 
 def test_every_figure_of_the_report_is_what_the_canonical_tables_say(rendered):
@@ -471,9 +486,10 @@ def test_every_figure_of_the_report_is_what_the_canonical_tables_say(rendered):
     assert any(r["month"] == PREV for r in backlog)  # September's open requests count too
     spikes = [(a, s) for a in accounts for s in want.spikes(a)]
     assert spikes and service[3][1:] == [
-        [a.handle, day.strftime("%a %d %b"), fmt(n), fmt(mean), fmt(inbound)]
-        for a, (day, n, mean, inbound) in spikes
+        [a.handle, day.strftime("%a %d %b"), fmt(n), fmt(share, "%"), fmt(usual, "%"), fmt(inbound)]
+        for a, (day, n, share, usual, inbound) in spikes
     ]
+    assert service[4][1:] == want.languages(accounts)
 
     # 4. Audience.
     for row, account in zip(tables["audience"][0][1:], accounts, strict=True):

@@ -8,5 +8,5 @@ SELECT
 FROM language_monthly
 SEMI JOIN report_accounts USING (network, account_id)
 WHERE month = getvariable('report_month')
-GROUP BY ALL
+GROUP BY language
 ORDER BY language IS NULL, messages DESC, language
