@@ -234,10 +234,10 @@ def test_a_network_intent_is_kept_and_survives_reclassification():
 
 
 def test_messages_are_classified_when_imported_from_an_export(tmp_path):
+    from socialpulse.domain import Account
     from socialpulse.exports import import_file
     from socialpulse.lake import Lake
-    from socialpulse.local import REPO_ROOT
-    from socialpulse.networks.base import Account
+    from socialpulse.paths import REPO_ROOT
 
     lake = Lake(tmp_path)
     account = Account(network="x", account_id="tesco", handle="@Tesco", purpose="service")

@@ -15,7 +15,7 @@ from socialpulse.cli import main
 from socialpulse.config import load_config
 from socialpulse.exports import import_file
 from socialpulse.lake import Lake
-from socialpulse.local import REPO_ROOT
+from socialpulse.paths import REPO_ROOT
 
 TWCS_SAMPLE = REPO_ROOT / "tests" / "data" / "twcs-sample" / "sample.csv"
 

@@ -198,7 +198,7 @@ def test_the_language_mix_of_inbound_messages_is_shown_as_the_mart_says(rendered
     import pyarrow.parquet as pq
 
     config, paths = rendered
-    html = open(paths["html"]).read()
+    html = Path(paths["html"]).read_text()
     rows = [
         r
         for r in pq.read_table(Lake.from_config(config).mart_path("language_monthly")).to_pylist()

@@ -14,4 +14,4 @@ SELECT
     *,
     inbound_messages * 1.0 / sum(inbound_messages) OVER (PARTITION BY network, account_id, month) AS share
 FROM counted
-ORDER BY network, account_id, month, inbound_messages DESC, language
+ORDER BY network ASC, account_id ASC, month ASC, inbound_messages DESC, language ASC

@@ -231,7 +231,7 @@ def classify(
     # another @mention or link is judged once), whether a bare link was sent, and whether our
     # previous message asked for something.
     content = _content(normalise(text))
-    bare_link = not any(c.isalpha() for c in content) and bool(text) and bool(_LINK.search(text))
+    bare_link = bool(text and _LINK.search(text)) and not any(c.isalpha() for c in content)
     asked = bool(previous_message) and bool(AGENT_ASKS.search(normalise(previous_message)))
     return _classify(content, bare_link, asked, network_intent or None)
 

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from socialpulse.domain import Interval, Month
-from socialpulse.paths import DEMO_DIR
+from socialpulse.paths import DEMO_DIR, REPO_ROOT
 
 log = logging.getLogger("socialpulse")
 DEV_SET = REPO_ROOT / "tests" / "data" / "labelled-messages" / "dev.csv"

@@ -129,8 +129,8 @@ def test_the_first_weeks_of_the_real_2017_data_are_not_spikes(tmp_path):
     """SpotifyCares, October 2017: from one message a day to about 180 at a steady negative share."""
     from mart_lake import TEST_DATA, MartLake
 
+    from socialpulse.domain import Account
     from socialpulse.exports import import_file
-    from socialpulse.networks.base import Account
 
     marts = MartLake(tmp_path / "lake")
     account = Account(network="x", account_id="spotify-requests", handle="@SpotifyCares", purpose="service")

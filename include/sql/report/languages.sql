@@ -9,4 +9,4 @@ FROM language_monthly
 SEMI JOIN report_accounts USING (network, account_id)
 WHERE month = getvariable('report_month')
 GROUP BY language
-ORDER BY language IS NULL, messages DESC, language
+ORDER BY language IS NULL ASC, messages DESC, language ASC
