@@ -266,6 +266,9 @@ def maintain_lake(args: argparse.Namespace) -> int:
         return _usage_error(exc)
     for table, done in lake.maintain(retention_hours=args.retention_hours).items():
         print(f"{table}: {done}")
+    return 0
+
+
 def classify_csv(args: argparse.Namespace) -> int:
     from socialpulse.evaluation import LabelledFileError, classify_file
 
