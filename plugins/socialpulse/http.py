@@ -26,14 +26,16 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Literal, Protocol, overload
-from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urljoin, urlsplit
 
 import requests
+import urllib3
 
 from socialpulse import model
 from socialpulse.domain import Account, Interval
@@ -71,6 +73,8 @@ class RetryPolicy:
     timeout_seconds: float = 30.0
     usage_slowdown_percent: float = 80.0  # Meta usage header above this: pause before the next call
     usage_pause_seconds: float = 60.0
+    request_deadline_seconds: float = 120.0  # the whole of one request, however slowly the bytes come
+    max_body_bytes: int = 64 * 2**20  # an answer larger than this (once decompressed) is refused
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> RetryPolicy:
@@ -82,20 +86,99 @@ class RetryPolicy:
         return min(self.backoff_seconds * 2 ** (attempt - 1), self.max_backoff_seconds)
 
 
+class _DeadlineExceeded(Exception):
+    """The answer did not arrive whole within the request's overall deadline."""
+
+
+CHUNK_BYTES = 64 * 1024
+
+
 def send(
-    request: Callable[[], requests.Response], what: str, timeout_seconds: float
+    request: Callable[[], requests.Response], what: str, policy: RetryPolicy
 ) -> tuple[requests.Response | None, str]:
-    """Make one HTTP request: (the response, "") or, for a timeout or a dropped connection, which are
-    worth retrying, (None, why). Any other request error is a ConnectorError naming only `what`:
-    requests puts the full URL, query secrets included, in its own messages."""
+    """Make one HTTP request (`request` asks with stream=True and allow_redirects=False) and read its body
+    within the policy's caps: (the response, "") or, for a timeout, a dropped connection or a missed
+    deadline, which are worth retrying, (None, why). A body over max_body_bytes (decompressed) and any
+    other request error are a ConnectorError naming only `what`: requests puts the full URL, query secrets
+    included, in its own messages."""
+    deadline = time.monotonic() + policy.request_deadline_seconds
     try:
-        return request(), ""
-    except requests.Timeout:
-        return None, f"timed out after {timeout_seconds:g} s"
-    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        response = request()
+        _read_body(response, what, policy, deadline)
+        return response, ""
+    except _DeadlineExceeded:
+        return None, f"no complete answer within the {policy.request_deadline_seconds:g} s deadline"
+    except (requests.Timeout, urllib3.exceptions.ReadTimeoutError):
+        return None, f"timed out after {policy.timeout_seconds:g} s"
+    except (
+        requests.ConnectionError,
+        requests.exceptions.ChunkedEncodingError,
+        urllib3.exceptions.ProtocolError,
+    ) as exc:
         return None, f"connection failed ({type(exc).__name__})"
+    except urllib3.exceptions.DecodeError:
+        raise ConnectorError(f"{what}: the response's compressed body is corrupt; rerun the task") from None
     except requests.RequestException as exc:
         raise ConnectorError(f"{what}: request failed ({type(exc).__name__})") from None
+
+
+def _read_body(response: requests.Response, what: str, policy: RetryPolicy, deadline: float) -> None:
+    """Read a streamed body into response.content, a chunk at a time: never more than max_body_bytes once
+    decompressed (a 500 KiB gzip may hold 500 MiB), never past the deadline (a server may send one byte a
+    second, each within the read timeout)."""
+    limit = int(policy.max_body_bytes)
+    encoded = bool(response.headers.get("Content-Encoding"))
+    declared = response.headers.get("Content-Length", "")
+
+    def too_large() -> ConnectorError:
+        response.close()
+        return ConnectorError(
+            f"{what}: the response is larger than {limit} bytes{' (decompressed)' if encoded else ''}; "
+            f"no answer of this API should be, so it was refused. Check base_url, or raise max_body_bytes"
+        )
+
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large()
+    chunks, size = [], 0
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                raise _DeadlineExceeded
+            chunk = response.raw.read1(CHUNK_BYTES, decode_content=True)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                raise too_large()
+            chunks.append(chunk)
+    except BaseException:
+        response.close()
+        raise
+    response._content = b"".join(chunks)
+    response._content_consumed = True
+    response.raw.release_conn()
+
+
+def secret_forms(secret: str) -> set[str]:
+    """A secret as an error may echo it: raw, URL-encoded (in a path or a query), form-encoded."""
+    return {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)} - {""}
+
+
+def scrub_secrets(text: str, secrets_: Iterable[str]) -> str:
+    """The text without any of these secrets in any of their forms (longest first: one may contain another)."""
+    forms = {form for secret in secrets_ if secret for form in secret_forms(secret)}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
+
+
+def redirect_error(what: str, response: requests.Response, carrying: str) -> ConnectorError:
+    """A 3xx is never followed: the request carried credentials, and another host's body is not our data."""
+    target = urlsplit(response.headers.get("Location", "")).netloc or "(no host)"
+    return ConnectorError(
+        f"{what}: HTTP {response.status_code} redirect to {target} not followed: {carrying}; "
+        f"check the configured URL (base_url, token_url) points at the API itself"
+    )
 
 
 class PermissionDenied(ConnectorError):
@@ -287,10 +370,8 @@ class AccessToken:
         return f"Bearer {self.get()}"
 
     def scrub(self, text: str) -> str:
-        """The text without any secret of this connection (longest first: one may contain another)."""
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
+        """The text without any secret of this connection, raw, URL-encoded or form-encoded."""
+        return scrub_secrets(text, self._secrets)
 
     def refresh(self) -> None:
         """Exchange the refresh token for a new access token; a refusal is a ConnectorError naming the connection."""
@@ -305,11 +386,19 @@ class AccessToken:
                     data={"grant_type": "refresh_token", **grant},
                     headers={"Accept": "application/json"},
                     timeout=policy.timeout_seconds,
+                    allow_redirects=False,  # requests re-posts the grant to wherever a 307/308 points
+                    stream=True,
                 ),
                 f"{self.network} POST {where}",
-                policy.timeout_seconds,
+                policy,
             )
             if response is not None:
+                if 300 <= response.status_code < 400:
+                    raise redirect_error(
+                        f"{self.network} POST {where}",
+                        response,
+                        "the refresh token and client secret go to token_url only",
+                    )
                 if response.status_code not in RETRY_STATUSES and response.status_code != 429:
                     break
                 failure = f"HTTP {response.status_code}"
@@ -438,11 +527,7 @@ class OAuth1Signer:
 
     def scrub(self, text: str) -> str:
         """The text without any of the four keys (the API key is not secret to X, but it names the app)."""
-        for secret in sorted(
-            (self._key, self._key_secret, self._token, self._token_secret), key=len, reverse=True
-        ):
-            text = text.replace(secret, "***")
-        return text
+        return scrub_secrets(text, (self._key, self._key_secret, self._token, self._token_secret))
 
     def get(self) -> str:
         raise ConnectorError(
@@ -538,6 +623,9 @@ class ApiClient:
         """The text with the connection's secrets and any secret-looking query parameter redacted."""
         return self.token.scrub(SECRET_PARAMS.sub(r"\1***", str(text)))
 
+    def scrub_error(self, error: ConnectorError) -> ConnectorError:
+        return ConnectorError(self.scrub(str(error)))
+
     def where(self, url: str) -> str:
         """An endpoint as it may be printed: path only, no query string, no host."""
         return self.scrub(urlsplit(url).path or url)
@@ -551,6 +639,14 @@ class ApiClient:
                 self.scrub(
                     f"{self.network} GET {self.where(url)}: refusing to send the token to {urlsplit(url).netloc or '(no host)'}, "
                     f"which is not the API's host {urlsplit(self.base_url).netloc}"
+                )
+            )
+        if urlsplit(url).scheme != urlsplit(self.base_url).scheme:
+            # a next-page URL saying http:// would send the token in clear text
+            raise ConnectorError(
+                self.scrub(
+                    f"{self.network} GET {self.where(url)}: refusing to follow an {urlsplit(url).scheme} URL "
+                    f"from an {urlsplit(self.base_url).scheme} API"
                 )
             )
         return url
@@ -575,11 +671,24 @@ class ApiClient:
                 headers = {"Authorization": self.token.authorization("GET", url, params)}
             response, failure = send(
                 # send() calls it at once, within this iteration
-                lambda: self.session.get(url, params=params, headers=headers, timeout=policy.timeout_seconds),  # noqa: B023
+                lambda: self.session.get(  # noqa: B023
+                    url,
+                    params=params,
+                    headers=headers,
+                    timeout=policy.timeout_seconds,
+                    allow_redirects=False,  # the token would follow (in the query), the body is not the API's
+                    stream=True,
+                ),
                 f"{self.network} GET {self.where(url)}",
-                policy.timeout_seconds,
+                policy,
             )
             if response is not None:
+                if 300 <= response.status_code < 400:
+                    raise self.scrub_error(
+                        redirect_error(
+                            f"{self.network} GET {self.where(url)}", response, "the request carried the token"
+                        )
+                    )
                 self._note_usage(url, response)
                 status = response.status_code
                 kind = self._error_kind(response)
@@ -690,6 +799,12 @@ class ApiClient:
     def _decode(self, url: str, response: requests.Response) -> dict[str, Any]:
         try:
             body = response.json()
+        except RecursionError:
+            raise ConnectorError(
+                f"{self.network} GET {self.where(url)}: the response is JSON nested too deep to read "
+                f"(HTTP {response.status_code}, {len(response.content)} bytes); no answer of this API is, "
+                f"check base_url"
+            ) from None
         except ValueError as exc:
             raise ConnectorError(
                 f"{self.network} GET {self.where(url)}: the response is not valid JSON (HTTP {response.status_code}, "
@@ -779,7 +894,12 @@ class ApiClient:
             and (headers.get("x-rate-limit-reset") or "").isdigit()
         ):
             self._hold(urlsplit(url).path, float(headers["x-rate-limit-reset"]))
-        percent, regain_minutes = _meta_usage(headers)
+        try:
+            percent, regain_minutes = _meta_usage(headers)
+        except ValueError as exc:
+            raise ConnectorError(
+                self.scrub(f"{self.network} GET {self.where(url)}: {exc}; report it to Meta if it persists")
+            ) from None
         if percent >= self.policy.usage_slowdown_percent:
             pause = max(self.policy.usage_pause_seconds * percent / 100, regain_minutes * 60)
             log.warning(
@@ -811,24 +931,31 @@ class ApiClient:
 def _json_or_none(response: requests.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
 def _meta_usage(headers: Mapping[str, str]) -> tuple[float, float]:
-    """Highest usage percentage in Meta's X-App-Usage / X-Business-Use-Case-Usage, and minutes to regain access."""
+    """Highest usage percentage in Meta's X-App-Usage / X-Business-Use-Case-Usage, and minutes to regain access.
+    A header that is not Meta's usage JSON is a ValueError saying which header and why."""
     percent, regain = 0.0, 0.0
     for name in ("X-App-Usage", "X-Business-Use-Case-Usage", "X-Page-Usage"):
         raw = headers.get(name)
         if not raw:
             continue
+
+        def malformed(why: str, name: str = name) -> ValueError:
+            return ValueError(f"the {name} header is not Meta's usage JSON ({why})")
+
         try:
             usage = json.loads(raw)
+        except RecursionError:
+            raise malformed("nested too deep") from None
         except ValueError:
-            continue
+            raise malformed(f"{len(raw)} characters that are not JSON") from None
         # X-App-Usage is one object; X-Business-Use-Case-Usage maps business ids to lists of them
         if not isinstance(usage, dict):
-            continue
+            raise malformed(f"{shown(usage)}, not an object")
         entries = (
             [usage]
             if "call_count" in usage
@@ -836,10 +963,21 @@ def _meta_usage(headers: Mapping[str, str]) -> tuple[float, float]:
         )
         for entry in entries:
             if not isinstance(entry, dict):
-                continue
-            for key in ("call_count", "total_time", "total_cputime"):
-                percent = max(percent, float(entry.get(key) or 0))
-            regain = max(regain, float(entry.get("estimated_time_to_regain_access") or 0))
+                raise malformed(f"an entry is {shown(entry)}, not an object")
+            for key in ("call_count", "total_time", "total_cputime", "estimated_time_to_regain_access"):
+                value = entry.get(key)
+                if value is None:
+                    continue
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, (int, float))
+                    or (isinstance(value, float) and not math.isfinite(value))
+                ):
+                    raise malformed(f"{key} is {shown(value)}, not a number")
+                if key == "estimated_time_to_regain_access":
+                    regain = max(regain, float(value))
+                else:
+                    percent = max(percent, float(value))
     return percent, regain
 
 

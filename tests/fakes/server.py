@@ -28,6 +28,7 @@ class Reply:
     body: Any = None  # a dict/list is sent as JSON, bytes as they are
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering, to provoke a client timeout
+    dribble: float = 0.0  # seconds between the body's bytes, each well inside any read timeout
 
 
 @dataclass
@@ -166,7 +167,7 @@ class FakeApi:
                 self._extra_headers.remove(extra)
         reply = fault[1] if fault else self._answer(request)
         if extra:
-            reply = Reply(reply.status, reply.body, {**reply.headers, **extra[1]}, reply.delay)
+            reply = Reply(reply.status, reply.body, {**reply.headers, **extra[1]}, reply.delay, reply.dribble)
         if reply.delay:
             time.sleep(reply.delay)
         body = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
@@ -177,7 +178,13 @@ class FakeApi:
             for name, value in reply.headers.items():
                 handler.send_header(name, value)
             handler.end_headers()
-            handler.wfile.write(body)
+            if reply.dribble:
+                for i in range(len(body)):
+                    handler.wfile.write(body[i : i + 1])
+                    handler.wfile.flush()
+                    time.sleep(reply.dribble)
+            else:
+                handler.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up waiting: that is what a timeout test wants
 
