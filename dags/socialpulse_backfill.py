@@ -113,21 +113,28 @@ def socialpulse_backfill():
         return [account.key for account in accounts]
 
     # a few accounts at a time: each walks its network's API through the shared rate limits
-    @task(outlets=[LAKE], max_active_tis_per_dag=2, pool=API_POOL)
+    # years of history may take hours; each chunk is idempotent, so a rerun after a timeout goes on
+    @task(
+        outlets=[LAKE], max_active_tis_per_dag=2, pool=API_POOL, execution_timeout=pendulum.duration(hours=12)
+    )
     def backfill_account(account_key: str, params=None) -> dict:
         import datetime as dt
 
         from socialpulse import pipeline
         from socialpulse.config import load_config
         from socialpulse.domain import Interval
+        from socialpulse.http import Unrecoverable
 
         config = load_config()
         interval = Interval.of_days(
             dt.date.fromisoformat(params["from_date"]), dt.date.fromisoformat(params["to_date"])
         )
-        return pipeline.backfill(
-            config, config.account(account_key), interval, chunk_days=params["chunk_days"]
-        )
+        try:
+            return pipeline.backfill(
+                config, config.account(account_key), interval, chunk_days=params["chunk_days"]
+            )
+        except Unrecoverable as error:  # a missing connection, a refused token: retrying cannot help
+            raise pipeline.fail_fast(error) from error
 
     import_export.expand(job=list_export_files())
     backfill_account.expand(account_key=list_api_accounts())

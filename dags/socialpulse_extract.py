@@ -35,16 +35,21 @@ def socialpulse_extract():
 
         return [account.key for account in load_config().accounts]
 
-    @task(pool=API_POOL)
+    # an overall bound on one account's day of API calls (every request also has its own deadline)
+    @task(pool=API_POOL, execution_timeout=pendulum.duration(hours=1))
     def extract(account_key: str, data_interval_start=None, data_interval_end=None) -> str:
         from socialpulse import pipeline
         from socialpulse.config import load_config
         from socialpulse.domain import Interval
+        from socialpulse.http import Unrecoverable
 
         config = load_config()
-        pipeline.extract(
-            config, config.account(account_key), Interval.of(data_interval_start, data_interval_end)
-        )
+        try:
+            pipeline.extract(
+                config, config.account(account_key), Interval.of(data_interval_start, data_interval_end)
+            )
+        except Unrecoverable as error:  # a missing connection, a refused token: retrying cannot help
+            raise pipeline.fail_fast(error) from error
         return account_key
 
     @task(outlets=[LAKE], retries=0)  # a failed validation is data, not a glitch: no retry

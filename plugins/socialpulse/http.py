@@ -181,7 +181,16 @@ def redirect_error(what: str, response: requests.Response, carrying: str) -> Con
     )
 
 
-class PermissionDenied(ConnectorError):
+class Unrecoverable(ConnectorError):
+    """A failure no retry of the task can fix: a missing connection, a refused token, a config error.
+    The extract task fails at once on it (AirflowFailException) instead of retrying for minutes."""
+
+
+class AuthFailed(Unrecoverable):
+    """The API refused the connection's credentials (after a refresh, where one was possible)."""
+
+
+class PermissionDenied(AuthFailed):
     """HTTP 403: the token is valid but lacks a permission or scope; a connector may go on without that data."""
 
 
@@ -339,7 +348,7 @@ class AccessToken:
         if self._grant is not None:
             missing = [key for key, value in grant.items() if not value or not isinstance(value, str)]
             if missing:
-                raise ConnectorError(
+                raise Unrecoverable(
                     f"{network}: connection '{self.conn_id}' holds a refresh_token but no {' or '.join(missing)} in its extra; "
                     f"add them (docs/connectors.md, 'Connecting a real account')"
                 )
@@ -349,7 +358,7 @@ class AccessToken:
                 if token_url
                 else ""
             )
-            raise ConnectorError(
+            raise Unrecoverable(
                 f"{network}: no token in connection '{self.conn_id}'; store the access token as the "
                 f"connection's password (or extra 'token') in Airflow{refresh}"
             )
@@ -428,7 +437,7 @@ class AccessToken:
             said = (
                 f", '{self.scrub(description)[:200]}'" if isinstance(description, str) and description else ""
             )
-            raise ConnectorError(
+            raise AuthFailed(
                 self.scrub(
                     f"{self.network} POST {where}: the OAuth refresh for connection '{self.conn_id}' was refused "
                     f"(HTTP {response.status_code}, {code}{said}): the refresh token expired or was revoked, or the "
@@ -489,7 +498,7 @@ class OAuth1Signer:
         conn_id = (credentials.conn_id if credentials else "") or "(none)"
         missing = [key for key, value in keys.items() if not value or not isinstance(value, str)]
         if missing:
-            raise ConnectorError(
+            raise Unrecoverable(
                 f"{network}: connection '{conn_id}' holds OAuth 1.0a keys but no {' or '.join(missing)} in its extra; "
                 f"it needs all of {', '.join(cls.KEYS)} (docs/connectors.md, 'Connecting a real account')"
             )
@@ -856,13 +865,13 @@ class ApiClient:
 
     def _auth_error(self, url: str, response: requests.Response) -> ConnectorError:
         if response.status_code == 401 and isinstance(self.token, OAuth1Signer):
-            return ConnectorError(
+            return AuthFailed(
                 f"{self.network} GET {self.where(url)}: HTTP 401 {self._api_message(response)}: the OAuth 1.0a signature of "
                 f"connection '{self.conn_id}' was refused; check {', '.join(OAuth1Signer.KEYS)} in its extra (regenerating "
                 f"keys or revoking the app invalidates the old ones) and that this machine's clock is right"
             )
         permission = f" {self.permission_hint}" if self.permission_hint else ""
-        return (PermissionDenied if response.status_code == 403 else ConnectorError)(
+        return (PermissionDenied if response.status_code == 403 else AuthFailed)(
             f"{self.network} GET {self.where(url)}: HTTP {response.status_code} {self._api_message(response)}: "
             f"token expired or missing permission{permission} for connection '{self.conn_id}'; rotate the connection"
         )
@@ -1193,7 +1202,7 @@ def check_options(
     """Refuse an option no code reads: a typo would otherwise silently fall back to a default."""
     unknown = sorted(set(settings) - COMMON_OPTIONS - set(own))
     if unknown:
-        raise ConnectorError(
+        raise Unrecoverable(
             f"{network}: unknown option(s) {unknown} in the account's `options:`; known: {sorted(COMMON_OPTIONS | set(own))}"
         )
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from socialpulse.classify import classify_tables
 from socialpulse.config import Config
 from socialpulse.domain import Account, Interval
+from socialpulse.http import Unrecoverable
 from socialpulse.lake import Lake
 from socialpulse.networks.base import Connector, Credentials, connector_class
 
@@ -19,8 +20,15 @@ CredentialsLookup = Callable[[str], Credentials]
 def airflow_credentials(conn_id: str) -> Credentials:
     """The secret of an Airflow connection (password, else extra 'token'), wrapped so it never prints."""
     from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
 
-    conn = BaseHook.get_connection(conn_id)
+    try:
+        conn = BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        raise Unrecoverable(
+            f"no Airflow connection '{conn_id}': create it with the account's token (docs/connectors.md, "
+            f"'Connecting a real account') or fix connection_id in the accounts file"
+        ) from None
     extra = conn.extra_dejson or {}
     # beside an access_token_secret, access_token is one of X's four OAuth 1.0a keys, not a bearer token
     token_keys = ("token",) if "access_token_secret" in extra else ("token", "access_token")
@@ -39,6 +47,13 @@ def build_connector(
     if account.network == "simulated":
         settings.setdefault("seed", config.seed)
     return cls(creds, **settings)
+
+
+def fail_fast(error: Exception) -> Exception:
+    """What a task raises for a failure no retry can fix (Unrecoverable): Airflow fails it at once."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    return AirflowFailException(str(error))
 
 
 def extract(
