@@ -18,7 +18,7 @@ from typing import Any
 from socialpulse import charts
 from socialpulse.config import Config
 from socialpulse.domain import Month
-from socialpulse.lake import Lake, atomic_write_bytes, atomic_write_json
+from socialpulse.lake import Lake, atomic_write_bytes, atomic_write_json, read_parquet
 from socialpulse.paths import REPORT_SQL_DIR, TEMPLATES_DIR
 
 log = logging.getLogger(__name__)
@@ -551,9 +551,15 @@ def day_ranges(days: list[dt.date]) -> str:
 
 
 def data_quality(lake: Lake, accounts: list, month: str) -> list[dict]:
-    """Per account: validation runs of the month passed/failed, the freshest published day, and
-    the days of the month the lake does not hold (a month with missing days is incomplete)."""
+    """Per account: validation runs of the month passed/failed, the freshest published day, the days
+    of the month the lake does not hold (a month with missing days is incomplete), and what the
+    extractions could not read (extraction_issues_monthly: items skipped, metrics unavailable)."""
     rows = []
+    issues = {}
+    if lake.mart_path("extraction_issues_monthly").exists():
+        for issue in read_parquet(lake.mart_path("extraction_issues_monthly")).to_pylist():
+            if issue["month"] == month:
+                issues[(issue["network"], issue["account_id"])] = issue
     for account in accounts:
         results = sorted(
             (lake.root / "validation" / account.network / account.account_id).glob(
@@ -578,6 +584,10 @@ def data_quality(lake: Lake, accounts: list, month: str) -> list[dict]:
                 "missing": day_ranges(missing),
                 "days_held": len(month_days(month)) - len(missing),
                 "days_in_month": len(month_days(month)),
+                **{
+                    k: issues.get((account.network, account.account_id), {}).get(k)
+                    for k in ("items_skipped", "metrics_unavailable", "posts_without_insights")
+                },
             }
         )
     return rows

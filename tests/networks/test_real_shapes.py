@@ -246,3 +246,37 @@ def test_youtube_videos_list_is_asked_by_id_without_max_results(fake, tmp_path):
     calls = fake.calls(r"/youtube/v3/videos$")
     assert calls and all("maxResults" not in c.query for c in calls)
     assert published["posts"] == 2
+
+
+# -- the report says what is missing, per account and month -----------------------------------------------------
+@facebook
+def test_the_reports_data_quality_section_lists_items_skipped_and_metrics_unavailable(fake, tmp_path):
+    from jinja2 import Environment, FileSystemLoader
+
+    from socialpulse import metrics, report
+    from socialpulse.lake import Lake
+    from socialpulse.networks.base import Account
+
+    fake.retired = {"post_video_views"}
+    fake.moderate = False
+    _, _, root = run_pipeline(tmp_path, account("facebook", PAGE_ID, fake), INTERVAL)
+    lake = Lake(root)
+    metrics.compute_marts(lake)
+    [month] = [r for r in read_mart(lake) if r["month"] == "2026-11"]
+    assert month["metrics_unavailable"] == ["post_video_views"] and month["items_skipped"] > 0
+
+    [row] = report.data_quality(lake, [Account("facebook", PAGE_ID, "Pulse Care", "service")], "2026-11")
+    assert (
+        row["metrics_unavailable"] == ["post_video_views"] and row["items_skipped"] == month["items_skipped"]
+    )
+    env = Environment(loader=FileSystemLoader(report.TEMPLATES_DIR))
+    html = env.get_template("sections/quality.html.j2").render(quality=[row])
+    assert "post_video_views" in html and f'<td class="num">{row["items_skipped"]}</td>' in html
+    # the metric stays null in the marts, never a zero
+    assert all(m["video_views"] is None for m in lake_rows(root, "post_metrics_daily"))
+
+
+def read_mart(lake) -> list[dict]:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(lake.mart_path("extraction_issues_monthly")).to_pylist()
