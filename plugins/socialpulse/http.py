@@ -22,6 +22,7 @@ import base64
 import dataclasses
 import datetime as dt
 import email.utils
+import functools
 import hashlib
 import hmac
 import json
@@ -155,7 +156,7 @@ def _read_body(response: requests.Response, what: str, policy: RetryPolicy, dead
         response.close()
         raise
     response._content = b"".join(chunks)
-    response._content_consumed = True
+    response._content_consumed = True  # type: ignore[attr-defined]
     response.raw.release_conn()
 
 
@@ -679,8 +680,8 @@ class ApiClient:
             else:  # a bearer token, or an OAuth 1.0a signature over this very request (a fresh nonce per attempt)
                 headers = {"Authorization": self.token.authorization("GET", url, params)}
             response, failure = send(
-                # send() calls it at once, within this iteration
-                lambda: self.session.get(  # noqa: B023
+                functools.partial(  # bound now: send() calls it at once, within this iteration
+                    self.session.get,
                     url,
                     params=params,
                     headers=headers,
