@@ -75,7 +75,7 @@ def write_config(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "socialpulse.yml"
     path.write_text(
-        f"lake_root: {folder / 'lake'}\naccounts:\n{accounts}\nreports:\n  - {{name: bench, recipients: [bench@example.com]}}\n"
+        f"lake_root: {folder / 'lake'}\naccounts:\n{accounts}\nreports:\n  - {{name: bench, recipients: [bench@example.com], sender: bench@example.com}}\n"
     )
     return path
 

@@ -36,6 +36,7 @@ def write_config(
                 title: Acme social report
                 recipients: {recipients}
                 smtp_conn_id: {smtp_conn_id}
+                sender: "Acme Social <social@acme.example>"
             """
         )
         + extra

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+import os
 
 import pyarrow as pa
 import pytest
@@ -208,3 +209,53 @@ def test_the_language_mix_of_inbound_messages_is_shown_as_the_mart_says(rendered
     assert "Languages customers wrote in" in html
     english = sum(r["inbound_messages"] for r in rows if r["language"] == "en")
     assert english and f'<td>en</td><td class="num">{english:,}</td>' in html
+
+
+def _with_report(config, **changes):
+    """The config with the board report changed (new recipients: a delivery of its own)."""
+    import dataclasses
+
+    return dataclasses.replace(
+        config, reports=tuple(dataclasses.replace(r, **changes) for r in config.reports)
+    )
+
+
+def test_the_email_comes_from_the_configured_sender(rendered, tmp_path, monkeypatch):
+    from socialpulse.local import free_port
+
+    config = _with_report(rendered[0], recipients=("sender-test@example.com",))
+    port = free_port()
+    _smtp_env(monkeypatch, port)
+    with Mailbox(tmp_path / "mail", port=port) as mailbox:
+        delivery.deliver(config, "board", MONTH)
+        messages = mailbox.messages()
+    assert messages[-1]["From"] == "Acme Social <social@acme.example>"
+
+
+def test_without_a_sender_the_smtp_connections_from_email_is_used_and_without_both_it_says_so(
+    rendered, tmp_path, monkeypatch
+):
+    from socialpulse.config import ConfigError
+    from socialpulse.local import free_port
+
+    no_sender = _with_report(rendered[0], sender=None, recipients=("from-email-test@example.com",))
+    port = free_port()
+    _smtp_env(monkeypatch, port)
+    with pytest.raises(ConfigError, match=r"no sender: set `sender:` on the report .*\(extra from_email\)"):
+        delivery.deliver(no_sender, "board", MONTH)
+    conn = json.loads(os.environ["AIRFLOW_CONN_SMTP_TEST"])
+    conn["extra"]["from_email"] = "reports@acme.example"
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_TEST", json.dumps(conn))
+    with Mailbox(tmp_path / "mail", port=port) as mailbox:
+        delivery.deliver(no_sender, "board", MONTH)
+        messages = mailbox.messages()
+    assert messages[-1]["From"] == "reports@acme.example"
+
+
+def test_a_sender_that_is_not_an_address_is_a_config_error(tmp_path):
+    from socialpulse.config import ConfigError
+
+    path = write_config(tmp_path)
+    path.write_text(path.read_text().replace('"Acme Social <social@acme.example>"', "Acme Social"))
+    with pytest.raises(ConfigError, match=r"reports\[0\]\.sender: expected an e-mail address"):
+        load_config(path)

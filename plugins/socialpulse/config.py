@@ -35,7 +35,8 @@ class ReportConfig:
     recipients: tuple[str, ...]
     accounts: tuple[str, ...]  # account keys "network/account_id"
     smtp_conn_id: str = "smtp_default"
-    sender: str = "Social Pulse <reports@socialpulse.invalid>"
+    # the From of the email; None: the SMTP connection's "From email" (extra from_email)
+    sender: str | None = None
     sla_target: float = 0.9  # the share of requests to answer within the SLA, drawn on the charts
     incomplete_month: str = "wait"  # wait: the scheduled send waits for missing days; send: marked
     render_timeout_seconds: float = 300.0  # WeasyPrint is killed past it
@@ -334,8 +335,20 @@ def _report(item: Any, where: str, account_keys: list[str]) -> ReportConfig:
         recipients=tuple(recipients),
         accounts=tuple(accounts),
         smtp_conn_id=item.get("smtp_conn_id", "smtp_default"),
-        sender=item.get("sender", ReportConfig.sender),
+        sender=_sender(item.get("sender"), f"{where}.sender"),
         sla_target=float(sla_target),
         incomplete_month=incomplete,
         render_timeout_seconds=float(timeout),
     )
+
+
+def _sender(value: Any, where: str) -> str | None:
+    """An address, or a display name with one ("Acme Social <social@acme.example>"), or absent."""
+    if value is None:
+        return None
+    address = value.rsplit("<", 1)[-1].rstrip(">").strip() if isinstance(value, str) else None
+    if not address or not EMAIL.match(address):
+        raise ConfigError(
+            f"{where}: expected an e-mail address such as 'Acme Social <social@acme.example>', got {value!r}"
+        )
+    return value

@@ -42,7 +42,7 @@ from email import message_from_bytes, policy
 from email.utils import formatdate, parseaddr
 from typing import Any
 
-from socialpulse.config import Config
+from socialpulse.config import Config, ConfigError
 from socialpulse.lake import Lake, atomic_write_json, is_remote, temporary_name
 
 log = logging.getLogger(__name__)
@@ -192,11 +192,19 @@ def deliver(config: Config, report_name: str, month: str) -> dict:
         raise FileNotFoundError(
             f"{message_path} is missing: run the render task for {report_name} {month} first"
         )
+    # The From: the report's `sender`, else the SMTP connection's "From email" (extra from_email).
+    sender = report.sender or SmtpHook.get_connection(report.smtp_conn_id).extra_dejson.get("from_email")
+    if not sender:
+        raise ConfigError(
+            f"{config.path}: reports[{report.name}]: no sender: set `sender:` on the report (e.g. "
+            f"'Acme Social <social@acme.example>') or the From email (extra from_email) of the "
+            f"Airflow connection '{report.smtp_conn_id}'"
+        )
     message = message_from_bytes(message_path.read_bytes(), policy=policy.SMTP)
     del message["To"]
     message["To"] = ", ".join(report.recipients)
     del message["From"]
-    message["From"] = report.sender
+    message["From"] = sender
     if message["Date"] is None:
         message["Date"] = formatdate(usegmt=True)
     n = last + 1
@@ -223,7 +231,7 @@ def deliver(config: Config, report_name: str, month: str) -> dict:
             if client is None:
                 raise smtplib.SMTPException("the SMTP hook opened no connection")
             sending = True
-            client.sendmail(parseaddr(report.sender)[1], list(report.recipients), message.as_bytes())
+            client.sendmail(parseaddr(sender)[1], list(report.recipients), message.as_bytes())
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
         record.record_outcome(n, "failed", f"refused by the server: {exc}")
         raise

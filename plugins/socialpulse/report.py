@@ -645,7 +645,8 @@ def build_message(
         "[Incomplete month] " if context["incomplete"] else ""
     ) + f"{context['title']}: {context['generated_for']}"
     message["Subject"] = " ".join(subject.split())  # a configured newline must not end the header
-    message["From"] = report.sender
+    if report.sender:  # else delivery takes the SMTP connection's From email
+        message["From"] = report.sender
     message["To"] = ", ".join(report.recipients)
     message["Message-ID"] = f"<socialpulse.{report_name}.{month}.{digest}@socialpulse.invalid>"
     message["X-Social-Pulse-Report"] = f"{report_name}/{month}"

@@ -54,7 +54,7 @@ def scanned_run(tmp_path_factory, airflow_db):
               - {{network: youtube, account_id: "{CHANNEL_ID}", handle: "@PulseChannel", purpose: brand, connection_id: socialpulse_yt_secret, options: {youtube_options}}}
               - {{network: simulated, account_id: care, handle: "@acme_care", purpose: service}}
             reports:
-              - {{name: board, recipients: [board@example.com], smtp_conn_id: smtp_secret}}
+              - {{name: board, recipients: [board@example.com], smtp_conn_id: smtp_secret, sender: social@acme.example}}
             """
         )
     )
