@@ -86,12 +86,17 @@ def socialpulse_backfill():
 
         from socialpulse.config import load_config
         from socialpulse.exports import import_file
+        from socialpulse.failures import fail_fast
         from socialpulse.lake import Lake
 
         config = load_config()
-        counts = import_file(
-            Lake.from_config(config), params["format"], Path(job["file"]), config.account(params["account"])
-        )
+        with fail_fast(params["account"]):  # a bad export file stays bad: no retries
+            counts = import_file(
+                Lake.from_config(config),
+                params["format"],
+                Path(job["file"]),
+                config.account(params["account"]),
+            )
         log.info("imported file %d of %d, %s: %s", job["number"], job["of"], job["file"], counts)
         return counts
 
@@ -123,21 +128,28 @@ def socialpulse_backfill():
         from socialpulse import pipeline
         from socialpulse.config import load_config
         from socialpulse.domain import Interval
-        from socialpulse.http import Unrecoverable
+        from socialpulse.failures import fail_fast
 
-        config = load_config()
-        interval = Interval.of_days(
-            dt.date.fromisoformat(params["from_date"]), dt.date.fromisoformat(params["to_date"])
-        )
-        try:
+        with fail_fast(account_key):  # a missing connection or a refused token: no retries
+            config = load_config()
+            interval = Interval.of_days(
+                dt.date.fromisoformat(params["from_date"]), dt.date.fromisoformat(params["to_date"])
+            )
             return pipeline.backfill(
                 config, config.account(account_key), interval, chunk_days=params["chunk_days"]
             )
-        except Unrecoverable as error:  # a missing connection, a refused token: retrying cannot help
-            raise pipeline.fail_fast(error) from error
+
+    # Without the API pool backfill_account would wait in "scheduled" forever: fail first, clearly.
+    @task(retries=0)
+    def check_setup() -> None:
+        from socialpulse.airflow_setup import check_setup_marker
+
+        check_setup_marker()
 
     import_export.expand(job=list_export_files())
-    backfill_account.expand(account_key=list_api_accounts())
+    api_accounts = list_api_accounts()
+    check_setup() >> api_accounts
+    backfill_account.expand(account_key=api_accounts)
 
 
 socialpulse_backfill()

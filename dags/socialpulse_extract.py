@@ -5,6 +5,9 @@ For every account in the accounts file (config/socialpulse.yml), extract the run
 from its network into staging, validate it with Great Expectations, and publish it to the lake's
 partitions. A failed validation fails that account's task and keeps its data out of the lake.
 Interval-driven and idempotent, so `airflow backfill create --dag-id socialpulse_extract ...` works.
+A manual run (no logical date) covers the last full UTC day. Errors a retry cannot fix (a missing
+connection, a refused token, a wrong accounts file) fail at once with what to do; a missing
+`socialpulse_api` pool fails `check_setup` (run `python -m socialpulse airflow-setup`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from airflow.sdk import CronDataIntervalTimetable, dag, task
 
 from socialpulse.assets import LAKE
 from socialpulse.pools import API_POOL
+
+# Mapped task instances are labelled with their account (network/account_id), not 0, 1, 2.
+ACCOUNT_LABEL = "{{ task.op_kwargs['account_key'] }}"
 
 
 @dag(
@@ -29,41 +35,53 @@ from socialpulse.pools import API_POOL
     doc_md=__doc__,
 )
 def socialpulse_extract():
-    @task
+    # Without the API pool the extract tasks would wait in "scheduled" forever: fail first, clearly.
+    @task(retries=0)
+    def check_setup() -> None:
+        from socialpulse.airflow_setup import check_setup_marker
+
+        check_setup_marker()
+
+    @task(retries=0)
     def list_accounts() -> list[str]:
         from socialpulse.config import load_config
+        from socialpulse.failures import fail_fast
 
-        return [account.key for account in load_config().accounts]
+        with fail_fast():
+            return [account.key for account in load_config().accounts]
 
-    # an overall bound on one account's day of API calls (every request also has its own deadline)
-    @task(pool=API_POOL, execution_timeout=pendulum.duration(hours=1))
-    def extract(account_key: str, data_interval_start=None, data_interval_end=None) -> str:
+    # A manual run (no logical date) covers the last full UTC day: socialpulse.runs.run_interval.
+    @task(pool=API_POOL, map_index_template=ACCOUNT_LABEL)
+    def extract(account_key: str, data_interval_start=None, data_interval_end=None, dag_run=None) -> str:
         from socialpulse import pipeline
         from socialpulse.config import load_config
-        from socialpulse.domain import Interval
-        from socialpulse.http import Unrecoverable
+        from socialpulse.failures import fail_fast
+        from socialpulse.runs import run_interval
 
-        config = load_config()
-        try:
-            pipeline.extract(
-                config, config.account(account_key), Interval.of(data_interval_start, data_interval_end)
-            )
-        except Unrecoverable as error:  # a missing connection, a refused token: retrying cannot help
-            raise pipeline.fail_fast(error) from error
+        with fail_fast(account_key):  # a missing connection or a refused token: no retries
+            config = load_config()
+            interval = run_interval(data_interval_start, data_interval_end, dag_run.run_after)
+            pipeline.extract(config, config.account(account_key), interval)
         return account_key
 
-    @task(outlets=[LAKE], retries=0)  # a failed validation is data, not a glitch: no retry
-    def validate_and_publish(account_key: str, data_interval_start=None, data_interval_end=None) -> dict:
+    # a failed validation is data, not a glitch: never retried
+    @task(outlets=[LAKE], retries=0, map_index_template=ACCOUNT_LABEL)
+    def validate_and_publish(
+        account_key: str, data_interval_start=None, data_interval_end=None, dag_run=None
+    ) -> dict:
         from socialpulse import pipeline
         from socialpulse.config import load_config
-        from socialpulse.domain import Interval
+        from socialpulse.failures import fail_fast
+        from socialpulse.runs import run_interval
 
-        config = load_config()
-        return pipeline.validate_and_publish(
-            config, config.account(account_key), Interval.of(data_interval_start, data_interval_end)
-        )
+        with fail_fast(account_key):
+            config = load_config()
+            interval = run_interval(data_interval_start, data_interval_end, dag_run.run_after)
+            return pipeline.validate_and_publish(config, config.account(account_key), interval)
 
-    validate_and_publish.expand(account_key=extract.expand(account_key=list_accounts()))
+    accounts = list_accounts()
+    check_setup() >> accounts
+    validate_and_publish.expand(account_key=extract.expand(account_key=accounts))
 
 
 socialpulse_extract()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-off set-up run by the airflow-init service before anything else starts: the metadata
 # database, the UI's admin password, the pools that keep tasks within the networks' rate limits,
-# and a check that the accounts file is valid. Safe to run again: every step is idempotent.
+# and a check of the accounts file and its connections (python -m socialpulse airflow-setup).
+# Safe to run again: every step is idempotent.
 set -euo pipefail
 
 echo "Airflow $(airflow version); migrating the metadata database"
@@ -16,9 +17,8 @@ with open(sys.argv[1], "w") as passwords:
 PY
 chmod 600 "$passwords_file"
 
-# One pool for every call to a network's API: its size is how many extractions may hit the APIs
-# at once, whichever DAG (daily extract or backfill) they come from. See docs/production.md.
-airflow pools set socialpulse_api "${SOCIALPULSE_API_POOL_SLOTS:-4}" "Social Pulse: concurrent extractions against the networks' APIs"
-
-echo "Checking the accounts file ${SOCIALPULSE_CONFIG}"
-python -c "from socialpulse.config import load_config; c = load_config(); print(f'{len(c.accounts)} account(s), lake at {c.lake_root}')"
+# The pools (one for every call to a network's API: its size, SOCIALPULSE_API_POOL_SLOTS, is how
+# many extractions may hit the APIs at once, whichever DAG they come from; docs/production.md), and a
+# check of the accounts file and of every connection it names, printing how to add a missing one.
+echo "Setting up Airflow for the accounts file ${SOCIALPULSE_CONFIG}"
+python -m socialpulse airflow-setup

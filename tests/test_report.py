@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 import os
+from pathlib import Path
 
 import pyarrow as pa
 import pytest

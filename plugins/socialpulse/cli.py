@@ -10,6 +10,7 @@ classify add the classifier's predictions (pred_request, pred_intent, pred_negat
          pred_language) to a CSV with a `text` column (and optionally `previous_message`)
 evaluate precision, recall and F1 of the classifier on a hand-labelled CSV (`make eval`)
 reclassify rewrite the derived columns of the lake's messages with the current classifier
+airflow-setup  create the pools Social Pulse needs in Airflow and check its connections (idempotent)
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ DEV_SET = REPO_ROOT / "tests" / "data" / "labelled-messages" / "dev.csv"
 
 
 def _month(value: str) -> str:
+    from socialpulse.runs import parse_month
+
     try:
-        return str(Month.parse(value))
+        return parse_month(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -128,9 +131,14 @@ def _check(run, what: str, log_file: Path) -> None:
 def report(args: argparse.Namespace) -> int:
     from socialpulse import report as reports
     from socialpulse.config import load_config
+    from socialpulse.runs import parse_month
 
-    config = load_config(args.config)
-    names = [args.report] if args.report else [r.name for r in config.reports]
+    try:
+        parse_month(args.month, today=dt.date.today())  # a month still running has no full report
+        config = load_config(args.config)
+        names = [config.report(args.report).name] if args.report else [r.name for r in config.reports]
+    except ValueError as exc:  # ConfigError included: the message names the file and the key
+        return _usage_error(exc)
     for name in names:
         rendered = reports.render_report(config, name, args.month, force=args.force)
         print(f"{name} {args.month}: {rendered['html']} and {rendered['pdf']}")
@@ -202,14 +210,15 @@ def backfill(args: argparse.Namespace) -> int:
 
 def import_exports(args: argparse.Namespace) -> int:
     from socialpulse.config import load_config
-    from socialpulse.exports import ExportError, export_files, import_file
+    from socialpulse.exports import ExportError, export_files, import_file, reader
     from socialpulse.lake import Lake
 
     try:
         config = load_config(args.config)
         account = config.account(args.account)
+        reader(args.format)  # an unknown format names the known ones, before any file is read
         files = [file for path in args.paths for file in export_files(path)]
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError) as exc:  # ExportError and ConfigError included
         return _usage_error(exc)
     lake = Lake.from_config(config)
     started = time.perf_counter()
@@ -305,6 +314,20 @@ def reclassify(args: argparse.Namespace) -> int:
     return 0
 
 
+def airflow_setup(args: argparse.Namespace) -> int:
+    from socialpulse.airflow_setup import setup
+    from socialpulse.config import load_config
+
+    try:
+        config = load_config(args.config)
+    except ValueError as exc:
+        return _usage_error(exc)
+    missing = setup(config)
+    if missing:
+        print(f"{len(missing)} connection(s) missing: add them with the commands above, then run this again")
+    return 1 if missing and args.strict else 0
+
+
 def _usage_error(exc: Exception) -> int:
     print(f"error: {exc}", file=sys.stderr)
     return 2
@@ -332,7 +355,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", default=str(DEMO_DIR), help="where the lake, mailbox and Airflow home go")
     p.set_defaults(func=demo)
     p = sub.add_parser("report", help="render the report of any past month from the marts")
-    p.add_argument("--month", type=_month, required=True)
+    p.add_argument(
+        "--month",
+        type=_month,
+        required=True,
+        metavar="YYYY-MM",
+        help="the month to report, one that has ended (e.g. 2026-10)",
+    )
     p.add_argument("--report", help="one report name from the config (default: all)")
     p.add_argument(
         "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
@@ -411,10 +440,30 @@ def main(argv: list[str] | None = None) -> int:
         "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
     )
     p.set_defaults(func=reclassify)
+    p = sub.add_parser(
+        "airflow-setup",
+        help="create the Airflow pools Social Pulse needs and check its connections (idempotent)",
+    )
+    p.add_argument(
+        "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
+    )
+    p.add_argument("--strict", action="store_true", help="exit with status 1 when a connection is missing")
+    p.set_defaults(func=airflow_setup)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # the loopback SMTP server's chatter
-    return args.func(args)
+    from socialpulse.failures import permanent_reason
+
+    try:
+        return args.func(args)
+    except Exception as exc:
+        # what a retry cannot fix (a missing connection, a refused token, a failed validation, a
+        # wrong config) is one line saying what to do, not a traceback; anything else propagates
+        reason = permanent_reason(exc)
+        if reason is None:
+            raise
+        print(f"error: {reason}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from socialpulse.paths import DAGS_DIR, PLUGINS_DIR
-from socialpulse.pools import API_POOL, API_POOL_DEFAULT_SLOTS, API_POOL_DESCRIPTION
 
 if TYPE_CHECKING:
     from aiosmtpd.controller import Controller
@@ -53,16 +52,13 @@ def airflow_environment(home: Path, lake_root: Path, smtp_port: int | None = Non
 
 
 def migrate_metadata_db(log_file: Path) -> None:
-    """`airflow db migrate` and the API pool, as docker/airflow-init.sh does, in subprocesses
-    (the Airflow CLI configures logging its own way)."""
-    commands = (
-        ["db", "migrate"],
-        ["pools", "set", API_POOL, str(API_POOL_DEFAULT_SLOTS), API_POOL_DESCRIPTION],
-    )
+    """`airflow db migrate` and `socialpulse airflow-setup` (the API pool), as docker/airflow-init.sh
+    does, in subprocesses (the Airflow CLI configures logging its own way)."""
+    commands = (["airflow", "db", "migrate"], ["socialpulse", "airflow-setup"])
     with open(log_file, "ab") as log:
         for command in commands:
             subprocess.run(
-                [sys.executable, "-m", "airflow", *command],
+                [sys.executable, "-m", *command],
                 check=True,
                 stdout=log,
                 stderr=subprocess.STDOUT,

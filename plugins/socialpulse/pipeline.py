@@ -8,7 +8,7 @@ from collections.abc import Callable
 from socialpulse.classify import classify_tables
 from socialpulse.config import Config
 from socialpulse.domain import Account, Interval
-from socialpulse.http import Unrecoverable
+from socialpulse.failures import MissingConnection
 from socialpulse.lake import Lake
 from socialpulse.networks.base import Connector, Credentials, connector_class
 
@@ -25,10 +25,7 @@ def airflow_credentials(conn_id: str) -> Credentials:
     try:
         conn = BaseHook.get_connection(conn_id)
     except AirflowNotFoundException:
-        raise Unrecoverable(
-            f"no Airflow connection '{conn_id}': create it with the account's token (docs/connectors.md, "
-            f"'Connecting a real account') or fix connection_id in the accounts file"
-        ) from None
+        raise MissingConnection(conn_id) from None
     extra = conn.extra_dejson or {}
     # beside an access_token_secret, access_token is one of X's four OAuth 1.0a keys, not a bearer token
     token_keys = ("token",) if "access_token_secret" in extra else ("token", "access_token")
@@ -42,18 +39,16 @@ def build_connector(
     config: Config, account: Account, credentials: CredentialsLookup = airflow_credentials
 ) -> Connector:
     cls = connector_class(account.network)
-    creds = credentials(account.connection_id) if account.connection_id else None
+    creds = None
+    if account.connection_id:
+        try:
+            creds = credentials(account.connection_id)
+        except MissingConnection:
+            raise MissingConnection(account.connection_id, account.key, account.network) from None
     settings = dict(account.options)
     if account.network == "simulated":
         settings.setdefault("seed", config.seed)
     return cls(creds, **settings)
-
-
-def fail_fast(error: Exception) -> Exception:
-    """What a task raises for a failure no retry can fix (Unrecoverable): Airflow fails it at once."""
-    from airflow.sdk.exceptions import AirflowFailException
-
-    return AirflowFailException(str(error))
 
 
 def extract(

@@ -23,7 +23,7 @@ import pytest
 
 from socialpulse.local import free_port
 from socialpulse.paths import REPO_ROOT
-from socialpulse.pools import API_POOL, API_POOL_DESCRIPTION
+from socialpulse.pools import API_POOL
 
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 REDIS = "redis://127.0.0.1:6379"
@@ -153,7 +153,17 @@ class AirflowOnPostgres:
         try:
             self.airflow("db", "migrate")
             # as docker/airflow-init.sh does: without the pool, extract tasks would never be scheduled
-            self.airflow("pools", "set", API_POOL, "2", API_POOL_DESCRIPTION)
+            done = subprocess.run(
+                [sys.executable, "-m", "socialpulse", "airflow-setup"],
+                check=False,
+                env={**self.env, "SOCIALPULSE_API_POOL_SLOTS": "2"},
+                capture_output=True,
+                text=True,
+                timeout=300,
+                cwd=self.workdir,
+            )
+            if done.returncode != 0 or f"pool {API_POOL}" not in done.stdout:
+                raise AssertionError(f"airflow-setup exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
             for service, args in self._services().items():
                 # own session: the whole process group (task processes included) is stopped at the end
                 with open(self.logs / f"{service}.log", "wb") as log:
