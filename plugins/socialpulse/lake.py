@@ -99,8 +99,10 @@ def connection_storage_options(conn_id: str, protocol: str) -> dict[str, Any]:
     """
     from airflow.sdk import BaseHook
 
+    from socialpulse.provider import plain_extra
+
     conn = BaseHook.get_connection(conn_id)
-    extra = dict(conn.extra_dejson or {})
+    extra = plain_extra(conn.extra_dejson)  # also the socialpulse_lake connection type's form fields
     if protocol not in ("s3", "s3a"):
         return extra
     options: dict[str, Any] = {}

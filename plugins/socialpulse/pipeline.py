@@ -22,11 +22,13 @@ def airflow_credentials(conn_id: str) -> Credentials:
     from airflow.sdk import BaseHook
     from airflow.sdk.exceptions import AirflowNotFoundException
 
+    from socialpulse.provider import plain_extra
+
     try:
         conn = BaseHook.get_connection(conn_id)
     except AirflowNotFoundException:
         raise MissingConnection(conn_id) from None
-    extra = conn.extra_dejson or {}
+    extra = plain_extra(conn.extra_dejson)  # also the fields of the socialpulse_<network> connection types
     # beside an access_token_secret, access_token is one of X's four OAuth 1.0a keys, not a bearer token
     token_keys = ("token",) if "access_token_secret" in extra else ("token", "access_token")
     secret = conn.password or next((extra[k] for k in token_keys if extra.get(k)), None)
