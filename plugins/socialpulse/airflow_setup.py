@@ -43,8 +43,10 @@ def needed_connections(config: Config) -> list[tuple[str, str, str]]:
         needed.append(
             (config.lake_conn_id, "the lake", f"airflow connections add {config.lake_conn_id} {LAKE_ARGS}")
         )
-    seen: set[str] = set()
-    return [n for n in needed if not (n[0] in seen or seen.add(n[0]))]
+    unique: dict[str, tuple[str, str, str]] = {}
+    for item in needed:
+        unique.setdefault(item[0], item)  # one line per connection, the first that needs it
+    return list(unique.values())
 
 
 def connection_exists(conn_id: str) -> bool:

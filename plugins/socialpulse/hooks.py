@@ -9,6 +9,7 @@ from airflow.sdk import BaseHook
 
 class _SocialPulseHook(BaseHook):
     conn_name_attr = "conn_id"
+    default_conn_name = ""  # each connection type's subclass names its own
 
     def __init__(self, conn_id: str = "", **kwargs):
         super().__init__(**kwargs)
