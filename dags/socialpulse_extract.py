@@ -51,7 +51,8 @@ def socialpulse_extract():
             return [account.key for account in load_config().accounts]
 
     # A manual run (no logical date) covers the last full UTC day: socialpulse.runs.run_interval.
-    @task(pool=API_POOL, map_index_template=ACCOUNT_LABEL)
+    # an overall bound on one account's day of API calls (every request also has its own deadline)
+    @task(pool=API_POOL, map_index_template=ACCOUNT_LABEL, execution_timeout=pendulum.duration(hours=1))
     def extract(account_key: str, data_interval_start=None, data_interval_end=None, dag_run=None) -> str:
         from socialpulse import pipeline
         from socialpulse.config import load_config
@@ -60,7 +61,9 @@ def socialpulse_extract():
 
         with fail_fast(account_key):  # a missing connection or a refused token: no retries
             config = load_config()
-            interval = run_interval(data_interval_start, data_interval_end, dag_run.run_after)
+            interval = run_interval(
+                data_interval_start, data_interval_end, getattr(dag_run, "run_after", None)
+            )
             pipeline.extract(config, config.account(account_key), interval)
         return account_key
 
@@ -76,7 +79,9 @@ def socialpulse_extract():
 
         with fail_fast(account_key):
             config = load_config()
-            interval = run_interval(data_interval_start, data_interval_end, dag_run.run_after)
+            interval = run_interval(
+                data_interval_start, data_interval_end, getattr(dag_run, "run_after", None)
+            )
             return pipeline.validate_and_publish(config, config.account(account_key), interval)
 
     accounts = list_accounts()

@@ -92,8 +92,8 @@ def test_a_manual_extract_run_succeeds_and_covers_the_last_full_day(manual_runs)
     states = {(ti.task_id, ti.map_index): str(ti.state) for ti in run.get_task_instances()}
     assert str(run.state).endswith("success"), (states, manual_runs["logs"][-3000:])
     lake = manual_runs["lake"]
-    days = {p.parent.name for p in lake.table_dir("messages").rglob("*.parquet")}
-    assert days == {"date=2026-07-02"}
+    days = {r["created_at"].date() for r in lake.read("messages").to_pylist()}
+    assert days == {dt.date(2026, 7, 2)}
 
 
 def test_a_manual_report_run_succeeds_and_reports_the_last_full_month(manual_runs):

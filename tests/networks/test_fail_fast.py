@@ -63,7 +63,9 @@ def test_the_extract_task_fails_at_once_without_its_connection(dags, tmp_path, m
             "connection_id": "socialpulse_nowhere",
         },
     )
-    with pytest.raises(AirflowFailException, match="no Airflow connection 'socialpulse_nowhere'"):
+    with pytest.raises(
+        AirflowFailException, match="the Airflow connection 'socialpulse_nowhere' does not exist"
+    ):
         run()
 
 
@@ -85,7 +87,7 @@ def test_the_extract_task_fails_at_once_on_a_refused_token_but_retries_an_outage
         fake.expired = True
         with pytest.raises(AirflowFailException, match="token expired or missing permission") as error:
             run()
-        assert isinstance(error.value.__cause__, AuthFailed) and TOKEN not in str(error.value)
+        assert isinstance(error.value.__context__, AuthFailed) and TOKEN not in str(error.value)
 
         fake.expired = False
         from fakes.server import Reply
