@@ -27,12 +27,17 @@ class Issues:
         self.scrub: Callable[[str], str] = str  # the client's: no secret in a warning or a row
         self._rows: dict[tuple[Any, ...], dict[str, Any]] = {}
 
+    def _text(self, value: str) -> str:
+        """Scrubbed, and storable: an answer's id may hold half an emoji (a lone surrogate), which
+        Parquet's UTF-8 cannot; it is kept visible as its escape."""
+        return self.scrub(value).encode("utf-8", "backslashreplace").decode("utf-8")
+
     def skipped(self, endpoint: str, object_id: str | None, detail: str) -> None:
         """An item left out of the extraction; `detail` says why (and what to do)."""
         endpoint, object_id, detail = (
-            self.scrub(endpoint),
-            self.scrub(object_id) if object_id else None,
-            self.scrub(detail),
+            self._text(endpoint),
+            self._text(object_id) if object_id else None,
+            self._text(detail),
         )
         log.warning(
             "%s GET %s: %s left out, the extraction goes on: %s",
@@ -46,9 +51,9 @@ class Issues:
     def unavailable(self, endpoint: str, metric: str, detail: str, object_id: str | None = None) -> None:
         """A metric left null: refused by the network for the account (object_id None) or for one object."""
         endpoint, object_id, detail = (
-            self.scrub(endpoint),
-            self.scrub(object_id) if object_id else None,
-            self.scrub(detail),
+            self._text(endpoint),
+            self._text(object_id) if object_id else None,
+            self._text(detail),
         )
         if any(k[0] == "metric_unavailable" and k[2] == object_id and k[3] == metric for k in self._rows):
             return
