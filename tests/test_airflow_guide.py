@@ -4,10 +4,13 @@ extract DAG end to end."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
 from pathlib import Path
+
+from socialpulse.lake import Lake
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GUIDE = REPO_ROOT / "docs" / "airflow.md"
@@ -55,5 +58,6 @@ def test_the_guide_sequence_runs_in_a_fresh_airflow_home(tmp_path):
     )
     assert "connection smtp_default (report executive): exists" in output
     assert "socialpulse_report" in output
-    days = {p.name for p in (home / "socialpulse-lake" / "lake" / "messages").glob("network=*/date=*")}
-    assert days == {"date=2026-10-01"}, output[-3000:]
+    lake = Lake(home / "socialpulse-lake")
+    days = {r["created_at"].date() for r in lake.read("messages").to_pylist()}
+    assert days == {dt.date(2026, 10, 1)}, output[-3000:]
