@@ -12,10 +12,11 @@ to run, is set. Then:
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # DAG files import MONTH_PATTERN: keep pyarrow (networks.base) out of parsing
+from socialpulse.domain import Month
+
+if TYPE_CHECKING:
     from socialpulse.domain import Interval
 
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"  # also the `month` Param's JSON schema pattern
@@ -51,18 +52,18 @@ def run_interval(
 def parse_month(value: str, today: dt.date | None = None) -> str:
     """A real calendar month as YYYY-MM ('2026-13', '2026-1' and 'oct' are refused); with today, also
     refuses a month that has not ended yet (its report would be incomplete)."""
-    if not isinstance(value, str) or not re.match(MONTH_PATTERN, value):
-        raise MonthError(f"month {value!r} is not a month: give YYYY-MM with a month 01-12, e.g. 2026-10")
-    if today is not None and value >= today.strftime("%Y-%m"):
+    try:
+        month = Month.parse(value)
+    except ValueError:
         raise MonthError(
-            f"month {value} has not ended yet (today is {today.isoformat()}): "
-            f"the last full month is {last_full_month(today)}"
+            f"month {value!r} is not a month: give YYYY-MM with a month 01-12, e.g. 2026-10"
+        ) from None
+    if today is not None and month >= Month.of(today):
+        raise MonthError(
+            f"month {month} has not ended yet (today is {today.isoformat()}): "
+            f"the last full month is {Month.last_full(today)}"
         )
-    return value
-
-
-def last_full_month(today: dt.date) -> str:
-    return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    return str(month)
 
 
 def report_month(
@@ -77,4 +78,4 @@ def report_month(
         return data_interval_start.astimezone(dt.UTC).strftime("%Y-%m")
     if run_after is None:
         raise ValueError("a run without a data interval needs run_after (Airflow's dag_run.run_after)")
-    return last_full_month(_utc(run_after).date())
+    return str(Month.last_full(_utc(run_after).date()))
