@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import yaml
 
 from socialpulse import pipeline
 from socialpulse.config import load_config
+from socialpulse.lake import Lake
 from socialpulse.networks.base import Credentials
 
 TOKEN = "tok-SECRET-4f9a1c7e-do-not-print"
@@ -54,8 +54,8 @@ def run_pipeline(
 
 
 def lake_rows(lake: Path, table: str) -> list[dict[str, Any]]:
-    files = sorted((lake / "lake" / table).glob("*/*/*.parquet"))
-    return [row for f in files for row in pq.read_table(f).to_pylist()]
+    """The table's rows as readers see them: its current Delta version (older files are not rows)."""
+    return Lake(lake).read(table).to_pylist()
 
 
 def assert_no_secret(lake: Path, *texts: str) -> None:
