@@ -19,6 +19,8 @@ Sleeping is injectable (`sleep=`) so tests exercise waits without waiting.
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import dataclasses
 import datetime as dt
 import email.utils
@@ -30,13 +32,18 @@ import logging
 import math
 import re
 import secrets
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Literal, Protocol, overload
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urljoin, urlsplit
 
 import requests
+import requests.adapters
 import urllib3
+import urllib3.connection
+import urllib3.poolmanager
 
 from socialpulse import model
 from socialpulse.domain import Account, Interval
@@ -92,23 +99,154 @@ class _DeadlineExceeded(Exception):
 
 
 CHUNK_BYTES = 64 * 1024
+_WATCHDOG: contextvars.ContextVar[_Watchdog | None] = contextvars.ContextVar("watchdog", default=None)
+
+
+class _Watchdog:
+    """Shuts down the socket of the request in flight when the request's overall deadline passes.
+
+    requests' and urllib3's timeouts (urllib3's Timeout(total=...) too) bound each read from the socket,
+    not the whole answer: a server sending its status line, headers or body a byte at a time, each byte
+    within the read timeout, would hold a request for ever. The connections of deadline_session() report
+    here (contextvars: each thread has its own request in flight) as they connect and send; a TLS
+    handshake in progress is bounded by the connect timeout per read only, and cut as soon as it ends."""
+
+    def __init__(self, seconds: float):
+        self.fired = False
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._sock: socket.socket | None = None
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._reset = _WATCHDOG.set(self)
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._stopped = True  # a late firing must not cut a connection that went back to the pool
+        self._timer.cancel()
+        self._timer.join()  # no thread outlives its request
+        _WATCHDOG.reset(self._reset)
+
+    def watch(self, sock: socket.socket) -> None:
+        """The socket this request now uses (the response keeps reading it after http.client lets go of it
+        on a closing connection); cut at once when the deadline has already passed."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._sock = sock
+            if self.fired:
+                _shut_down(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            self.fired = True
+            if self._sock is not None:
+                _shut_down(self._sock)
+
+
+def _shut_down(sock: socket.socket) -> None:
+    """End the socket both ways: a read blocked on it returns at once (EOF or an error)."""
+    # socket.socket's own shutdown, also for an SSLSocket (whose shutdown would unwrap it under the reader);
+    # an OSError means it is closed for good already
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _report_to_watchdog(conn: urllib3.connection.HTTPConnection) -> None:
+    watchdog = _WATCHDOG.get()
+    if watchdog is not None and conn.sock is not None:  # a new connection reports once connected
+        watchdog.watch(conn.sock)
+
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _report_to_watchdog(self)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _report_to_watchdog(self)  # a kept-alive connection is not connected again
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _report_to_watchdog(self)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _report_to_watchdog(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter whose connections (direct or through an HTTP proxy) the request's watchdog can cut."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> urllib3.poolmanager.PoolManager:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if manager.pool_classes_by_scheme is urllib3.poolmanager.pool_classes_by_scheme:  # not SOCKS
+            manager.pool_classes_by_scheme = _WATCHED_POOLS
+        return manager
+
+
+def deadline_session() -> requests.Session:
+    """A requests session whose requests send() can hold to its overall deadline."""
+    session = requests.Session()
+    adapter = _DeadlineAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 def send(
     request: Callable[[], requests.Response], what: str, policy: RetryPolicy
 ) -> tuple[requests.Response | None, str]:
-    """Make one HTTP request (`request` asks with stream=True and allow_redirects=False) and read its body
-    within the policy's caps: (the response, "") or, for a timeout, a dropped connection or a missed
-    deadline, which are worth retrying, (None, why). A body over max_body_bytes (decompressed) and any
-    other request error are a ConnectorError naming only `what`: requests puts the full URL, query secrets
-    included, in its own messages."""
-    deadline = time.monotonic() + policy.request_deadline_seconds
+    """Make one HTTP request (`request` asks a deadline_session() with stream=True and allow_redirects=False)
+    and read its body within the policy's caps: (the response, "") or, for a timeout, a dropped connection or
+    a missed deadline, which are worth retrying, (None, why). The deadline covers the whole request: connect,
+    status line and headers, body. A body over max_body_bytes (decompressed) and any other request error are
+    a ConnectorError naming only `what`: requests puts the full URL, query secrets included, in its own
+    messages."""
+    missed = f"no complete answer within the {policy.request_deadline_seconds:g} s deadline"
+    watchdog = _Watchdog(policy.request_deadline_seconds)
+    response = None
     try:
-        response = request()
-        _read_body(response, what, policy, deadline)
-        return response, ""
+        try:
+            with watchdog:
+                response = request()
+                body = _read_body(response, what, policy)
+        except ConnectorError:
+            raise
+        except Exception:
+            if watchdog.fired:  # whatever the cut socket raised (EOF, reset, an SSL error)
+                raise _DeadlineExceeded from None
+            raise
+        if watchdog.fired:  # the cut may look like the end of a body that has no length
+            raise _DeadlineExceeded
     except _DeadlineExceeded:
-        return None, f"no complete answer within the {policy.request_deadline_seconds:g} s deadline"
+        if response is not None:
+            response.close()
+        return None, missed
     except (requests.Timeout, urllib3.exceptions.ReadTimeoutError):
         return None, f"timed out after {policy.timeout_seconds:g} s"
     except (
@@ -121,12 +259,15 @@ def send(
         raise ConnectorError(f"{what}: the response's compressed body is corrupt; rerun the task") from None
     except requests.RequestException as exc:
         raise ConnectorError(f"{what}: request failed ({type(exc).__name__})") from None
+    response._content = body
+    response._content_consumed = True  # type: ignore[attr-defined]
+    response.raw.release_conn()
+    return response, ""
 
 
-def _read_body(response: requests.Response, what: str, policy: RetryPolicy, deadline: float) -> None:
-    """Read a streamed body into response.content, a chunk at a time: never more than max_body_bytes once
-    decompressed (a 500 KiB gzip may hold 500 MiB), never past the deadline (a server may send one byte a
-    second, each within the read timeout)."""
+def _read_body(response: requests.Response, what: str, policy: RetryPolicy) -> bytes:
+    """Read a streamed body a chunk at a time, never more than max_body_bytes once decompressed (a 500 KiB
+    gzip may hold 500 MiB). The watchdog of send() cuts a body that comes too slowly."""
     limit = int(policy.max_body_bytes)
     encoded = bool(response.headers.get("Content-Encoding"))
     declared = response.headers.get("Content-Length", "")
@@ -143,8 +284,6 @@ def _read_body(response: requests.Response, what: str, policy: RetryPolicy, dead
     chunks, size = [], 0
     try:
         while True:
-            if time.monotonic() > deadline:
-                raise _DeadlineExceeded
             chunk = response.raw.read1(CHUNK_BYTES, decode_content=True)
             if not chunk:
                 break
@@ -155,9 +294,7 @@ def _read_body(response: requests.Response, what: str, policy: RetryPolicy, dead
     except BaseException:
         response.close()
         raise
-    response._content = b"".join(chunks)
-    response._content_consumed = True  # type: ignore[attr-defined]
-    response.raw.release_conn()
+    return b"".join(chunks)
 
 
 def secret_forms(secret: str) -> set[str]:
@@ -338,6 +475,7 @@ class AccessToken:
         self.token_url = token_url
         self.policy = policy or RetryPolicy()
         self.sleep = time.sleep if sleep is None else sleep
+        self.session = deadline_session()
         extra = credentials.extra if credentials else {}
         grant = {key: extra.get(key) for key in ("refresh_token", "client_id", "client_secret")}
         self._grant = grant if token_url and grant["refresh_token"] else None
@@ -391,7 +529,7 @@ class AccessToken:
         failure = ""
         for attempt in range(1, policy.max_attempts + 1):
             response, failure = send(
-                lambda: requests.post(
+                lambda: self.session.post(
                     token_url,
                     data={"grant_type": "refresh_token", **grant},
                     headers={"Accept": "application/json"},
@@ -622,7 +760,7 @@ class ApiClient:
         # body says more than the status (Graph's error codes, Google's error reasons)
         self.error_kind = error_kind or (lambda status, body: None)
         self.clock = clock
-        self.session = requests.Session()
+        self.session = deadline_session()
         self.session.headers.update({"Accept": "application/json", "User-Agent": "socialpulse/0.1"})
         if headers:
             self.session.headers.update(headers)

@@ -11,6 +11,7 @@ grant_type=refresh_token, client_id, client_secret and refresh_token gets a new 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
@@ -29,6 +30,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering, to provoke a client timeout
     dribble: float = 0.0  # seconds between the body's bytes, each well inside any read timeout
+    dribble_head: float = 0.0  # the same between the bytes of the status line and headers
 
 
 @dataclass
@@ -167,17 +169,29 @@ class FakeApi:
                 self._extra_headers.remove(extra)
         reply = fault[1] if fault else self._answer(request)
         if extra:
-            reply = Reply(reply.status, reply.body, {**reply.headers, **extra[1]}, reply.delay, reply.dribble)
+            reply = dataclasses.replace(reply, headers={**reply.headers, **extra[1]})
         if reply.delay:
             time.sleep(reply.delay)
         body = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+        headers = [
+            ("Content-Type", "application/json; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            *reply.headers.items(),
+        ]
         try:
-            handler.send_response(reply.status)
-            handler.send_header("Content-Type", "application/json; charset=utf-8")
-            handler.send_header("Content-Length", str(len(body)))
-            for name, value in reply.headers.items():
-                handler.send_header(name, value)
-            handler.end_headers()
+            if reply.dribble_head:
+                head = f"{handler.protocol_version} {reply.status} {handler.responses[reply.status][0]}\r\n"
+                for name, value in headers:
+                    head += f"{name}: {value}\r\n"
+                for byte in (head + "\r\n").encode("latin-1"):
+                    handler.wfile.write(bytes([byte]))
+                    handler.wfile.flush()
+                    time.sleep(reply.dribble_head)
+            else:
+                handler.send_response(reply.status)
+                for name, value in headers:
+                    handler.send_header(name, value)
+                handler.end_headers()
             if reply.dribble:
                 for i in range(len(body)):
                     handler.wfile.write(body[i : i + 1])

@@ -9,6 +9,7 @@ integer fail with a ConnectorError naming the endpoint, never a bare ValueError 
 from __future__ import annotations
 
 import gzip
+import threading
 import time
 from urllib.parse import quote, quote_plus, urlencode
 
@@ -128,6 +129,50 @@ def test_a_server_dribbling_a_byte_at_a_time_fails_at_the_request_deadline(api):
     ):
         client(api, request_deadline_seconds=1).get("thing")
     assert time.monotonic() - started < 5  # the whole body would take about 10 s
+
+
+HEAD_PADDING = {"X-Padding": "x" * 100}  # with the rest, about 180 header bytes: 18 s at 0.1 s a byte
+
+
+def our_threads() -> set[threading.Thread]:
+    """Live threads but the fake server's (its handler may still be writing into the cut connection)."""
+    return {t for t in threading.enumerate() if "process_request_thread" not in t.name}
+
+
+def test_a_server_dribbling_its_status_line_and_headers_fails_at_the_request_deadline(api):
+    # requests' read timeout (2 s) bounds each byte, never the whole head: only the watchdog stops this
+    api.fail(r"/v1/thing$", Reply(200, {"ok": True}, HEAD_PADDING, dribble_head=0.1))
+    before = our_threads()
+    started = time.monotonic()
+    with pytest.raises(
+        ConnectorError,
+        match=r"^testnet GET /v1/thing failed after 1 attempts: no complete answer within the 1 s deadline",
+    ):
+        client(api, request_deadline_seconds=1).get("thing")
+    assert time.monotonic() - started < 9  # the whole head would take about 18 s
+    assert our_threads() == before  # the watchdog's timer ended with its request
+
+
+def test_a_request_cut_at_its_deadline_is_retried_like_any_timeout(api):
+    api.fail(r"/v1/thing$", Reply(200, {"ok": True}, HEAD_PADDING, dribble_head=0.1))
+    started = time.monotonic()
+    assert client(api, request_deadline_seconds=1, max_attempts=2).get("thing") == {"ok": True}
+    assert len(api.calls(r"/v1/thing$")) == 2 and time.monotonic() - started < 9
+
+
+def test_a_token_endpoint_dribbling_its_headers_fails_at_the_request_deadline(api):
+    api.serve_refresh("/token", REFRESH, "client", CLIENT_SECRET)
+    api.fail(r"/token$", Reply(200, {"access_token": "tok"}, HEAD_PADDING, dribble_head=0.1))
+    token = http.AccessToken(
+        "testnet",
+        Credentials(extra={"refresh_token": REFRESH, "client_id": "client", "client_secret": CLIENT_SECRET}),
+        f"{api.base_url}/token",
+        policy=http.RetryPolicy(max_attempts=1, request_deadline_seconds=1),
+    )
+    started = time.monotonic()
+    with pytest.raises(ConnectorError, match=r"after 1 attempts: no complete answer within the 1 s deadline"):
+        token.get()
+    assert time.monotonic() - started < 9
 
 
 # -- secrets in their encoded forms ------------------------------------------------------------------------------
