@@ -79,7 +79,7 @@ def socialpulse_backfill():
         return [{"file": str(file), "number": i, "of": len(files)} for i, file in enumerate(files, 1)]
 
     # One file at a time, in name order (the scheduler queues map indexes in order): a file replaces
-    # the account's days it covers, so where two files overlap the later one wins, as on the CLI.
+    # the account's rows it holds, so where two files hold a row the later one wins, as on the CLI.
     @task(outlets=[LAKE], max_active_tis_per_dag=1)
     def import_export(job: dict, params=None) -> dict:
         from pathlib import Path

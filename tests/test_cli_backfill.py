@@ -195,3 +195,35 @@ def test_the_command_line_entry_point_lists_backfill_and_import():
         [sys.executable, "-m", "socialpulse", "--help"], capture_output=True, text=True, check=True
     )
     assert "backfill" in done.stdout and "import" in done.stdout
+
+
+def _tweets(path: Path, year: int) -> Path:
+    path.write_text(
+        '"Tweet id","time","impressions"\n'
+        + "".join(f'"{i}","{year}-10-0{i} 10:00 +0000","{i}00"\n' for i in range(1, 5))
+    )
+    return path
+
+
+def test_import_refuses_a_file_that_moves_many_days_and_dry_run_shows_why(config, tmp_path, capsys):
+    args = ["import", "--config", str(config), "--account", "x/spotifycares", "--format", "x_analytics"]
+    assert main([*args, str(_tweets(tmp_path / "2017.csv", 2017))]) == 0
+    moved = _tweets(tmp_path / "2018.csv", 2018)  # the same tweets, a year later: 4 days move
+    capsys.readouterr()
+
+    assert main([*args, str(moved)]) == 1
+    err = capsys.readouterr().err
+    assert f"{moved}: importing it would remove or move stored rows of x/spotifycares on 4 days" in err
+    assert "--replace-existing" in err and "--dry-run" in err
+
+    assert main([*args, "--dry-run", str(moved)]) == 0
+    out = capsys.readouterr().out
+    assert f"{moved} would change (dry run, nothing written):" in out
+    assert "posts: 0 added, 0 replaced, 4 moved, 0 removed" in out
+    assert "post_id 1 moved 2017-10-01 -> 2018-10-01" in out
+    assert published_days(tmp_path / "lake", "posts", "spotifycares")[0] == "2017-10-01"
+
+    assert main([*args, "--replace-existing", str(moved)]) == 0
+    assert published_days(tmp_path / "lake", "posts", "spotifycares") == [
+        f"2018-10-0{i}" for i in range(1, 5)
+    ]

@@ -119,3 +119,52 @@ def test_staged_extraction_round_trips_and_disappears_once_published(tmp_path):
     lake.publish(CARE, interval, staged)
     with pytest.raises(FileNotFoundError, match="run the extract task first"):
         lake.read_staged(CARE, interval)
+
+
+def _post(account, post_id: str, day: dt.date) -> dict:
+    at = dt.datetime.combine(day, dt.time(12), dt.UTC)
+    return {
+        "network": account.network,
+        "account_id": account.account_id,
+        "post_id": post_id,
+        "created_at": at,
+        "kind": "original",
+    }
+
+
+def test_replace_rows_replaces_by_key_wherever_the_row_sits_in_one_commit_per_table(tmp_path):
+    lake = Lake(tmp_path)
+    oct1, oct2, nov5, dec1 = (
+        dt.date(2026, 10, 1),
+        dt.date(2026, 10, 2),
+        dt.date(2026, 11, 5),
+        dt.date(2026, 12, 1),
+    )
+    first = [_post(CARE, "1", oct1), _post(CARE, "2", oct2), _post(CARE, "3", nov5)]
+    lake.replace_rows(CARE, {"posts": model.table_from_rows("posts", first)})
+    lake.replace_rows(DEALS, {"posts": model.table_from_rows("posts", [_post(DEALS, "9", oct1)])})
+    before = lake.versions()["posts"]
+    written = lake.replace_rows(
+        CARE,
+        {"posts": model.table_from_rows("posts", [_post(CARE, "1", dec1), _post(CARE, "4", oct1)])},
+        remove={"posts": pa.table({"post_id": ["3"]})},
+    )
+    assert written == {"posts": 2}
+    assert lake.versions()["posts"] == before + 1  # the move, the addition and the removal: one commit
+    stored = {(r["account_id"], r["post_id"]): r["created_at"].date() for r in lake.read("posts").to_pylist()}
+    # 1 moved to December, 2 untouched, 3 removed, 4 added; the other account's post is left alone
+    assert stored == {
+        (CARE.account_id, "1"): dec1,
+        (CARE.account_id, "2"): oct2,
+        (CARE.account_id, "4"): oct1,
+        (DEALS.account_id, "9"): oct1,
+    }
+    months = {f.split("/")[-2] for f in lake.table_files("posts")}
+    assert "month=2026-12" in months and "month=2026-11" not in months
+
+
+def test_replace_rows_refuses_rows_of_another_account(tmp_path):
+    lake = Lake(tmp_path)
+    with pytest.raises(ValueError, match="another account"):
+        lake.replace_rows(CARE, {"posts": model.table_from_rows("posts", [_post(DEALS, "9", DAY)])})
+    assert lake.versions()["posts"] is None

@@ -210,7 +210,7 @@ def backfill(args: argparse.Namespace) -> int:
 
 def import_exports(args: argparse.Namespace) -> int:
     from socialpulse.config import load_config
-    from socialpulse.exports import ExportError, export_files, import_file, reader
+    from socialpulse.exports import ExportError, export_files, import_file, preview_file, reader
     from socialpulse.lake import Lake
 
     try:
@@ -224,7 +224,13 @@ def import_exports(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     for i, file in enumerate(files, 1):
         try:
-            counts = import_file(lake, args.format, file, account)
+            if args.dry_run:
+                plan = preview_file(lake, args.format, file, account)
+                print(f"{file} would change (dry run, nothing written):", flush=True)
+                for line in plan.describe():
+                    print(f"  {line}", flush=True)
+                continue
+            counts = import_file(lake, args.format, file, account, replace_existing=args.replace_existing)
         except ExportError as exc:
             # the bad file changed nothing; the files before it are imported and stay so
             print(
@@ -397,6 +403,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "paths", nargs="+", help="export files, or folders whose *.csv files are all in this format"
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what each file would change per table (added, replaced, moved, removed); write nothing",
+    )
+    p.add_argument(
+        "--replace-existing",
+        action="store_true",
+        help="import a file even if it removes or moves stored rows of more than 3 days (see docs/exports.md)",
     )
     p.set_defaults(func=import_exports)
     p = sub.add_parser(

@@ -373,6 +373,123 @@ class Lake:
             time.perf_counter() - started,
         )
 
+    def replace_rows(
+        self,
+        account: Account,
+        tables: Mapping[str, pa.Table],
+        remove: Mapping[str, pa.Table] | None = None,
+    ) -> dict[str, int]:
+        """Replace the account's stored rows by key, leaving every other row alone: one Delta commit per table.
+
+        Each given row replaces the account's stored row of the same key (the table's key, model.py)
+        wherever it sits, on any day or month, or is added; the rows of `remove` (their key columns
+        are enough) are deleted. It is the import path: a file replaces the rows it holds, never the
+        days between them. Each table's change is one merge commit, retried from the newest version
+        when another writer committed first, so a reader sees the table before or after it. Tables
+        not given are not touched. Returns rows written per table.
+        """
+        remove = remove or {}
+        written: dict[str, int] = {}
+        for name in dict.fromkeys([*tables, *remove]):
+            spec = model.TABLES[name]
+            rows = model.conform(spec, tables.get(name, model.empty(name)))
+            mine = pc.and_(
+                pc.equal(rows.column("network"), account.network),
+                pc.equal(rows.column("account_id"), account.account_id),
+            )
+            if rows.num_rows and not pc.all(mine).as_py():
+                raise ValueError(f"{name}: rows of another account than {account.key}; nothing was written")
+            gone = remove.get(name, model.empty(name))
+            # a removal is a key with no month: a row to write always has its partition month
+            source = pa.concat_tables(
+                [
+                    _nullable(with_partition_month(rows, _row_days(rows, spec))),
+                    _removal_rows(spec, account, gone),
+                ]
+            )
+            if source.num_rows:
+                self._merge(name, source, account)
+            written[name] = rows.num_rows
+        log.info("replaced rows of %s by key: %s", account.key, written)
+        return written
+
+    def _merge(self, name: str, source: pa.Table, account: Account) -> None:
+        """One merge commit of `source` (rows to write, and keys without a month to delete), retried on conflicts."""
+        from deltalake import Field, WriterProperties, write_deltalake
+        from deltalake.exceptions import CommitFailedError, DeltaError
+
+        spec = model.TABLES[name]
+        uri = self.table_uri(name)
+        columns = [*spec.schema.names, "month"]
+        match = " AND ".join(
+            [
+                f"t.network = {_quote(account.network)}",  # prunes the other networks' partitions
+                f"t.account_id = {_quote(account.account_id)}",
+                "t.account_id = s.account_id",
+                *(
+                    f"t.{c} IS NOT DISTINCT FROM s.{c}" if spec.schema.field(c).nullable else f"t.{c} = s.{c}"
+                    for c in spec.key
+                ),
+            ]
+        )
+        values = {c: f"s.{c}" for c in columns}
+        started = time.perf_counter()
+        for attempt in range(1, COMMIT_ATTEMPTS + 1):
+            before = self.delta(name)
+            try:
+                if before is None:  # the table's first commit; a concurrent creator makes it fail
+                    added = source.filter(pc.is_valid(source.column("month")))
+                    write_deltalake(
+                        uri,
+                        added.cast(spec.schema.append(pa.field("month", pa.string(), nullable=False))),
+                        mode="append",
+                        partition_by=list(PARTITION_COLUMNS),
+                        storage_options=self.delta_options,
+                        writer_properties=WriterProperties(compression="ZSTD"),
+                    )
+                else:
+                    # A column new in model.py is added first (its own commit, a schema change only):
+                    # merge's own schema evolution (merge_schema) nulls copied timestamps when the
+                    # source's fields are nullable, as a removal's must be (deltalake 1.6.6).
+                    stored = set(before.schema().to_arrow().names)
+                    if new := [f for f in spec.schema if f.name not in stored]:
+                        before.alter.add_columns([Field.from_arrow(f.with_nullable(True)) for f in new])
+                    (
+                        before.merge(
+                            source,
+                            predicate=match,
+                            source_alias="s",
+                            target_alias="t",
+                            writer_properties=WriterProperties(compression="ZSTD"),
+                        )
+                        .when_matched_delete(predicate="s.month IS NULL")
+                        .when_matched_update(updates=values, predicate="s.month IS NOT NULL")
+                        .when_not_matched_insert(updates=values, predicate="s.month IS NOT NULL")
+                        .execute()
+                    )
+                break
+            except (CommitFailedError, FileExistsError) as exc:
+                if attempt == COMMIT_ATTEMPTS:
+                    raise PublishError(
+                        f"replacing rows of {account.key} in {name} at {uri} failed: {COMMIT_ATTEMPTS} commits "
+                        f"lost to concurrent writers ({exc}); the table is unchanged, run the import again"
+                    ) from exc
+                log.info("commit conflict on %s (attempt %d): %s; retrying", name, attempt, exc)
+                time.sleep(random.uniform(0.05, 0.2) * attempt)
+            except (DeltaError, OSError) as exc:
+                version = before.version() if before is not None else None
+                raise PublishError(
+                    f"replacing rows of {account.key} in {name} at {uri} failed: {exc}. "
+                    f"The table is unchanged (version {version}); fix the cause and run the import again"
+                ) from exc
+        log.info(
+            "%s: %d rows of %s merged in %.2f s",
+            name,
+            source.num_rows,
+            account.key,
+            time.perf_counter() - started,
+        )
+
     def register_tables(self, con, versions: Mapping[str, int | None] | None = None) -> dict[str, int | None]:
         """A DuckDB view per canonical table over its version's file list; returns the versions read.
 
@@ -578,3 +695,24 @@ def _row_days(data: pa.Table, spec: model.CanonicalTable) -> pa.Array:
     if pa.types.is_timestamp(column.type):
         return pc.cast(pc.floor_temporal(column, unit="day"), pa.date32())
     return column
+
+
+def _removal_rows(spec: model.CanonicalTable, account: Account, keys: pa.Table) -> pa.Table:
+    """Rows to delete, by key: the key columns of `keys`, the account, and nulls elsewhere."""
+    columns = {}
+    for field in spec.schema:
+        if field.name == "network":
+            columns[field.name] = pa.array([account.network] * keys.num_rows, pa.string())
+        elif field.name == "account_id":
+            columns[field.name] = pa.array([account.account_id] * keys.num_rows, pa.string())
+        elif field.name in spec.key:
+            columns[field.name] = keys.column(field.name).cast(field.type)
+        else:
+            columns[field.name] = pa.nulls(keys.num_rows, field.type)
+    columns["month"] = pa.nulls(keys.num_rows, pa.string())
+    return pa.table(columns)
+
+
+def _nullable(data: pa.Table) -> pa.Table:
+    """The table with every field nullable, as a merge source holding removals (keys only) must be."""
+    return data.cast(pa.schema([f.with_nullable(True) for f in data.schema]))

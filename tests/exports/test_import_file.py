@@ -80,19 +80,22 @@ def test_an_export_of_one_table_keeps_the_other_tables_of_those_days(tmp_path, f
     }  # no commit to the tables the file does not carry
 
 
-def test_a_newer_export_of_the_same_days_replaces_rows_that_are_gone(tmp_path, spotify_cares):
+def test_a_newer_export_replaces_the_posts_it_holds_and_keeps_those_it_does_not(tmp_path, spotify_cares):
     lake = Lake(tmp_path / "lake")
-    import_file(lake, "x_analytics", FIXTURES / "x_analytics.csv", spotify_cares)
-    shorter = tmp_path / "x_analytics.csv"
+    tweets = import_file(lake, "x_analytics", FIXTURES / "x_analytics.csv", spotify_cares)["posts"]
+    newer = tmp_path / "x_analytics.csv"
     lines = (FIXTURES / "x_analytics.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
-    shorter.write_text(lines[0] + lines[1] + "".join(lines[4:]), encoding="utf-8")  # drop two Oct 31 tweets
-    import_file(lake, "x_analytics", shorter, spotify_cares)
-    oct31 = [
+    # a newer download of one Oct 31 tweet (more impressions); the other two are not in it
+    newer.write_text(lines[0] + lines[1].replace('"48211"', '"50000"'), encoding="utf-8")
+    assert import_file(lake, "x_analytics", newer, spotify_cares) == {"posts": 1, "post_metrics_daily": 1}
+    oct31 = sorted(
         r["post_id"]
         for r in lake.read("posts").to_pylist()
         if r["created_at"].date() == dt.date(2017, 10, 31)
-    ]
-    assert oct31 == ["925001374537654272"]
+    )
+    assert oct31 == ["925001374537654272", "925039116711940096", "925112205330239488"]
+    impressions = {r["post_id"]: r["impressions"] for r in lake.read("post_metrics_daily").to_pylist()}
+    assert impressions["925001374537654272"] == 50000 and len(impressions) == tweets
 
 
 def test_an_export_without_rows_changes_nothing(tmp_path, spotify_cares):

@@ -27,7 +27,9 @@ WRITE_THEN_READ = textwrap.dedent(
     day = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc) + dt.timedelta(days=int(sys.argv[2]))
     interval = Interval(day, day + dt.timedelta(days=1))
     lake = Lake(sys.argv[1])
-    lake.publish(account, interval, SimulatedNetwork(seed=3).extract(account, interval))
+    tables = SimulatedNetwork(seed=3).extract(account, interval)
+    lake.publish(account, interval, tables)
+    lake.replace_rows(account, {"posts": tables["posts"]})  # the import path: a merge commit
     assert lake.read("messages").num_rows > 0
     con = duckdb.connect()
     lake.register_tables(con)

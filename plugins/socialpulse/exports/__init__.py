@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from socialpulse.domain import Account, Interval
+    from socialpulse.exports.changes import ImportPlan
     from socialpulse.lake import Lake
 
 # format name -> "module:function", imported lazily so that parsing a DAG stays cheap.
@@ -40,6 +41,7 @@ __all__ = [
     "covering_interval",
     "export_files",
     "import_file",
+    "preview_file",
     "read_export",
     "reader",
 ]
@@ -110,15 +112,25 @@ def covering_interval(tables: dict[str, pa.Table]) -> Interval | None:
     return Interval(start, end)
 
 
-def import_file(lake: Lake, format: str, path: Path, account: Account) -> dict[str, int]:
+def preview_file(lake: Lake, format: str, path: Path, account: Account) -> ImportPlan:
+    """Read and check an export file and work out what importing it would change; writes nothing."""
+    from socialpulse.exports.changes import plan_import
+
+    return plan_import(lake, Path(path), account, read_export(format, path, account))
+
+
+def import_file(
+    lake: Lake, format: str, path: Path, account: Account, replace_existing: bool = False
+) -> dict[str, int]:
     """Import one export file into the lake; returns rows written per table the file carries.
 
     The file is read and checked completely before the lake is touched, so a bad file changes
-    nothing. The account's partitions for every date the file covers are then replaced, so
-    importing the same file again leaves the same lake.
+    nothing. Its rows then replace the account's stored rows of the same keys (a post by its id,
+    a day of audience by its date, a message by its id), one Delta commit per table; rows the file
+    does not hold are kept, so importing the same file again leaves the same lake. A file that
+    would remove or move stored rows of more than changes.MAX_DAYS_CHANGED days is refused unless
+    replace_existing is True.
     """
-    tables = read_export(format, path, account)
-    interval = covering_interval(tables)
-    if interval is None:
-        return {name: 0 for name in tables}
-    return lake.publish(account, interval, tables)
+    plan = preview_file(lake, format, path, account)
+    plan.refuse_unless_allowed(replace_existing)
+    return lake.replace_rows(account, plan.tables, plan.remove)
