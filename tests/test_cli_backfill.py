@@ -227,3 +227,24 @@ def test_import_refuses_a_file_that_moves_many_days_and_dry_run_shows_why(config
     assert published_days(tmp_path / "lake", "posts", "spotifycares") == [
         f"2018-10-0{i}" for i in range(1, 5)
     ]
+
+
+def test_import_of_ambiguous_dates_says_to_pass_date_order_and_takes_it(tmp_path, capsys):
+    config = tmp_path / "socialpulse.yml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "lake_root": str(tmp_path / "lake"),
+                "accounts": [
+                    {"network": "facebook", "account_id": "1835", "handle": "demo", "purpose": "brand"}
+                ],
+            }
+        )
+    )
+    page = tmp_path / "page.csv"
+    page.write_text("Date,Lifetime Total Likes\n01/02/2017,10\n03/04/2017,11\n")
+    args = ["import", "--config", str(config), "--account", "facebook/1835", "--format", "facebook_insights"]
+    assert main([*args, str(page)]) == 1
+    assert f"{page}, column 'Date': dates such as '01/02/2017' read both" in capsys.readouterr().err
+    assert main([*args, "--date-order", "dmy", str(page)]) == 0
+    assert published_days(tmp_path / "lake", "audience_daily", "1835") == ["2017-02-01", "2017-04-03"]

@@ -225,12 +225,19 @@ def import_exports(args: argparse.Namespace) -> int:
     for i, file in enumerate(files, 1):
         try:
             if args.dry_run:
-                plan = preview_file(lake, args.format, file, account)
+                plan = preview_file(lake, args.format, file, account, args.date_order)
                 print(f"{file} would change (dry run, nothing written):", flush=True)
                 for line in plan.describe():
                     print(f"  {line}", flush=True)
                 continue
-            counts = import_file(lake, args.format, file, account, replace_existing=args.replace_existing)
+            counts = import_file(
+                lake,
+                args.format,
+                file,
+                account,
+                replace_existing=args.replace_existing,
+                date_order=args.date_order,
+            )
         except ExportError as exc:
             # the bad file changed nothing; the files before it are imported and stay so
             print(
@@ -408,6 +415,11 @@ def main(argv: list[str] | None = None) -> int:
         "--dry-run",
         action="store_true",
         help="print what each file would change per table (added, replaced, moved, removed); write nothing",
+    )
+    p.add_argument(
+        "--date-order",
+        choices=("dmy", "mdy"),
+        help="how to read slashed dates when no day above 12 tells: dmy (DD/MM/YYYY) or mdy (MM/DD/YYYY)",
     )
     p.add_argument(
         "--replace-existing",

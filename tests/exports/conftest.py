@@ -16,6 +16,8 @@ def facebook_page() -> Account:
         handle="socialpulse.demo",
         purpose="brand",
         time_zone="Europe/Paris",
+        # the fixture's post times (10/02/2017 ...) are MM/DD, as Facebook writes them, and no day tells
+        options={"date_order": "mdy"},
     )
 
 

@@ -36,6 +36,7 @@ def backfill_dag(airflow_db, tmp_path, monkeypatch):
                         "purpose": "brand",
                         "time_zone": "Europe/Paris",
                         "connection_id": "socialpulse_facebook",
+                        "options": {"date_order": "mdy"},  # Facebook's MM/DD; the fixture's days do not tell
                     },
                 ],
             }

@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 
-def reader(format: str) -> Callable[[Path, Account], dict[str, pa.Table]]:
+def reader(format: str) -> Callable[..., dict[str, pa.Table]]:
     try:
         target = FORMATS[format]
     except KeyError:
@@ -77,8 +77,14 @@ def export_files(path: str | os.PathLike[str]) -> list[Path]:
     return files
 
 
-def read_export(format: str, path: Path, account: Account) -> dict[str, pa.Table]:
-    """Read a whole export file into canonical tables (only those the file carries)."""
+def read_export(
+    format: str, path: Path, account: Account, date_order: str | None = None
+) -> dict[str, pa.Table]:
+    """Read a whole export file into canonical tables (only those the file carries).
+
+    date_order ("dmy" or "mdy", else the account's options.date_order) says how to read slashed
+    dates whose values do not tell (no day above 12).
+    """
     from socialpulse import model
 
     path = Path(path)
@@ -86,7 +92,8 @@ def read_export(format: str, path: Path, account: Account) -> dict[str, pa.Table
         raise ExportError(f"{path}: no such file")
     from socialpulse.classify import classify_tables
 
-    tables = reader(format)(path, account)
+    order = date_order or account.options.get("date_order")
+    tables = reader(format)(path, account, date_order=order)
     return classify_tables({name: model.conform(name, data) for name, data in tables.items()})
 
 
@@ -112,15 +119,22 @@ def covering_interval(tables: dict[str, pa.Table]) -> Interval | None:
     return Interval(start, end)
 
 
-def preview_file(lake: Lake, format: str, path: Path, account: Account) -> ImportPlan:
+def preview_file(
+    lake: Lake, format: str, path: Path, account: Account, date_order: str | None = None
+) -> ImportPlan:
     """Read and check an export file and work out what importing it would change; writes nothing."""
     from socialpulse.exports.changes import plan_import
 
-    return plan_import(lake, Path(path), account, read_export(format, path, account))
+    return plan_import(lake, Path(path), account, read_export(format, path, account, date_order))
 
 
 def import_file(
-    lake: Lake, format: str, path: Path, account: Account, replace_existing: bool = False
+    lake: Lake,
+    format: str,
+    path: Path,
+    account: Account,
+    replace_existing: bool = False,
+    date_order: str | None = None,
 ) -> dict[str, int]:
     """Import one export file into the lake; returns rows written per table the file carries.
 
@@ -129,8 +143,8 @@ def import_file(
     a day of audience by its date, a message by its id), one Delta commit per table; rows the file
     does not hold are kept, so importing the same file again leaves the same lake. A file that
     would remove or move stored rows of more than changes.MAX_DAYS_CHANGED days is refused unless
-    replace_existing is True.
+    replace_existing is True. date_order: see read_export.
     """
-    plan = preview_file(lake, format, path, account)
+    plan = preview_file(lake, format, path, account, date_order)
     plan.refuse_unless_allowed(replace_existing)
     return lake.replace_rows(account, plan.tables, plan.remove)

@@ -32,6 +32,11 @@ HEADER_SEARCH_RECORDS = 10
 # that is an unknown value, stored as null, never as zero.
 NOT_REPORTED = ("", "-")
 
+# How a spreadsheet writes day and month with slashes: 10/02/2017 is 2 October (mdy, US) or
+# 10 February (dmy, most of Europe). Formats in the readers are spelled mdy ("%m/%d/...").
+DATE_ORDERS = ("dmy", "mdy")
+_DAY_MONTH = re.compile(r"^(\d{1,2})/(\d{1,2})/\d{4}\b")
+
 _WHOLE_NUMBER = re.compile(r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.0+)?")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _URL = re.compile(r"https?://\S+")
@@ -66,8 +71,17 @@ def normalise_header(name: str) -> str:
 class ExportFile:
     """One CSV export as text cells, with the file and line of every row at hand for errors."""
 
-    def __init__(self, path: Path, text: str, header_line: int, header_offset: int, columns: list[Column]):
+    def __init__(
+        self,
+        path: Path,
+        text: str,
+        header_line: int,
+        header_offset: int,
+        columns: list[Column],
+        date_order: str | None = None,
+    ):
         self.path = path
+        self.date_order = date_order  # "dmy" or "mdy" for slashed dates; None: the values must tell
         self._text = text
         self._header_line = header_line
         self._header_offset = header_offset
@@ -219,6 +233,7 @@ class ExportFile:
         """
         cells = self.cells(key)
         self.first_bad(cells == "", key, "is empty; this column is required")
+        formats = self._in_day_month_order(key, cells, formats)
         values = pa.array(cells, pa.string())
         parsed = pa.nulls(len(values), model.UTC_TS)
         for fmt in formats:
@@ -245,9 +260,62 @@ class ExportFile:
         )
         return parsed
 
+    def _in_day_month_order(self, key: str, cells: pd.Series, formats: tuple[str, ...]) -> tuple[str, ...]:
+        """The formats with their slashed dates in the column's one order, DD/MM or MM/DD.
+
+        A value with a first number above 12 proves DD/MM, a second number above 12 MM/DD; the
+        whole column follows what its values prove, or the date_order given. A column where no
+        value tells (every number up to 12) is refused: 03/04 read the wrong way moves a row by
+        months. So is a column proving both orders, or contradicting the order given.
+        """
+        if not any("%m/%d" in f for f in formats):
+            return formats
+        parts = cells.str.extract(_DAY_MONTH.pattern)
+        first, second = pd.to_numeric(parts[0]), pd.to_numeric(parts[1])
+        proves = {"dmy": (first > 12).to_numpy(), "mdy": (second > 12).to_numpy()}
+        where = {order: rows.nonzero()[0] for order, rows in proves.items()}
+        if len(where["dmy"]) and len(where["mdy"]):
+            earlier, later = sorted(DATE_ORDERS, key=lambda order: where[order][0])
+            row, other = where[later][0], where[earlier][0]
+            other_line = self.line_of(self.frame.index[other])
+            raise self.error(
+                f"{cells.iloc[row]!r} is {_ORDER_NAMES[later]} but {cells.iloc[other]!r}"
+                f"{f' on line {other_line}' if other_line else ''} is {_ORDER_NAMES[earlier]}: the column "
+                "mixes day/month orders; write every date of the column the same way",
+                self.frame.index[row],
+                key,
+            )
+        proven = next((order for order in DATE_ORDERS if len(where[order])), None)
+        order = self.date_order or proven
+        if proven and order and order != proven:
+            row = where[proven][0]
+            raise self.error(
+                f"{cells.iloc[row]!r} cannot be read as {_ORDER_NAMES[order]} (date order '{order}' was "
+                f"given); it is {_ORDER_NAMES[proven]}: pass --date-order {proven}",
+                self.frame.index[row],
+                key,
+            )
+        if order is None:
+            ambiguous = (first != second).to_numpy() & first.notna().to_numpy()
+            if ambiguous.any():
+                example = cells.iloc[ambiguous.nonzero()[0][0]]
+                raise self.error(
+                    f"dates such as {example!r} read both as DD/MM and as MM/DD, and no value has a day "
+                    "above 12 to tell which; pass --date-order dmy (DD/MM/YYYY) or --date-order mdy "
+                    "(MM/DD/YYYY), or set the account's options.date_order",
+                    key=key,
+                )
+            return formats  # day equals month in every slashed value: both orders read the same
+        if order == "dmy":
+            return tuple(f.replace("%m/%d", "%d/%m") for f in formats)
+        return formats
+
     def dates(self, key: str, formats: tuple[str, ...]) -> pa.Array:
         stamps = self.timestamps(key, formats)
         return stamps.cast(pa.date32())
+
+
+_ORDER_NAMES = {"dmy": "DD/MM", "mdy": "MM/DD"}
 
 
 def strings(values: pd.Series) -> pa.Array:
@@ -286,12 +354,17 @@ def _refuse_a_cut_last_record(path: Path, text: str) -> None:
         )
 
 
-def read_csv_export(path: Path, layouts: dict[str, list[Column]]) -> tuple[str, ExportFile]:
+def read_csv_export(
+    path: Path, layouts: dict[str, list[Column]], date_order: str | None = None
+) -> tuple[str, ExportFile]:
     """Open an export, recognising which of `layouts` it follows by its header.
 
     The header is the first record (of the first few) holding every required column of a layout;
-    returns that layout's name and the file. Unknown extra columns are ignored.
+    returns that layout's name and the file. Unknown extra columns are ignored. date_order ("dmy"
+    or "mdy") says how to read slashed dates the values leave ambiguous.
     """
+    if date_order not in (None, *DATE_ORDERS):
+        raise ExportError(f"date order {date_order!r}: expected one of {', '.join(DATE_ORDERS)}")
     path = Path(path)
     text = decode(path)
     _refuse_a_cut_last_record(path, text)
@@ -316,7 +389,7 @@ def read_csv_export(path: Path, layouts: dict[str, list[Column]]) -> tuple[str, 
                 required = [c for c in columns if c.required]
                 if all(any(normalise_header(h) in present for h in c.headers) for c in required):
                     offset = starts[record_line - 1]
-                    return name, ExportFile(path, text, record_line, offset, columns)
+                    return name, ExportFile(path, text, record_line, offset, columns, date_order)
     except csv.Error as exc:
         raise ExportError(f"{path} line {line}: cannot be read as CSV: {exc}") from None
     if first_header is None:

@@ -45,9 +45,11 @@ DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 _DESCRIPTION = r"(?:Lifetime|Daily|Weekly|28 Days):\s"
 
 
-def read_facebook_insights(path: Path, account: Account) -> dict[str, pa.Table]:
+def read_facebook_insights(
+    path: Path, account: Account, date_order: str | None = None
+) -> dict[str, pa.Table]:
     """A Page's post-data export -> posts and their totals; its page-data export -> audience."""
-    kind, export = read_csv_export(path, {"post data": POST_COLUMNS, "page data": PAGE_COLUMNS})
+    kind, export = read_csv_export(path, {"post data": POST_COLUMNS, "page data": PAGE_COLUMNS}, date_order)
     if len(export.frame):
         first_row = export.frame.iloc[0].astype(str).str.match(_DESCRIPTION)
         if first_row.any():

@@ -49,9 +49,13 @@ DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d")
 _URN = r"(urn:li:(?:activity|share|ugcPost):\d+)"
 
 
-def read_linkedin_analytics(path: Path, account: Account) -> dict[str, pa.Table]:
+def read_linkedin_analytics(
+    path: Path, account: Account, date_order: str | None = None
+) -> dict[str, pa.Table]:
     """A Page's content export -> posts and their totals; its followers export -> audience."""
-    kind, export = read_csv_export(path, {"content": CONTENT_COLUMNS, "followers": FOLLOWER_COLUMNS})
+    kind, export = read_csv_export(
+        path, {"content": CONTENT_COLUMNS, "followers": FOLLOWER_COLUMNS}, date_order
+    )
     if kind == "content":
         return _content(export, account)
     # Beside its organic/sponsored breakdown, "Total followers" is the day's new followers

@@ -38,9 +38,9 @@ def company_author_id(account: Account) -> str:
     return str(account.options.get("company_author_id", account.handle.lstrip("@")))
 
 
-def read_twcs(path: Path, account: Account) -> dict[str, pa.Table]:
+def read_twcs(path: Path, account: Account, date_order: str | None = None) -> dict[str, pa.Table]:
     """The conversations of `path` that involve the account's company, as canonical messages."""
-    _, export = read_csv_export(path, {"twcs": COLUMNS})
+    _, export = read_csv_export(path, {"twcs": COLUMNS}, date_order)
 
     # The filtered extracts carry a few rows that hold nothing but (at most) an id: the residue of
     # a third party's filtering, not data. They are skipped and logged; any other gap is an error.

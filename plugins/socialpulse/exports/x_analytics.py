@@ -31,9 +31,9 @@ TIME_FORMATS = ("%Y-%m-%d %H:%M %z", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M", "
 METRICS = ("impressions", "likes", "shares", "replies", "link_clicks", "saves")
 
 
-def read_x_analytics(path: Path, account: Account) -> dict[str, pa.Table]:
+def read_x_analytics(path: Path, account: Account, date_order: str | None = None) -> dict[str, pa.Table]:
     """One tweet activity export of the account -> posts and their lifetime totals."""
-    _, export = read_csv_export(path, {"tweet activity": COLUMNS})
+    _, export = read_csv_export(path, {"tweet activity": COLUMNS}, date_order)
     # the export writes times in UTC ("+0000"); a spreadsheet may have dropped the offset
     created_at = export.timestamps("time", TIME_FORMATS)
     texts = export.text("text")

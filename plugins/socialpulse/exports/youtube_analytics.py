@@ -39,9 +39,13 @@ PUBLISHED_FORMATS = ("%b %d, %Y", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S%z")
 DATE_FORMATS = ("%Y-%m-%d", "%b %d, %Y")
 
 
-def read_youtube_analytics(path: Path, account: Account) -> dict[str, pa.Table]:
+def read_youtube_analytics(
+    path: Path, account: Account, date_order: str | None = None
+) -> dict[str, pa.Table]:
     """A channel's Table data.csv -> videos and their totals; its Chart data.csv -> audience."""
-    kind, export = read_csv_export(path, {"chart data": CHART_COLUMNS, "table data": TABLE_COLUMNS})
+    kind, export = read_csv_export(
+        path, {"chart data": CHART_COLUMNS, "table data": TABLE_COLUMNS}, date_order
+    )
     if kind == "chart data":
         content = export.cells("content").str.casefold()
         export.drop_rows(~content.isin(["", "total"]))
