@@ -98,9 +98,10 @@ def test_facebook_post_insights_ask_for_the_lifetime_period_and_keep_the_lifetim
 
 def test_insight_values_pick_the_lifetime_entry_whatever_the_order():
     from socialpulse import http
+    from socialpulse.networks.base import Credentials
     from socialpulse.networks.graph import insight_values
 
-    fields = http.ApiClient("facebook", "https://graph.example/v24.0/", http.Credentials(secret="t")).fields(
+    fields = http.ApiClient("facebook", "https://graph.example/v24.0/", Credentials(secret="t")).fields(
         "1_2/insights", "insights"
     )
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from socialpulse import http
 from socialpulse.domain import Account, Interval
+from socialpulse.networks import canonical
 from socialpulse.networks.graph import GraphConnector
 
 POST_FIELDS = (
@@ -45,13 +46,13 @@ class FacebookNetwork(GraphConnector):
             if a.get("type") in (None, "share")  # photo, album, video_inline...: the Page's own media
         ]
         kind = "share" if item.get("parent_id") else "original"
-        return http.post_row(
+        return canonical.post_row(
             account,
             item_id,
             created,
             fields.string(item, "message", required=False),
             kind,
-            http.external_links(links, PLATFORM_HOSTS),
+            canonical.external_links(links, PLATFORM_HOSTS),
         )
 
     def counts(self, post: http.Fields, item: Mapping[str, Any]) -> dict[str, int | None]:
@@ -84,14 +85,14 @@ class FacebookNetwork(GraphConnector):
                 with self.issues.item(item, f"comment of {post_id} left out"):
                     self._no_moderate_task(item, post_id, path)
                     created = comment.time(item, "created_time")
-                    if not http.inside(created, interval):
+                    if not canonical.inside(created, interval):
                         continue
                     comment_id = comment.string(item, "id")
                     author = comment.string(item, "from.id")
                     parent = comment.string(item, "parent.id", required=False)
                     ours = author == account.account_id
                     rows.append(
-                        http.message_row(
+                        canonical.message_row(
                             account,
                             message_id=comment_id,
                             thread_id=parent or comment_id,  # replies hang under one top-level comment

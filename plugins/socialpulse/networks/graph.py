@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from socialpulse import http
 from socialpulse.domain import Account, Interval
+from socialpulse.networks import canonical
 from socialpulse.networks.base import Connector, Credentials
 
 GRAPH_VERSION = "v24.0"
@@ -98,7 +99,7 @@ class GraphConnector(Connector):
 
     def __init__(self, credentials=None, sleep=None, **settings):
         super().__init__(credentials, **settings)
-        http.check_options(self.network, settings, {"graph_version"})
+        canonical.check_options(self.network, settings, {"graph_version"})
         self.client = graph_client(self.network, GRAPH_URL, credentials, settings, self.permissions, sleep)
         self.page_size = int(settings.get("page_size", 100))
         self.issues.scrub = self.client.scrub
@@ -109,7 +110,7 @@ class GraphConnector(Connector):
         posts, metrics, messages = [], [], []
         params = {
             "fields": self.item_fields,
-            "since": unix(http.lookback_start(interval, self.settings)),
+            "since": unix(canonical.lookback_start(interval, self.settings)),
             "until": unix(interval.end),
             "limit": self.page_size,
         }
@@ -122,17 +123,21 @@ class GraphConnector(Connector):
                     item_id = fields.ident(item, "id")
                     created = fields.time(item, self.time_field)
                     # every post of the lookback window: its counts and comments keep changing
-                    rows = http.metric_rows(account, interval, item_id, created, self.counts(fields, item))
+                    rows = canonical.metric_rows(
+                        account, interval, item_id, created, self.counts(fields, item)
+                    )
                     post = self.post_row(account, fields, item, item_id, created)
                     metrics += rows
-                    if http.inside(created, interval):
+                    if canonical.inside(created, interval):
                         posts.append(post)
                     kept = item_id
                 messages += self.item_comments(account, interval, kept) if kept else []
         followers = self.client.fields(node_id, self.node_label).count(node, "followers_count")
-        audience = http.audience_rows(account, interval, followers, self.audience_changes(node_id, interval))
-        return http.tables(
-            http.account_rows(account, interval),
+        audience = canonical.audience_rows(
+            account, interval, followers, self.audience_changes(node_id, interval)
+        )
+        return canonical.tables(
+            canonical.account_rows(account, interval),
             posts,
             metrics,
             audience,

@@ -16,6 +16,7 @@ from typing import Any
 
 from socialpulse import http
 from socialpulse.domain import Account, Interval
+from socialpulse.networks import canonical
 from socialpulse.networks.graph import GraphConnector
 
 MEDIA_FIELDS = "id,caption,media_type,media_product_type,timestamp,permalink,like_count,comments_count"
@@ -35,7 +36,7 @@ class InstagramNetwork(GraphConnector):
 
     def post_row(self, account, fields, item, item_id, created):
         # media are always originals, and links in captions are not clickable
-        return http.post_row(account, item_id, created, fields.string(item, "caption", required=False))
+        return canonical.post_row(account, item_id, created, fields.string(item, "caption", required=False))
 
     def counts(self, media: http.Fields, item: Mapping[str, Any]) -> dict[str, int | None]:
         path = f"{http.segment(item['id'])}/insights"
@@ -74,7 +75,7 @@ class InstagramNetwork(GraphConnector):
                                 )
                             )
                     rows += [top, *replies]
-        return [r for r in rows if http.inside(r["created_at"], interval)]
+        return [r for r in rows if canonical.inside(r["created_at"], interval)]
 
     def _message(
         self,
@@ -89,7 +90,7 @@ class InstagramNetwork(GraphConnector):
         username = fields.string(comment, "from.username", required=False) or fields.string(
             comment, "username", required=False
         )
-        return http.message_row(
+        return canonical.message_row(
             account,
             message_id=fields.string(comment, "id"),
             thread_id=thread,

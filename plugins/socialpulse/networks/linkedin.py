@@ -24,6 +24,7 @@ import pyarrow as pa
 from socialpulse import http, model
 from socialpulse.domain import Account, Interval
 from socialpulse.http import dig
+from socialpulse.networks import canonical
 from socialpulse.networks.base import Connector
 
 LINKEDIN_VERSION = (
@@ -48,7 +49,7 @@ class LinkedInNetwork(Connector):
 
     def __init__(self, credentials=None, sleep=None, **settings):
         super().__init__(credentials, **settings)
-        http.check_options("linkedin", settings, {"linkedin_version", "token_url"})
+        canonical.check_options("linkedin", settings, {"linkedin_version", "token_url"})
         self.client = http.ApiClient(
             "linkedin",
             settings.get("base_url", "https://api.linkedin.com"),
@@ -71,7 +72,7 @@ class LinkedInNetwork(Connector):
 
     def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
         org = f"urn:li:organization:{account.account_id}"
-        since = http.lookback_start(interval, self.settings)
+        since = canonical.lookback_start(interval, self.settings)
         post = self.client.fields("/rest/posts", "post")
         recent = []
         for item in self._collection("/rest/posts", {"q": "author", "author": org, "sortBy": "CREATED"}):
@@ -88,16 +89,16 @@ class LinkedInNetwork(Connector):
         stats = self._share_statistics(org, [post_id for _, post_id, _ in recent])
         posts, metrics, messages = [], [], []
         for item, post_id, created in recent:
-            metrics += http.metric_rows(
+            metrics += canonical.metric_rows(
                 account, interval, post_id, created, stats.get(post_id, UNKNOWN_COUNTS)
             )
             messages += self._comments(account, org, interval, post_id)
-            if http.inside(created, interval):
+            if canonical.inside(created, interval):
                 with self.issues.item(item, "post left out"):
                     article = post.string(item, "content.article.source", required=False)
                     kind = "share" if item.get("reshareContext") else "original"
                     posts.append(
-                        http.post_row(
+                        canonical.post_row(
                             account,
                             post_id,
                             created,
@@ -108,11 +109,11 @@ class LinkedInNetwork(Connector):
                     )
         size_path = f"/rest/networkSizes/{urn(org)}"
         followers = self.client.get(size_path, {"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"})
-        return http.tables(
-            http.account_rows(account, interval),
+        return canonical.tables(
+            canonical.account_rows(account, interval),
             posts,
             metrics,
-            http.audience_rows(
+            canonical.audience_rows(
                 account,
                 interval,
                 self.client.fields(size_path, "network size").count(followers, "firstDegreeSize"),
@@ -173,7 +174,7 @@ class LinkedInNetwork(Connector):
                 f"DIRECT_SPONSORED_CONTENT_POSTER role on the Page",
             )
             return []
-        return [r for r in rows if http.inside(r["created_at"], interval)]
+        return [r for r in rows if canonical.inside(r["created_at"], interval)]
 
     def _replies(self, account: Account, org: str, post_id: str, root: str) -> list[dict[str, Any]]:
         reply_path = f"/rest/socialActions/{urn(root)}/comments"
@@ -195,7 +196,7 @@ class LinkedInNetwork(Connector):
     ) -> dict[str, Any]:
         actor = fields.string(comment, "actor")
         ours = actor == org
-        return http.message_row(
+        return canonical.message_row(
             account,
             message_id=comment_urn(fields, comment),
             thread_id=thread,

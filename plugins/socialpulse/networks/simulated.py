@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from socialpulse import model
 from socialpulse.domain import Account, Interval
+from socialpulse.networks import canonical
 from socialpulse.networks.base import Connector
 
 EPOCH = dt.date(2020, 1, 1)
@@ -149,21 +150,7 @@ class SimulatedNetwork(Connector):
         posts = self._posts_for_days(account, days)
         messages = self._messages_created_in(account, interval)
         return {
-            "accounts": model.table_from_rows(
-                "accounts",
-                [
-                    {
-                        "network": account.network,
-                        "account_id": account.account_id,
-                        "handle": account.handle,
-                        "display_name": account.display_name,
-                        "purpose": account.purpose,
-                        "time_zone": account.time_zone,
-                        "snapshot_date": day,
-                    }
-                    for day in days
-                ],
-            ),
+            "accounts": model.table_from_rows("accounts", canonical.account_rows(account, interval)),
             "posts": _filter_time(posts, "created_at", interval),
             "post_metrics_daily": self._post_metrics(account, days),
             "audience_daily": self._audience(account, days),
@@ -243,19 +230,17 @@ class SimulatedNetwork(Connector):
             p = self._day_posts(account, day)
             for i in range(len(p["post_id"])):
                 rows.append(
-                    {
-                        "network": account.network,
-                        "account_id": account.account_id,
-                        "post_id": p["post_id"][i],
-                        "created_at": p["created_at"][i],
-                        "kind": str(p["kind"][i]),
-                        "text": str(p["text"][i]),
-                        "links": [f"https://example.com/{account.account_id}/{p['post_id'][i]}"]
+                    canonical.post_row(
+                        account,
+                        p["post_id"][i],
+                        p["created_at"][i],
+                        str(p["text"][i]),
+                        kind=str(p["kind"][i]),
+                        links=[f"https://example.com/{account.account_id}/{p['post_id'][i]}"]
                         if p["has_link"][i]
                         else [],
-                        "staff_member": str(p["staff"][i]),
-                        "in_reply_to_id": None,
-                    }
+                        staff_member=str(p["staff"][i]),
+                    )
                 )
         return model.table_from_rows("posts", rows)
 
@@ -267,16 +252,9 @@ class SimulatedNetwork(Connector):
                 p = self._day_posts(account, posted)
                 grown = 1.0 - np.exp(-(age + 1) / 1.2)  # totals approach their final value
                 for i in range(len(p["post_id"])):
-                    row = {
-                        "network": account.network,
-                        "account_id": account.account_id,
-                        "post_id": p["post_id"][i],
-                        "date": day,
-                    }
-                    for col in model.COUNT_COLUMNS:
-                        final = int(p[col][i])
-                        row[col] = None if final < 0 else round(final * grown)
-                    rows.append(row)
+                    finals = {col: int(p[col][i]) for col in model.COUNT_COLUMNS}
+                    counts = {col: None if v < 0 else round(v * grown) for col, v in finals.items()}
+                    rows.append(canonical.metric_row(account, p["post_id"][i], day, counts))
         return model.table_from_rows("post_metrics_daily", rows)
 
     # -- audience -------------------------------------------------------------------------------
@@ -300,16 +278,7 @@ class SimulatedNetwork(Connector):
             i = (day - EPOCH).days
             if not 0 <= i < HISTORY_DAYS:
                 continue  # the simulated accounts exist from EPOCH for HISTORY_DAYS
-            rows.append(
-                {
-                    "network": account.network,
-                    "account_id": account.account_id,
-                    "date": day,
-                    "followers_total": int(total[i]),
-                    "followers_gained": int(gained[i]),
-                    "followers_lost": int(lost[i]),
-                }
-            )
+            rows.append(canonical.audience_row(account, day, int(total[i]), int(gained[i]), int(lost[i])))
         return model.table_from_rows("audience_daily", rows)
 
     # -- conversations ----------------------------------------------------------------------------

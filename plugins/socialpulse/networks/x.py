@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from socialpulse import http
 from socialpulse.domain import Account, Interval
+from socialpulse.networks import canonical
 from socialpulse.networks.base import Connector, ConnectorError
 
 TWEET_FIELDS = (
@@ -46,7 +47,7 @@ class XNetwork(Connector):
 
     def __init__(self, credentials=None, sleep=None, **settings):
         super().__init__(credentials, **settings)
-        http.check_options("x", settings, {"non_public_metrics", "direct_messages"})
+        canonical.check_options("x", settings, {"non_public_metrics", "direct_messages"})
         self.client = http.ApiClient(
             "x",
             settings.get("base_url", "https://api.x.com"),
@@ -80,7 +81,7 @@ class XNetwork(Connector):
         tweet_fields = TWEET_FIELDS + (",non_public_metrics" if self.non_public else "")
         timeline_path, mentions_path = f"/2/users/{user_id}/tweets", f"/2/users/{user_id}/mentions"
         timeline = self._tweets(
-            timeline_path, http.lookback_start(interval, self.settings), interval, tweet_fields
+            timeline_path, canonical.lookback_start(interval, self.settings), interval, tweet_fields
         )
         mentions = self._tweets(mentions_path, interval.start, interval, TWEET_FIELDS)
         tweet, mention = (
@@ -93,8 +94,8 @@ class XNetwork(Connector):
         for t in timeline:
             with self.issues.item(t, "tweet left out"):
                 tweet_id, created = tweet.string(t, "id"), tweet.time(t, "created_at")
-                rows = http.metric_rows(account, interval, tweet_id, created, self._counts(tweet, t))
-                if not http.inside(created, interval):
+                rows = canonical.metric_rows(account, interval, tweet_id, created, self._counts(tweet, t))
+                if not canonical.inside(created, interval):
                     metrics += rows
                     continue
                 replied_to = _reference(tweet, t, "replied_to")
@@ -104,13 +105,13 @@ class XNetwork(Connector):
                     for u in tweet.objects(t, "entities.urls")
                     if not u.get("media_key")  # an attached photo or video, not a link to another site
                 ]
-                post = http.post_row(
+                post = canonical.post_row(
                     account,
                     tweet_id,
                     created,
                     tweet.string(t, "text", required=False),
                     kind,
-                    http.external_links(links, PLATFORM_HOSTS),
+                    canonical.external_links(links, PLATFORM_HOSTS),
                     replied_to,
                 )
                 # A reply to someone else is our answer in a conversation; a reply to ourselves is a thread.
@@ -125,17 +126,17 @@ class XNetwork(Connector):
         for t in mentions:
             with self.issues.item(t, "mention left out"):
                 created = mention.time(t, "created_at")
-                if http.inside(created, interval):
+                if canonical.inside(created, interval):
                     outbound = mention.string(t, "author_id") == user_id
                     messages.append(self._message(account, mention, t, created, own_ids, outbound=outbound))
         if self.direct_messages:
             messages += self._direct_messages(account, interval)
 
-        return http.tables(
-            http.account_rows(account, interval),
+        return canonical.tables(
+            canonical.account_rows(account, interval),
             posts,
             metrics,
-            http.audience_rows(account, interval, followers),
+            canonical.audience_rows(account, interval, followers),
             messages,
             source=f"x/{user_id}",
             issues=self.issues.take(account, interval),
@@ -202,7 +203,7 @@ class XNetwork(Connector):
                             continue  # a participant joining or leaving a group is not a message
                         created = event.time(item, "created_at")
                         older = older or created < interval.start
-                        if http.inside(created, interval):
+                        if canonical.inside(created, interval):
                             rows.append(self._direct_message(account, event, item, created, usernames))
                 if older:
                     break  # newest first: the following pages are older still
@@ -229,7 +230,7 @@ class XNetwork(Connector):
         sender = fields.string(item, "sender_id")
         outbound = sender == account.account_id
         username = account.handle if outbound else usernames.get(sender)
-        return http.message_row(
+        return canonical.message_row(
             account,
             message_id=fields.string(item, "id"),
             # a conversation is the thread: our next DM in it answers the customer's (response times)
@@ -272,7 +273,7 @@ class XNetwork(Connector):
     ) -> dict[str, Any]:
         conversation = fields.string(tweet, "conversation_id")
         username = account.handle if outbound else tweet.get("_username")
-        return http.message_row(
+        return canonical.message_row(
             account,
             message_id=fields.string(tweet, "id"),
             thread_id=conversation,

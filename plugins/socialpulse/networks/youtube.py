@@ -24,6 +24,7 @@ import pyarrow as pa
 from socialpulse import http
 from socialpulse.domain import Account, Interval
 from socialpulse.http import dig
+from socialpulse.networks import canonical
 from socialpulse.networks.base import Connector, ConnectorError
 
 SCOPES = "https://www.googleapis.com/auth/youtube.readonly and https://www.googleapis.com/auth/yt-analytics.readonly"
@@ -36,7 +37,7 @@ class YouTubeNetwork(Connector):
 
     def __init__(self, credentials=None, sleep=None, **settings):
         super().__init__(credentials, **settings)
-        http.check_options("youtube", settings, {"data_base_url", "analytics_base_url", "token_url"})
+        canonical.check_options("youtube", settings, {"data_base_url", "analytics_base_url", "token_url"})
         policy = http.RetryPolicy.from_settings(settings)
         # one token for both APIs: refreshed once, whichever API finds it expired
         token = http.AccessToken(
@@ -75,7 +76,7 @@ class YouTubeNetwork(Connector):
         hidden = dig(channel, "statistics.hiddenSubscriberCount") is True
         subscribers = None if hidden else channel_fields.count(channel, "statistics.subscriberCount")
 
-        since = http.lookback_start(interval, self.settings)
+        since = canonical.lookback_start(interval, self.settings)
         video_ids = []
         item = self.data.fields("/youtube/v3/playlistItems", "playlist item")
         for entry in self._items(
@@ -99,16 +100,16 @@ class YouTubeNetwork(Connector):
             for entry in video.objects(response, "items"):
                 with self.issues.item(entry, "video left out"):
                     video_id, created = video.ident(entry, "id"), video.time(entry, "snippet.publishedAt")
-                    rows = http.metric_rows(account, interval, video_id, created, _counts(video, entry))
+                    rows = canonical.metric_rows(account, interval, video_id, created, _counts(video, entry))
                     title = video.string(entry, "snippet.title", required=False)
                     metrics += rows
-                    if http.inside(created, interval):
-                        posts.append(http.post_row(account, video_id, created, title))
-        return http.tables(
-            http.account_rows(account, interval),
+                    if canonical.inside(created, interval):
+                        posts.append(canonical.post_row(account, video_id, created, title))
+        return canonical.tables(
+            canonical.account_rows(account, interval),
             posts,
             metrics,
-            http.audience_rows(account, interval, subscribers, self._subscriber_changes(interval)),
+            canonical.audience_rows(account, interval, subscribers, self._subscriber_changes(interval)),
             self._messages(account, interval, since),
             source=f"youtube/{channel_id}",
             issues=self.issues.take(account, interval),
@@ -155,7 +156,7 @@ class YouTubeNetwork(Connector):
                 rows.append(
                     self._message(account, fields, reply, thread_id, parent=parent, video_id=video_id)
                 )
-        return [r for r in rows if http.inside(r["created_at"], interval)]
+        return [r for r in rows if canonical.inside(r["created_at"], interval)]
 
     def _message(
         self,
@@ -167,7 +168,7 @@ class YouTubeNetwork(Connector):
         video_id: str | None,
     ) -> dict[str, Any]:
         author = fields.string(comment, "snippet.authorChannelId.value")
-        return http.message_row(
+        return canonical.message_row(
             account,
             message_id=fields.string(comment, "id"),
             thread_id=thread_id,
