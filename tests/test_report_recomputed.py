@@ -16,6 +16,7 @@ import datetime as dt
 import re
 import statistics
 from collections import defaultdict
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,6 +34,7 @@ from socialpulse.networks.simulated import SimulatedNetwork
 MONTH, PREV = "2026-10", "2026-09"
 MONTH_END = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 SLA = 24.0
+QUIET_HOURS = 24.0  # sla.resolution_quiet_hours, by default
 ENGAGEMENT = ("likes", "shares", "replies", "link_clicks", "saves")
 PROMOTIONAL = re.compile(
     r"(?i)(\bsale\b|\d+\s*% off|\bdiscount|\bdeals?\b|\boffers?\b|\bpromo|\bcoupon|\bshop now\b|\bbuy\b"
@@ -64,6 +66,7 @@ def rendered(tmp_path_factory):
                 messages.append(
                     {**template, "message_id": f"burst-{i}", "thread_id": f"burst-{i}", "created_at": created}
                 )
+            messages += follow_ups(messages)
             tables["messages"] = pa.Table.from_pylist(messages, schema=tables["messages"].schema)
         tables["post_metrics_daily"] = pa.Table.from_pylist(
             snapshots, schema=tables["post_metrics_daily"].schema
@@ -76,6 +79,53 @@ def rendered(tmp_path_factory):
         for name in ("accounts", "posts", "post_metrics_daily", "audience_daily", "messages")
     }
     return config, paths, rows
+
+
+def follow_ups(messages: list[dict]) -> list[dict]:
+    """Turns that do not end at our first reply, for time to resolution (24 quiet hours): the
+    customer writes again 5 h after our reply (reopened) or 30 h after it (resolved, and a new
+    request), each answered 2 h later; or we reply a second time 3 h after the first."""
+    by_id = {m["message_id"]: m for m in messages}
+    ours = sorted(
+        (
+            m
+            for m in messages
+            if m["direction"] == "outbound" and m["created_at"].month == 10 and m["parent_id"] in by_id
+        ),
+        key=lambda m: m["message_id"],
+    )[:60]
+    added = []
+    for i, answer in enumerate(ours):
+        request = by_id[answer["parent_id"]]
+        if i % 3 == 2:
+            gap = 3
+            added.append(
+                {
+                    **answer,
+                    "message_id": f"{answer['message_id']}-again",
+                    "created_at": answer["created_at"] + dt.timedelta(hours=gap),
+                }
+            )
+            continue
+        gap = 5 if i % 3 == 0 else 30
+        again = {
+            **request,
+            "message_id": f"{request['message_id']}-again",
+            "parent_id": answer["message_id"],
+            "intent": "complaint",
+            "text": "Still not working, it crashed again",
+            "created_at": answer["created_at"] + dt.timedelta(hours=gap),
+        }
+        added += [
+            again,
+            {
+                **answer,
+                "message_id": f"{again['message_id']}-r",
+                "parent_id": again["message_id"],
+                "created_at": again["created_at"] + dt.timedelta(hours=2),
+            },
+        ]
+    return added
 
 
 # -- the rendered report, read back --------------------------------------------------------------
@@ -118,7 +168,6 @@ class Tables(HTMLParser):
 
 
 def text_of(fragment: str) -> str:
-    from html import unescape
 
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
@@ -197,6 +246,11 @@ class Recomputed:
         for m in self.messages:
             if m["direction"] == "outbound":
                 ours[(m["network"], m["account_id"], m["thread_id"])].append(m)
+        requested = defaultdict(list)
+        for m in self.messages:
+            is_request = m["direction"] == "inbound" and m["intent"] in ("question", "complaint")
+            if is_request and m["created_at"] <= as_of[m["network"]]:
+                requested[(m["network"], m["account_id"], m["thread_id"])].append(m["created_at"])
         requests = []
         for m in self.messages:
             if m["direction"] != "inbound" or m["intent"] not in ("question", "complaint"):
@@ -214,6 +268,20 @@ class Recomputed:
             )
             first = later[0] if later and later[0]["created_at"] <= cutoff else None
             hours = (first["created_at"] - m["created_at"]).total_seconds() / 3600 if first else None
+            resolution = None
+            if first is not None:
+                # the turn: our replies from the first response up to the next request of the
+                # thread (a request in the same second as our reply comes before it)
+                thread_requests = requested[(m["network"], m["account_id"], m["thread_id"])]
+                next_request = min((t for t in thread_requests if t > first["created_at"]), default=None)
+                last = max(
+                    o["created_at"]
+                    for o in later
+                    if o["created_at"] <= cutoff and (next_request is None or o["created_at"] < next_request)
+                )
+                quiet = dt.timedelta(hours=QUIET_HOURS)
+                if (next_request is None or next_request - last > quiet) and cutoff - last >= quiet:
+                    resolution = (last - m["created_at"]).total_seconds() / 3600
             if first is not None:
                 status = "met" if hours <= SLA else "missed"
             else:
@@ -226,6 +294,7 @@ class Recomputed:
                     "responder": first["staff_member"] if first else None,
                     "hours": hours,
                     "status": status,
+                    "resolution": resolution,
                 }
             )
         return requests
@@ -262,6 +331,7 @@ class Recomputed:
     @staticmethod
     def service(requests: list[dict]) -> dict:
         hours = [r["hours"] for r in requests if r["hours"] is not None]
+        resolved = [r["resolution"] for r in requests if r["resolution"] is not None]
         met = sum(r["status"] == "met" for r in requests)
         missed = sum(r["status"] == "missed" for r in requests)
         return {
@@ -271,6 +341,9 @@ class Recomputed:
             "median": statistics.median(hours) if hours else None,
             "p90": quantile(hours, 0.9),
             "within": ratio(met, met + missed),
+            "resolved": len(resolved),
+            "resolution_median": statistics.median(resolved) if resolved else None,
+            "resolution_p90": quantile(resolved, 0.9),
         }
 
     def backlog(self, account=None) -> list[dict]:
@@ -443,7 +516,7 @@ def test_every_figure_of_the_report_is_what_the_canonical_tables_say(rendered):
 
     # 2. Service per channel, staff, backlog, spikes.
     service = tables["service"]
-    for row, account in zip(service[0][1:], accounts, strict=True):
+    for row, account in zip(service[0][2:], accounts, strict=True):  # two header rows
         s = want.service(want.requests_of(MONTH, account))
         expected = [
             fmt(s["requests"]),
@@ -451,6 +524,9 @@ def test_every_figure_of_the_report_is_what_the_canonical_tables_say(rendered):
             fmt(s["median"], "h"),
             fmt(s["p90"], "h"),
             fmt(s["within"], "%"),
+            fmt(s["resolved"]),
+            fmt(s["resolution_median"], "h"),
+            fmt(s["resolution_p90"], "h"),
         ]
         assert row == [name[account.key], *expected], account.key
     staff = defaultdict(list)
@@ -465,12 +541,25 @@ def test_every_figure_of_the_report_is_what_the_canonical_tables_say(rendered):
                 fmt(statistics.median(r["hours"] for r in rs), "h"),
                 fmt(quantile([r["hours"] for r in rs], 0.9), "h"),
                 fmt(sum(r["status"] == "met" for r in rs) / len(rs), "%"),
+                fmt(len(resolved := [r["resolution"] for r in rs if r["resolution"] is not None])),
+                fmt(statistics.median(resolved) if resolved else None, "h"),
+                fmt(quantile(resolved, 0.9), "h"),
             ]
             for who, rs in staff.items()
         ),
         key=lambda row: (-int(row[1].replace(",", "")), row[0]),
     )
-    assert service[1][1:] == expected_staff
+    assert service[1][2:] == expected_staff
+    # Time to resolution beside first response: the turns above are in the figures.
+    october = want.requests_of(MONTH)
+    assert any(r["resolution"] is not None and r["resolution"] > r["hours"] for r in october)  # replied twice
+    assert any(
+        r["hours"] is not None and r["resolution"] is None and r["created_at"].day < 25 for r in october
+    )
+    assert (
+        f"{now_s['answered']:,} answered; {now_s['resolved']:,} resolved, "
+        f"in a median {fmt(now_s['resolution_median'], 'h')}."
+    ) in text_of(re.search(r'<section id="service".*?</section>', page, re.S).group(0))
     assert f"Still unanswered at month end: {len(backlog):,}, oldest first" in page
     handle = {(a.network, a.account_id): a.handle for a in accounts}
     assert service[2][1:] == [

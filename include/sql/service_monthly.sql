@@ -4,6 +4,9 @@
 -- median_ and p90_response_hours: time to first response over answered requests, calendar
 -- hours, continuous quantiles (linear interpolation between the two nearest answers).
 -- within_sla_share = met / (met + missed): requests still pending inside the SLA are not judged.
+-- resolved, reopened: requests by resolution_status (service_requests); median_ and
+-- p90_resolution_hours: time to resolution over the resolved requests only (reopened and open
+-- requests have none), calendar hours, continuous quantiles.
 -- open_requests: the month's requests still unanswered at as_of.
 -- backlog_at_month_end: every request sent up to the month's end (of any month) and not answered
 -- by then, i.e. the unanswered pile as it stood when the month closed.
@@ -21,6 +24,10 @@ WITH monthly AS (
         count(responded_at) * 1.0 / count(*) AS response_rate,
         quantile_cont(response_hours, 0.5) AS median_response_hours,
         quantile_cont(response_hours, 0.9) AS p90_response_hours,
+        count(*) FILTER (WHERE resolution_status = 'resolved') AS resolved,
+        count(*) FILTER (WHERE resolution_status = 'reopened') AS reopened,
+        quantile_cont(resolution_hours, 0.5) AS median_resolution_hours,
+        quantile_cont(resolution_hours, 0.9) AS p90_resolution_hours,
         count(*) FILTER (WHERE sla_status = 'met') AS within_sla,
         count(*) FILTER (WHERE sla_status = 'missed') AS missed_sla,
         count(*) FILTER (WHERE sla_status = 'pending') AS pending_sla,
@@ -67,6 +74,7 @@ SELECT
     prev.median_response_hours AS prev_median_response_hours,
     m.median_response_hours - prev.median_response_hours AS median_response_hours_change,
     m.p90_response_hours - prev.p90_response_hours AS p90_response_hours_change,
+    m.median_resolution_hours - prev.median_resolution_hours AS median_resolution_hours_change,
     prev.within_sla_share AS prev_within_sla_share,
     m.within_sla_share - prev.within_sla_share AS within_sla_share_change,
     m.backlog_at_month_end - prev.backlog_at_month_end AS backlog_change,

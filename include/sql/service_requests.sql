@@ -23,6 +23,13 @@
 -- sla_status: 'met' when answered within the target, 'missed' when answered later or still
 -- unanswered past it at as_of, 'pending' when unanswered and not yet past it. as_of is the
 -- variable as_of when set, else the latest message of the network in the lake.
+-- Time to resolution: the request's turn is our replies from its first response up to the next
+-- request of the thread (the customer, or anyone in the thread, writing again with something that
+-- needs an answer). resolution_status is 'resolved' when no request follows our last reply of the
+-- turn within resolution_quiet_hours (calendar hours; variable resolution_quiet_hours) and as_of
+-- is at least that long after it; resolved_at is that reply and resolution_hours the calendar
+-- hours from the request to it. 'reopened': a request followed within those hours (it is a
+-- request of its own). 'open': unanswered at as_of, or answered less than those hours before it.
 -- Rows stay narrow on purpose: at millions of messages joins cost by the width of their rows.
 -- Our replies are matched to messages with plain hash joins on the thread (no ASOF join, no hashed
 -- key: DuckDB's hash() of ids collides often): each reply knows the time of our previous and next
@@ -96,6 +103,32 @@ community_replies AS (
         AND c.author_id <> r.author_id
     GROUP BY ALL
 ),
+-- Our replies and the requests on one timeline per thread (a request in the same second as our
+-- reply comes first): each reply knows the next request after it, and the replies before that
+-- request share their turn's last reply.
+timeline AS (
+    SELECT
+        network, account_id, thread_id, message_id, created_at, is_reply,
+        min(CASE WHEN NOT is_reply THEN created_at END) OVER (
+            PARTITION BY network, account_id, thread_id ORDER BY created_at, is_reply, message_id
+            ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
+        ) AS next_request_at
+    FROM (
+        SELECT o.network, o.account_id, o.thread_id, o.message_id, o.created_at, TRUE AS is_reply
+        FROM ours o
+        JOIN clock c USING (network, account_id)
+        WHERE o.created_at <= c.as_of
+        UNION ALL
+        SELECT network, account_id, thread_id, message_id, created_at, FALSE FROM requests
+    ) events
+),
+turns AS (
+    SELECT
+        network, account_id, thread_id, message_id, next_request_at,
+        max(created_at) OVER (PARTITION BY network, account_id, thread_id, next_request_at) AS last_reply_at
+    FROM timeline
+    WHERE is_reply
+),
 judged AS (
     SELECT
         r.network,
@@ -111,6 +144,8 @@ judged AS (
         o.staff_member AS responder,
         o.message_id AS response_message_id,
         coalesce(c.community_replies, 0) AS community_replies,
+        t.last_reply_at,
+        t.next_request_at,
         r.sla_hours,
         r.time_zone,
         r.as_of
@@ -122,11 +157,31 @@ judged AS (
         AND (o.previous_at IS NULL OR o.previous_at < r.created_at)
         AND o.created_at <= r.as_of
     LEFT JOIN community_replies c ON c.network = r.network AND c.account_id = r.account_id AND c.message_id = r.message_id
+    LEFT JOIN turns t
+        ON t.network = r.network AND t.account_id = r.account_id AND t.thread_id = r.thread_id
+        AND t.message_id = o.message_id
+),
+resolution AS (
+    SELECT
+        * EXCLUDE (last_reply_at, next_request_at),
+        CASE
+            WHEN responded_at IS NULL THEN 'open'
+            WHEN epoch_us(next_request_at) - epoch_us(last_reply_at) <= getvariable('resolution_quiet_hours') * 3600e6
+                THEN 'reopened'
+            WHEN epoch_us(as_of) - epoch_us(last_reply_at) >= getvariable('resolution_quiet_hours') * 3600e6
+                THEN 'resolved'
+            ELSE 'open'
+        END AS resolution_status,
+        last_reply_at
+    FROM judged
 )
 SELECT
-    * EXCLUDE (time_zone),
+    * EXCLUDE (time_zone, last_reply_at),
     strftime(responded_at, '%Y-%m') AS response_month,
     (epoch_us(responded_at) - epoch_us(created_at)) / 3600e6 AS response_hours,
+    CASE WHEN resolution_status = 'resolved' THEN last_reply_at END AS resolved_at,
+    CASE WHEN resolution_status = 'resolved' THEN (epoch_us(last_reply_at) - epoch_us(created_at)) / 3600e6 END
+        AS resolution_hours,
     sla_clock_hours(created_at, coalesce(responded_at, as_of), time_zone) AS sla_clock_hours,
     CASE
         WHEN responded_at IS NOT NULL AND sla_clock_hours(created_at, responded_at, time_zone) <= sla_hours THEN 'met'
@@ -134,4 +189,4 @@ SELECT
         WHEN sla_clock_hours(created_at, as_of, time_zone) > sla_hours THEN 'missed'
         ELSE 'pending'
     END AS sla_status
-FROM judged
+FROM resolution

@@ -4,6 +4,8 @@
 -- service_monthly, a request belongs to the month it was sent); their median and p90 response
 -- hours and the share within the SLA (met / first responses). replies: every outbound message
 -- the person sent in the month, first responses or not. Unsigned messages count as 'unattributed'.
+-- Time to resolution is the first responder's (who took the request), whoever sent the turn's
+-- last reply: resolved, and median_ and p90_resolution_hours over those resolved requests.
 -- Only people with at least one first response in the month have a row.
 -- <metric>_change = this month minus the previous calendar month for the same person.
 WITH first_responses AS (
@@ -15,7 +17,10 @@ WITH first_responses AS (
         count(*) AS first_responses,
         quantile_cont(response_hours, 0.5) AS median_response_hours,
         quantile_cont(response_hours, 0.9) AS p90_response_hours,
-        avg(CASE WHEN sla_status = 'met' THEN 1.0 ELSE 0.0 END) AS within_sla_share
+        avg(CASE WHEN sla_status = 'met' THEN 1.0 ELSE 0.0 END) AS within_sla_share,
+        count(*) FILTER (WHERE resolution_status = 'resolved') AS resolved,
+        quantile_cont(resolution_hours, 0.5) AS median_resolution_hours,
+        quantile_cont(resolution_hours, 0.9) AS p90_resolution_hours
     FROM service_requests
     WHERE responded_at IS NOT NULL
     GROUP BY ALL
@@ -41,6 +46,9 @@ monthly AS (
         f.median_response_hours,
         f.p90_response_hours,
         f.within_sla_share,
+        f.resolved,
+        f.median_resolution_hours,
+        f.p90_resolution_hours,
         coalesce(r.replies, 0) AS replies
     FROM first_responses f
     LEFT JOIN replies r USING (network, account_id, month, staff_member)
@@ -49,6 +57,7 @@ SELECT
     m.*,
     m.first_responses - prev.first_responses AS first_responses_change,
     m.median_response_hours - prev.median_response_hours AS median_response_hours_change,
+    m.median_resolution_hours - prev.median_resolution_hours AS median_resolution_hours_change,
     m.within_sla_share - prev.within_sla_share AS within_sla_share_change
 FROM monthly m
 LEFT JOIN monthly prev

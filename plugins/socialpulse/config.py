@@ -54,6 +54,9 @@ class SlaPolicy:
     business_start: str | None = None  # "HH:MM", local time of the account
     business_end: str | None = None
     business_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    # A request is resolved at our last reply of its turn when no new request follows in its
+    # thread within this many calendar hours (docs/metrics.md, "Time to resolution").
+    resolution_quiet_hours: float = 24.0
 
     @property
     def business_hours(self) -> bool:
@@ -188,12 +191,13 @@ def _sla_policy(raw: dict, where: str) -> SlaPolicy:
     """sla_hours (the default SLA) and the optional sla: mapping of per-network hours and business hours."""
     sla = raw.get("sla") or {}
     if not isinstance(sla, dict):
-        raise ConfigError(f"{where}: sla must be a mapping (default_hours, per_network, business_hours)")
-    unknown = sorted(set(sla) - {"default_hours", "per_network", "business_hours"})
-    if unknown:
         raise ConfigError(
-            f"{where}: sla: unknown key(s) {unknown}; allowed: ['business_hours', 'default_hours', 'per_network']"
+            f"{where}: sla must be a mapping (default_hours, per_network, business_hours, resolution_quiet_hours)"
         )
+    allowed = {"default_hours", "per_network", "business_hours", "resolution_quiet_hours"}
+    unknown = sorted(set(sla) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: sla: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
     if "sla_hours" in raw and "default_hours" in sla:
         raise ConfigError(f"{where}: give the default SLA once: sla_hours or sla.default_hours, not both")
     default = _hours(
@@ -210,7 +214,16 @@ def _sla_policy(raw: dict, where: str) -> SlaPolicy:
                 f"{where}: sla.per_network.{network}: unknown network; known: {sorted(NETWORKS)}"
             )
         _hours(hours, f"sla.per_network.{network}", where)
-    policy = SlaPolicy(default_hours=default, per_network={n: float(h) for n, h in per_network.items()})
+    quiet = _hours(
+        sla.get("resolution_quiet_hours", SlaPolicy.resolution_quiet_hours),
+        "sla.resolution_quiet_hours",
+        where,
+    )
+    policy = SlaPolicy(
+        default_hours=default,
+        per_network={n: float(h) for n, h in per_network.items()},
+        resolution_quiet_hours=quiet,
+    )
     business = sla.get("business_hours")
     if business is None:
         return policy
@@ -239,6 +252,7 @@ def _sla_policy(raw: dict, where: str) -> SlaPolicy:
         business_start=times["start"],
         business_end=times["end"],
         business_days=tuple(sorted(set(days), key=WEEKDAYS.index)),
+        resolution_quiet_hours=policy.resolution_quiet_hours,
     )
 
 

@@ -7,7 +7,7 @@ validated lake, so a rerun or a backfill always yields the same marts.
 The definitions of every metric are in docs/metrics.md.
 
 The SLA reaches the SQL as DuckDB variables (sla_hours, business_hours, business_start_s,
-business_end_s, business_days, as_of) and a table sla_policy(network, sla_hours).
+business_end_s, business_days, resolution_quiet_hours, as_of) and a table sla_policy(network, sla_hours).
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ def connect(
     # Spill files go to the system's temporary folder, not to whatever the working directory is.
     con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "socialpulse-duckdb")])
     con.execute("SET VARIABLE sla_hours = ?", [float(sla.default_hours)])
+    con.execute("SET VARIABLE resolution_quiet_hours = ?", [float(sla.resolution_quiet_hours)])
     con.execute("SET VARIABLE as_of = CAST(? AS TIMESTAMPTZ)", [as_of])
     con.execute("SET VARIABLE business_hours = ?", [sla.business_hours])
     con.execute("SET VARIABLE business_start_s = ?", [_seconds_of_day(sla.business_start or "00:00")])

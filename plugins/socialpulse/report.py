@@ -251,6 +251,9 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
                 "median_response_hours": s.get("median_response_hours"),
                 "p90_response_hours": s.get("p90_response_hours"),
                 "within_sla_share": s.get("within_sla_share"),
+                "resolved": s.get("resolved"),
+                "median_resolution_hours": s.get("median_resolution_hours"),
+                "p90_resolution_hours": s.get("p90_resolution_hours"),
                 "backlog_at_month_end": s.get("backlog_at_month_end"),
             }
         )
@@ -339,6 +342,9 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
         "service": {
             "requests": now.get("requests", 0),
             "answered": now.get("answered", 0),
+            "resolved": now.get("resolved", 0),
+            "median_resolution_hours": now.get("median_resolution_hours"),
+            "quiet_hours": config.sla.resolution_quiet_hours,
             "sla_chart": charts.grouped_bars(
                 f"Share answered {within}",
                 names,

@@ -15,6 +15,15 @@ def config_with(tmp_path, sla_section: str):
 def test_sla_hours_alone_is_the_default_sla(tmp_path):
     config = load_config(write_config(tmp_path))
     assert config.sla == SlaPolicy(default_hours=24.0)
+    assert config.sla.resolution_quiet_hours == 24.0
+
+
+def test_resolution_quiet_hours_are_read_beside_business_hours(tmp_path):
+    path = config_with(
+        tmp_path,
+        'sla:\n  resolution_quiet_hours: 48\n  business_hours: {start: "09:00", end: "17:00"}\n',
+    )
+    assert load_config(path).sla.resolution_quiet_hours == 48.0
 
 
 def test_sla_section_gives_per_network_hours_and_business_hours(tmp_path):
@@ -49,8 +58,9 @@ def test_sla_section_gives_per_network_hours_and_business_hours(tmp_path):
             r"sla\.business_hours\.days must be a list",
         ),
         ("sla:\n  hours: 3\n", r"sla: unknown key\(s\) \['hours'\]"),
+        ("sla:\n  resolution_quiet_hours: -1\n", r"sla\.resolution_quiet_hours must be a positive number"),
     ],
-    ids=["network", "hours", "twice", "time", "order", "days", "unknown"],
+    ids=["network", "hours", "twice", "time", "order", "days", "unknown", "quiet"],
 )
 def test_sla_mistakes_name_the_file_and_the_key(tmp_path, section, message):
     path = config_with(tmp_path, section)

@@ -6,7 +6,8 @@
 -- engagements_per_post = sum(engagements) / posts reporting engagements;
 -- net_followers, followers_gained, followers_lost: sums of audience_monthly;
 -- requests, answered, response_rate, median_/p90_response_hours (continuous quantiles) and
--- within_sla_share = met / (met + missed), over the month's service requests;
+-- within_sla_share = met / (met + missed), resolved and median_/p90_resolution_hours (over the
+-- resolved requests), over the month's service requests;
 -- backlog_at_month_end: the sum of service_monthly.backlog_at_month_end, i.e. every request sent
 -- up to the month's end (in any month) and not answered by then.
 WITH posts AS (
@@ -39,6 +40,9 @@ service AS (
         count(responded_at) * 1.0 / count(*) AS response_rate,
         quantile_cont(response_hours, 0.5) AS median_response_hours,
         quantile_cont(response_hours, 0.9) AS p90_response_hours,
+        count(*) FILTER (WHERE resolution_status = 'resolved') AS resolved,
+        quantile_cont(resolution_hours, 0.5) AS median_resolution_hours,
+        quantile_cont(resolution_hours, 0.9) AS p90_resolution_hours,
         count(*) FILTER (WHERE sla_status = 'met') * 1.0
             / nullif(count(*) FILTER (WHERE sla_status IN ('met', 'missed')), 0) AS within_sla_share
     FROM service_requests
@@ -72,6 +76,9 @@ SELECT
     s.response_rate,
     s.median_response_hours,
     s.p90_response_hours,
+    coalesce(s.resolved, 0) AS resolved,
+    s.median_resolution_hours,
+    s.p90_resolution_hours,
     s.within_sla_share,
     b.backlog_at_month_end
 FROM months
