@@ -1,8 +1,9 @@
 """The HTTP layer every network connector shares: auth, retries, rate limits, pagination, clear errors.
 
 A network module declares how its API authenticates and paginates; everything else is here, once:
-- bounded retries with exponential backoff on 5xx, timeouts and dropped connections, and an overall
-  deadline and a size cap on every request (retry.py);
+- one retry loop for every request: each answer classified into an Outcome (ok, retry, rate limited,
+  auth, permission, rejected; a network may read the body first), exponential backoff on 5xx, timeouts
+  and dropped connections, and an overall deadline and a size cap on every request (retry.py);
 - 429 waits for Retry-After / x-rate-limit-reset (capped), and X's "remaining: 0" is honoured
   before the next call; Meta's X-App-Usage / X-Business-Use-Case-Usage make the client slow down (client.py);
 - 401/403 become a ConnectorError that names the connection and the permission to check; where the
@@ -43,7 +44,14 @@ from socialpulse.http.fields import (
     shown,
 )
 from socialpulse.http.paging import NextUrlPaging, OffsetPaging, Paging, TokenPaging
-from socialpulse.http.retry import RetryPolicy, deadline_session, send
+from socialpulse.http.retry import (
+    Outcome,
+    RetryPolicy,
+    deadline_session,
+    outcome_of_status,
+    request_with_retries,
+    send,
+)
 
 __all__ = [
     "INT64_MAX",
@@ -57,6 +65,7 @@ __all__ = [
     "NextUrlPaging",
     "OAuth1Signer",
     "OffsetPaging",
+    "Outcome",
     "Paging",
     "PermissionDenied",
     "RequestAuth",
@@ -68,7 +77,9 @@ __all__ = [
     "dig",
     "iso",
     "object_id_of",
+    "outcome_of_status",
     "parse_time",
+    "request_with_retries",
     "scrub_secrets",
     "secret_forms",
     "segment",

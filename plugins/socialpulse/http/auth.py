@@ -4,6 +4,7 @@ OAuth 1.0a signatures."""
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import logging
@@ -14,8 +15,17 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from socialpulse.http.errors import AuthFailed, Unrecoverable, redirect_error, scrub_secrets
-from socialpulse.http.retry import RETRY_STATUSES, RetryPolicy, deadline_session, json_or_none, send
+import requests
+
+from socialpulse.http.errors import AuthFailed, Unrecoverable, scrub_secrets
+from socialpulse.http.retry import (
+    RETRY_STATUSES,
+    Outcome,
+    RetryPolicy,
+    deadline_session,
+    json_or_none,
+    request_with_retries,
+)
 from socialpulse.networks.base import ConnectorError, Credentials
 
 log = logging.getLogger(__name__)
@@ -120,48 +130,28 @@ class AccessToken:
         """Exchange the refresh token for a new access token; a refusal is a ConnectorError naming the connection."""
         assert self._grant is not None and self.token_url, "refresh() without a refresh token"
         token_url, grant = self.token_url, self._grant
-        where, policy = urlsplit(token_url).path or "/", self.policy
-        failure = ""
-        for attempt in range(1, policy.max_attempts + 1):
-            response, failure = send(
-                lambda: self.session.post(
-                    token_url,
-                    data={"grant_type": "refresh_token", **grant},
-                    headers={"Accept": "application/json"},
-                    timeout=policy.timeout_seconds,
-                    allow_redirects=False,  # requests re-posts the grant to wherever a 307/308 points
-                    stream=True,
-                ),
-                f"{self.network} POST {where}",
-                policy,
-            )
-            if response is not None:
-                if 300 <= response.status_code < 400:
-                    raise redirect_error(
-                        f"{self.network} POST {where}",
-                        response,
-                        "the refresh token and client secret go to token_url only",
-                    )
-                if response.status_code not in RETRY_STATUSES and response.status_code != 429:
-                    break
-                failure = f"HTTP {response.status_code}"
-            if attempt < policy.max_attempts:
-                backoff = policy.backoff(attempt)
-                log.warning(
-                    "%s POST %s: %s, retrying in %.2f s (attempt %d of %d)",
-                    self.network,
-                    where,
-                    failure,
-                    backoff,
-                    attempt,
-                    policy.max_attempts,
-                )
-                self.sleep(backoff)
-        else:
-            raise ConnectorError(
-                f"{self.network} POST {where}: no new access token for connection '{self.conn_id}' after "
-                f"{policy.max_attempts} attempts: {failure}; the token endpoint is unavailable, rerun the task later"
-            )
+        what = f"{self.network} POST {urlsplit(token_url).path or '/'}"
+        response, _ = request_with_retries(
+            lambda: functools.partial(
+                self.session.post,
+                token_url,
+                data={"grant_type": "refresh_token", **grant},
+                headers={"Accept": "application/json"},
+                timeout=self.policy.timeout_seconds,
+                allow_redirects=False,  # requests re-posts the grant to wherever a 307/308 points
+                stream=True,
+            ),
+            what,
+            self.policy,
+            self.sleep,
+            classify=token_endpoint_outcome,
+            carrying="the refresh token and client secret go to token_url only",
+            exhausted=lambda failure: ConnectorError(
+                f"{what}: no new access token for connection '{self.conn_id}' after {self.policy.max_attempts} "
+                f"attempts: {failure}; the token endpoint is unavailable, rerun the task later"
+            ),
+            scrub=self.scrub,
+        )
         body = json_or_none(response)
         token = body.get("access_token") if isinstance(body, dict) else None
         if response.status_code != 200 or not isinstance(token, str) or not token:
@@ -173,7 +163,7 @@ class AccessToken:
             )
             raise AuthFailed(
                 self.scrub(
-                    f"{self.network} POST {where}: the OAuth refresh for connection '{self.conn_id}' was refused "
+                    f"{what}: the OAuth refresh for connection '{self.conn_id}' was refused "
                     f"(HTTP {response.status_code}, {code}{said}): the refresh token expired or was revoked, or the "
                     f"client_id/client_secret are wrong; authorize the app again and store the new refresh token in the connection"
                 )
@@ -188,6 +178,13 @@ class AccessToken:
             self.conn_id,
             body.get("expires_in") if isinstance(body.get("expires_in"), int) else "?",
         )
+
+
+def token_endpoint_outcome(response: requests.Response) -> Outcome:
+    """An outage or a 429 of the token endpoint is worth another try, after the backoff; any other answer
+    is read whole (a refusal names its OAuth error)."""
+    status = response.status_code
+    return Outcome.RETRY if status in RETRY_STATUSES or status == 429 else Outcome.OK
 
 
 class OAuth1Signer:

@@ -20,11 +20,17 @@ from socialpulse.http.errors import (
     AuthFailed,
     PermissionDenied,
     RequestRejected,
-    redirect_error,
 )
 from socialpulse.http.fields import Fields, dig, shown
 from socialpulse.http.paging import Paging
-from socialpulse.http.retry import RETRY_STATUSES, RetryPolicy, deadline_session, json_or_none, send
+from socialpulse.http.retry import (
+    Outcome,
+    RetryPolicy,
+    deadline_session,
+    json_or_none,
+    outcome_of_status,
+    request_with_retries,
+)
 from socialpulse.networks.base import ConnectorError, Credentials
 
 log = logging.getLogger(__name__)
@@ -49,7 +55,7 @@ class ApiClient:
         token_url: str | None = None,  # the network's OAuth 2.0 token endpoint, where it refreshes tokens
         permission_hint: str = "",
         headers: Mapping[str, str] | None = None,
-        error_kind: Callable[[int, Any], str | None] | None = None,
+        classify: Callable[[int, Any], Outcome | None] | None = None,
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] | None = None,  # time.sleep; tests pass a recorder
         clock: Callable[[], float] = time.time,
@@ -67,9 +73,9 @@ class ApiClient:
         self.auth = auth
         self.token_param = token_param
         self.permission_hint = permission_hint
-        # (status, decoded body) -> "auth" | "rate_limit" | "retry" | "fatal" | None, for APIs whose
-        # body says more than the status (Graph's error codes, Google's error reasons)
-        self.error_kind = error_kind or (lambda status, body: None)
+        # (status, decoded body) -> the Outcome of an error answer, or None for what its status says: for
+        # APIs whose body says more than the status (Graph's error codes, Google's error reasons)
+        self.classify = classify or (lambda status, body: None)
         self.clock = clock
         self.session = deadline_session()
         self.session.headers.update({"Accept": "application/json", "User-Agent": "socialpulse/0.1"})
@@ -81,9 +87,6 @@ class ApiClient:
     def scrub(self, text: str) -> str:
         """The text with the connection's secrets and any secret-looking query parameter redacted."""
         return self.token.scrub(SECRET_PARAMS.sub(r"\1***", str(text)))
-
-    def scrub_error(self, error: ConnectorError) -> ConnectorError:
-        return ConnectorError(self.scrub(str(error)))
 
     def where(self, url: str) -> str:
         """An endpoint as it may be printed: path only, no query string, no host."""
@@ -115,97 +118,63 @@ class ApiClient:
         url = self.url(path_or_url)
         params = dict(params or {})
         token_in_url = self.token_param in urlsplit(url).query  # Graph's paging.next carries it
-        policy = self.policy
-        failure = ""
+        what = f"{self.network} GET {self.where(url)}"
         refreshed = False
-        attempt = 0
-        while attempt < policy.max_attempts:
-            attempt += 1
-            self._wait_for_rate_limit(url)
+
+        def prepare() -> Callable[[], requests.Response]:
             headers = None
             if self.auth == "query":
                 if not token_in_url:
                     params[self.token_param] = self.token.get()
             else:  # a bearer token, or an OAuth 1.0a signature over this very request (a fresh nonce per attempt)
                 headers = {"Authorization": self.token.authorization("GET", url, params)}
-            response, failure = send(
-                functools.partial(  # bound now: send() calls it at once, within this iteration
-                    self.session.get,
-                    url,
-                    params=params,
-                    headers=headers,
-                    timeout=policy.timeout_seconds,
-                    allow_redirects=False,  # the token would follow (in the query), the body is not the API's
-                    stream=True,
-                ),
-                f"{self.network} GET {self.where(url)}",
-                policy,
+            return functools.partial(
+                self.session.get,
+                url,
+                params=params,
+                headers=headers,
+                timeout=self.policy.timeout_seconds,
+                allow_redirects=False,  # the token would follow (in the query), the body is not the API's
+                stream=True,
             )
-            if response is not None:
-                if 300 <= response.status_code < 400:
-                    raise self.scrub_error(
-                        redirect_error(
-                            f"{self.network} GET {self.where(url)}", response, "the request carried the token"
-                        )
-                    )
-                self._note_usage(url, response)
-                status = response.status_code
-                kind = self._error_kind(response)
-                if kind == "rate_limit":
-                    failure = f"HTTP {status} rate limited"
-                    wait = self._rate_limit_wait(response)
-                    if wait > policy.max_rate_limit_wait_seconds:
-                        raise ConnectorError(
-                            f"{self.network} GET {self.where(url)}: rate limited for another {wait:.0f} s "
-                            f"(more than max_rate_limit_wait_seconds={policy.max_rate_limit_wait_seconds:g}); "
-                            f"rerun the task after the limit resets"
-                        )
-                    if attempt < policy.max_attempts:
-                        log.warning(
-                            "%s GET %s: rate limited, waiting %.1f s (attempt %d)",
-                            self.network,
-                            self.where(url),
-                            wait,
-                            attempt,
-                        )
-                        self.sleep(wait)
-                        self._resume_at.clear()  # that wait was the one the limit asked for
-                        continue
-                elif kind == "retry":
-                    failure = f"HTTP {status}"
-                elif kind == "auth":
-                    if status == 401 and self.token.refreshable and not refreshed:
-                        # access tokens expire mid-run (Google's after an hour): get a new one, once, and ask again
-                        log.warning(
-                            "%s GET %s: HTTP 401, refreshing the access token of connection '%s'",
-                            self.network,
-                            self.where(url),
-                            self.conn_id,
-                        )
-                        self.token.refresh()
-                        refreshed, attempt = True, attempt - 1
-                        continue
-                    raise self._auth_error(url, response)
-                elif kind == "fatal":
-                    raise self._rejected(url, response)
-                else:
-                    return self._decode(url, response)
-            if attempt < policy.max_attempts:
-                backoff = policy.backoff(attempt)
-                log.warning(
-                    "%s GET %s: %s, retrying in %.2f s (attempt %d of %d)",
-                    self.network,
-                    self.where(url),
-                    failure,
-                    backoff,
-                    attempt,
-                    policy.max_attempts,
-                )
-                self.sleep(backoff)
-        raise ConnectorError(
-            f"{self.network} GET {self.where(url)} failed after {policy.max_attempts} attempts: {failure}; "
-            f"the API is unavailable, rerun the task later"
+
+        def recover(response: requests.Response, outcome: Outcome) -> bool:
+            nonlocal refreshed
+            if (
+                outcome is not Outcome.AUTH
+                or response.status_code != 401
+                or not self.token.refreshable
+                or refreshed
+            ):
+                return False
+            # access tokens expire mid-run (Google's after an hour): get a new one, once, and ask again
+            log.warning("%s: HTTP 401, refreshing the access token of connection '%s'", what, self.conn_id)
+            self.token.refresh()
+            refreshed = True
+            return True
+
+        response, outcome = request_with_retries(
+            prepare,
+            what,
+            self.policy,
+            self.sleep,
+            classify=lambda response: self._outcome(url, response),
+            carrying="the request carried the token",
+            exhausted=lambda failure: ConnectorError(
+                f"{what} failed after {self.policy.max_attempts} attempts: {failure}; "
+                f"the API is unavailable, rerun the task later"
+            ),
+            scrub=self.scrub,
+            before=lambda: self._wait_for_rate_limit(url),
+            rate_limit_wait=self._rate_limit_wait,
+            after_rate_limit_wait=self._resume_at.clear,  # that wait was the one the limit asked for
+            recover=recover,
         )
+        if outcome is Outcome.OK:
+            return self._decode(url, response)
+        if outcome is Outcome.REJECTED:
+            raise self._rejected(url, response)
+        raise self._auth_error(url, response, outcome)
 
     def paginate(
         self, path: str, params: Mapping[str, Any], paging: Paging, max_pages: int = 1000
@@ -241,19 +210,14 @@ class ApiClient:
         )
 
     # -- what the responses say -----------------------------------------------------------------
-    def _error_kind(self, response: requests.Response) -> str | None:
-        """None for a success, else what to do: the network's reading of the body first, then the status."""
+    def _outcome(self, url: str, response: requests.Response) -> Outcome:
+        """What an answer means: the network's reading of an error's body first, then the status. Every
+        answer's headers are noted first: they say how close the rate limits are."""
+        self._note_usage(url, response)
         status = response.status_code
         if status < 400:
-            return None
-        kind = self.error_kind(status, json_or_none(response))
-        if kind:
-            return kind
-        if status == 429:
-            return "rate_limit"
-        if status in RETRY_STATUSES:
-            return "retry"
-        return "auth" if status in (401, 403) else "fatal"
+            return Outcome.OK
+        return self.classify(status, json_or_none(response)) or outcome_of_status(status)
 
     def _decode(self, url: str, response: requests.Response) -> dict[str, Any]:
         try:
@@ -313,7 +277,7 @@ class ApiClient:
             message=self._api_text(response),
         )
 
-    def _auth_error(self, url: str, response: requests.Response) -> ConnectorError:
+    def _auth_error(self, url: str, response: requests.Response, outcome: Outcome) -> ConnectorError:
         if response.status_code == 401 and isinstance(self.token, OAuth1Signer):
             return AuthFailed(
                 f"{self.network} GET {self.where(url)}: HTTP 401 {self._api_message(response)}: the OAuth 1.0a signature of "
@@ -321,7 +285,8 @@ class ApiClient:
                 f"keys or revoking the app invalidates the old ones) and that this machine's clock is right"
             )
         permission = f" {self.permission_hint}" if self.permission_hint else ""
-        return (PermissionDenied if response.status_code == 403 else AuthFailed)(
+        denied = outcome is Outcome.PERMISSION or response.status_code == 403
+        return (PermissionDenied if denied else AuthFailed)(
             f"{self.network} GET {self.where(url)}: HTTP {response.status_code} {self._api_message(response)}: "
             f"token expired or missing permission{permission} for connection '{self.conn_id}'; rotate the connection"
         )

@@ -1,10 +1,17 @@
-"""One request within its caps (send: an overall deadline, a body size limit) and how hard to try (RetryPolicy)."""
+"""How hard to try, once for every request of the layer (the API GET and the OAuth token refresh).
+
+A response is classified into an Outcome (the Singer SDK's validate_response, as data); the one retry loop,
+request_with_retries(), acts on it: backoff for RETRY, the limit's own wait for RATE_LIMITED, and hands
+the rest back to its caller, which raises the error that names its endpoint. send() makes one request
+within its caps: an overall deadline and a body size limit."""
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
 import dataclasses
+import enum
+import logging
 import socket
 import threading
 from collections.abc import Callable, Mapping
@@ -16,7 +23,10 @@ import urllib3
 import urllib3.connection
 import urllib3.poolmanager
 
+from socialpulse.http.errors import redirect_error
 from socialpulse.networks.base import ConnectorError
+
+log = logging.getLogger(__name__)
 
 RETRY_STATUSES = {500, 502, 503, 504}
 
@@ -253,3 +263,97 @@ def json_or_none(response: requests.Response) -> Any:
         return response.json()
     except (ValueError, RecursionError):
         return None
+
+
+class Outcome(enum.Enum):
+    """What one response means for its request."""
+
+    OK = "ok"  # the answer: read it
+    RETRY = "retry"  # an outage (5xx): ask again after a backoff
+    RATE_LIMITED = "rate_limited"  # ask again once the limit says so
+    AUTH = "auth"  # the credentials were refused (a refresh may help, once)
+    PERMISSION = "permission"  # valid credentials without a permission or scope
+    REJECTED = "rejected"  # the request itself is wrong: asking again gets the same answer
+
+
+def outcome_of_status(status: int) -> Outcome:
+    """What the status alone says; a network's classifier reads the body first (Graph's error codes)."""
+    if status < 400:
+        return Outcome.OK
+    if status == 429:
+        return Outcome.RATE_LIMITED
+    if status in RETRY_STATUSES:
+        return Outcome.RETRY
+    return {401: Outcome.AUTH, 403: Outcome.PERMISSION}.get(status, Outcome.REJECTED)
+
+
+def request_with_retries(
+    prepare: Callable[[], Callable[[], requests.Response]],
+    what: str,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None],
+    *,
+    classify: Callable[[requests.Response], Outcome],
+    carrying: str,
+    exhausted: Callable[[str], ConnectorError],
+    scrub: Callable[[str], str] = str,
+    before: Callable[[], None] = lambda: None,
+    rate_limit_wait: Callable[[requests.Response], float] | None = None,
+    after_rate_limit_wait: Callable[[], None] = lambda: None,
+    recover: Callable[[requests.Response, Outcome], bool] = lambda response, outcome: False,
+) -> tuple[requests.Response, Outcome]:
+    """Ask until an answer is final, at most policy.max_attempts times: the response and its outcome (OK,
+    AUTH, PERMISSION or REJECTED), for the caller to read or raise on.
+
+    `prepare` builds each attempt's request afresh (the current token, a new OAuth 1.0a nonce), outside the
+    request's deadline. Timeouts, dropped connections and RETRY are retried after policy.backoff();
+    RATE_LIMITED after `rate_limit_wait` (a wait longer than max_rate_limit_wait_seconds fails at once).
+    `before` runs before each attempt (a rate limit window known in advance), `recover` may fix an answer
+    (a new access token after a 401) and say to ask again without counting the attempt. A 3xx is never
+    followed: the request carried credentials (`carrying` says which), and another host's body is not the
+    API's. After the last attempt, `exhausted(why the last one failed)` is raised."""
+    failure = ""
+    attempt = 0
+    while attempt < policy.max_attempts:
+        attempt += 1
+        before()
+        response, failure = send(prepare(), what, policy)
+        wait = None  # a rate limit's own wait, instead of the backoff
+        if response is not None:
+            status = response.status_code
+            if 300 <= status < 400:
+                raise ConnectorError(scrub(str(redirect_error(what, response, carrying))))
+            outcome = classify(response)
+            if outcome is Outcome.RATE_LIMITED:
+                failure = f"HTTP {status} rate limited"
+                wait = rate_limit_wait(response) if rate_limit_wait else policy.backoff(attempt)
+                if wait > policy.max_rate_limit_wait_seconds:
+                    raise ConnectorError(
+                        f"{what}: rate limited for another {wait:.0f} s "
+                        f"(more than max_rate_limit_wait_seconds={policy.max_rate_limit_wait_seconds:g}); "
+                        f"rerun the task after the limit resets"
+                    )
+            elif outcome is Outcome.RETRY:
+                failure = f"HTTP {status}"
+            elif recover(response, outcome):
+                attempt -= 1
+                continue
+            else:
+                return response, outcome
+        if attempt < policy.max_attempts:
+            if wait is not None:
+                log.warning("%s: rate limited, waiting %.1f s (attempt %d)", what, wait, attempt)
+                sleep(wait)
+                after_rate_limit_wait()
+            else:
+                backoff = policy.backoff(attempt)
+                log.warning(
+                    "%s: %s, retrying in %.2f s (attempt %d of %d)",
+                    what,
+                    failure,
+                    backoff,
+                    attempt,
+                    policy.max_attempts,
+                )
+                sleep(backoff)
+    raise exhausted(failure)

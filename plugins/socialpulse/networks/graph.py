@@ -41,19 +41,19 @@ def graph_client(
         auth="query",
         token_param="access_token",
         permission_hint=permission_hint,
-        error_kind=graph_error_kind,
+        classify=graph_outcome,
         policy=http.RetryPolicy.from_settings(settings),
         sleep=sleep,
     )
 
 
-def graph_error_kind(status: int, body: Any) -> str | None:
+def graph_outcome(status: int, body: Any) -> http.Outcome | None:
     """Graph reports expired tokens and throttling as error codes, often with HTTP 400."""
     code = http.dig(body, "error.code")
     if code in (102, 190, 10) or (isinstance(code, int) and 200 <= code < 300):
-        return "auth"  # 190: token invalid or expired; 10 and 2xx: permission missing
+        return http.Outcome.AUTH  # 190: token invalid or expired; 10 and 2xx: permission missing
     if code in (4, 17, 32, 613):
-        return "rate_limit"  # app, user, page and custom-level throttling
+        return http.Outcome.RATE_LIMITED  # app, user, page and custom-level throttling
     return None
 
 

@@ -44,7 +44,7 @@ class YouTubeNetwork(Connector):
             "youtube", credentials, settings.get("token_url", TOKEN_URL), policy=policy, sleep=sleep
         )
         common = dict(
-            auth="bearer", permission_hint=SCOPES, error_kind=google_error_kind, policy=policy, sleep=sleep
+            auth="bearer", permission_hint=SCOPES, classify=google_outcome, policy=policy, sleep=sleep
         )
         base = settings.get("base_url")
         self.data = http.ApiClient(
@@ -225,13 +225,15 @@ class YouTubeNetwork(Connector):
         return changes
 
 
-def google_error_kind(status: int, body: Any) -> str | None:
+def google_outcome(status: int, body: Any) -> http.Outcome | None:
     """Google APIs answer 403 both for a missing scope and for an exhausted quota; the reason tells them apart."""
     reasons = {e.get("reason") for e in dig(body, "error.errors", []) if isinstance(e, dict)}
     if reasons & {"rateLimitExceeded", "userRateLimitExceeded"}:
-        return "rate_limit"
+        return http.Outcome.RATE_LIMITED
     if "quotaExceeded" in reasons:
-        return "fatal"  # the daily quota resets at midnight Pacific time: waiting in a task will not help
+        return (
+            http.Outcome.REJECTED
+        )  # the daily quota resets at midnight Pacific time: waiting in a task will not help
     return None
 
 
