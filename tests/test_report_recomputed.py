@@ -419,6 +419,37 @@ class Recomputed:
             "promo": sum(bool(PROMOTIONAL.search(p["text"] or "")) for p in posts) / len(posts),
         }
 
+    def posting_times(self, account) -> list[str]:
+        """The heatmap's cells as their tooltips: engagements per post by local weekday and hour
+        over the report month and the two before, struck through below 3 posts reporting."""
+        zone = ZoneInfo(self.zones.get((account.network, account.account_id), "UTC"))
+        window = {"2026-08", "2026-09", MONTH}
+        cells = defaultdict(list)
+        for p in self.posts:
+            local = p["created_at"].astimezone(zone)
+            mine = (p["network"], p["account_id"]) == (account.network, account.account_id)
+            if mine and local.strftime("%Y-%m") in window:
+                cells[(local.isoweekday(), local.hour)].append(p["engagements"])
+        days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+        titles = []
+        for day in range(1, 8):
+            for hour in range(24):
+                when = f"{days[day - 1]} {hour:02d}:00-{hour + 1:02d}:00"
+                found = cells.get((day, hour))
+                if not found:
+                    titles.append(f"{when}: no posts")
+                    continue
+                measured = [e for e in found if e is not None]
+                counts = f"{len(found)} posts, {len(measured)} reporting engagements"
+                if not measured:
+                    titles.append(f"{when}: engagements not reported ({counts})")
+                elif len(measured) < 3:
+                    titles.append(f"{when}: too few posts to judge ({counts})")
+                else:
+                    per_post = sum(measured) / len(measured)
+                    titles.append(f"{when}: {per_post:,.1f} engagements per post ({counts})")
+        return titles
+
     def spikes(self, account) -> list[tuple[dt.date, int, float, float, int]]:
         daily: dict[dt.date, list[int]] = {}
         for m in self.messages:
@@ -620,6 +651,17 @@ def test_every_figure_of_the_report_is_what_the_canonical_tables_say(rendered):
             fmt(c["promo"], "%"),
             pts(change),
         ]
+
+    # The best time to post: one heatmap per account, every cell's figures in its tooltip.
+    content_html = re.search(r'<section id="content".*?</section>', page, re.S).group(0)
+    heatmaps = [
+        [unescape(t) for t in re.findall(r"<title>([^<]*)</title>", svg)[1:]]
+        for svg in re.findall(r"<svg.*?</svg>", content_html, re.S)
+        if "Mon 00:00-01:00" in svg
+    ]
+    assert heatmaps == [want.posting_times(a) for a in accounts]
+    shown = [t for titles in heatmaps for t in titles if "engagements per post" in t]
+    assert shown and any("too few posts" in t for titles in heatmaps for t in titles)
 
     # 6. Influence leaders, without this month's requesters.
     requesters = {(r["network"], r["author_id"]) for r in want.requests_of(MONTH)}

@@ -270,3 +270,109 @@ def scatter(
                 )
     body.extend(_legend(list(points), left))
     return _svg(width, height, body, title)
+
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+NO_DATA = "#f5f7fa"  # a cell without posts
+NOT_REPORTED = "#9aa5b1"  # posts, but the network reports no engagements
+# A sequential blue (light to dark through a clear mid blue): legible in grey and for colour-blind readers.
+BLUES = ((0xDE, 0xEB, 0xF7), (0x6B, 0xAE, 0xD6), (0x08, 0x30, 0x6B))
+
+
+def _compact(value: float) -> str:
+    if value >= 1000:
+        return f"{value / 1000:.1f}k" if value < 10_000 else f"{value / 1000:.0f}k"
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
+def _shade(share: float) -> str:
+    low, high, t = (BLUES[0], BLUES[1], share * 2) if share <= 0.5 else (BLUES[1], BLUES[2], share * 2 - 1)
+    r, g, b = (round(lo + (hi - lo) * t) for lo, hi in zip(low, high, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def heatmap(title: str, cells: Sequence[Mapping], min_posts: int, width: int = 580) -> str:
+    """Weekday (rows, Monday first) by hour (columns, 0-23) of engagements per post.
+
+    Each cell is a mapping with weekday (ISO, 1 = Monday), hour, posts, posts_with_engagements,
+    engagements_per_post and status: 'shown' (its value printed and shaded from the lightest to
+    the darkest blue of the shown cells), 'too_few' (fewer than min_posts posts reporting
+    engagements: struck through, no value), 'not_reported' (the network reports no engagements:
+    grey). A cell absent had no posts. Every cell's figures are in its <title> (a tooltip).
+    """
+    left, top, cell_w, cell_h = 34, 16, (width - 40) / 24, 18
+    grid_h = top + 7 * cell_h
+    height = grid_h + 30
+    by_cell = {(int(c["weekday"]), int(c["hour"])): c for c in cells}
+    shown = [c["engagements_per_post"] for c in cells if c["status"] == "shown"]
+    low, high = (min(shown), max(shown)) if shown else (0.0, 0.0)
+    body = []
+    for hour in range(0, 24, 3):
+        body.append(
+            f'<text x="{left + hour * cell_w + cell_w / 2:.1f}" y="11" text-anchor="middle" font-size="9" fill="{TEXT}">{hour:02d}h</text>'
+        )
+    for day in range(1, 8):
+        y = top + (day - 1) * cell_h
+        body.append(
+            f'<text x="{left - 4}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="end" font-size="9" fill="{TEXT}">{WEEKDAY_NAMES[day - 1]}</text>'
+        )
+        for hour in range(24):
+            x = left + hour * cell_w
+            cell = by_cell.get((day, hour))
+            rect = f'x="{x:.1f}" y="{y:.1f}" width="{cell_w - 1:.1f}" height="{cell_h - 1:.1f}"'
+            when = f"{WEEKDAY_NAMES[day - 1]} {hour:02d}:00-{hour + 1:02d}:00"
+            if cell is None:
+                body.append(f'<rect {rect} fill="{NO_DATA}"><title>{when}: no posts</title></rect>')
+                continue
+            counts = f"{cell['posts']} posts, {cell['posts_with_engagements']} reporting engagements"
+            if cell["status"] == "not_reported":
+                body.append(
+                    f'<rect {rect} fill="{NOT_REPORTED}"><title>{when}: engagements not reported ({counts})</title></rect>'
+                )
+                body.append(
+                    f'<text x="{x + cell_w / 2 - 0.5:.1f}" y="{y + cell_h / 2 + 3:.1f}" text-anchor="middle" font-size="7" fill="#ffffff">n/a</text>'
+                )
+            elif cell["status"] == "too_few":
+                body.append(
+                    f'<rect {rect} fill="{NO_DATA}" stroke="{GRID}"><title>{when}: too few posts to judge ({counts})</title></rect>'
+                )
+                body.append(
+                    f'<line x1="{x + 2:.1f}" y1="{y + cell_h - 3:.1f}" x2="{x + cell_w - 3:.1f}" y2="{y + 2:.1f}" stroke="{NOT_REPORTED}"/>'
+                )
+            else:
+                value = cell["engagements_per_post"]
+                share = (value - low) / (high - low) if high > low else 1.0
+                ink = "#ffffff" if share > 0.55 else TEXT
+                body.append(
+                    f'<rect {rect} fill="{_shade(share)}"><title>{when}: {value:,.1f} engagements per post ({counts})</title></rect>'
+                )
+                body.append(
+                    f'<text x="{x + cell_w / 2 - 0.5:.1f}" y="{y + cell_h / 2 + 3:.1f}" text-anchor="middle" font-size="7.5" fill="{ink}">{_compact(value)}</text>'
+                )
+    # The legend: the scale's ends and what the other cells mean.
+    y = grid_h + 10
+    x = left
+    if shown:
+        body.append(f'<text x="{x}" y="{y + 9}" font-size="9" fill="{TEXT}">{_compact(low)}</text>')
+        x += 6 + 5.2 * len(_compact(low))
+        for i in range(5):
+            body.append(f'<rect x="{x + 10 * i}" y="{y}" width="10" height="10" fill="{_shade(i / 4)}"/>')
+        x += 54
+        label = f"{_compact(high)} engagements per post"
+        body.append(f'<text x="{x}" y="{y + 9}" font-size="9" fill="{TEXT}">{escape(label)}</text>')
+        x += 16 + 5.5 * len(label)
+    legend = [
+        (NO_DATA, GRID, f"fewer than {min_posts} posts", "line"),
+        (NOT_REPORTED, "", "n/a: not reported", None),
+        (NO_DATA, GRID, "no posts", None),
+    ]
+    for fill, stroke, label, mark in legend:
+        outline = f' stroke="{stroke}"' if stroke else ""
+        body.append(f'<rect x="{x}" y="{y}" width="12" height="10" fill="{fill}"{outline}/>')
+        if mark:
+            body.append(
+                f'<line x1="{x + 1}" y1="{y + 9}" x2="{x + 11}" y2="{y + 1}" stroke="{NOT_REPORTED}"/>'
+            )
+        body.append(f'<text x="{x + 16}" y="{y + 9}" font-size="9" fill="{TEXT}">{escape(label)}</text>')
+        x += 22 + 5.5 * len(label)
+    return _svg(width, int(height), body, title)

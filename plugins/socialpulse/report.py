@@ -307,6 +307,22 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
     for r in month_rows("cadence_daily", month):
         name = accounts[f"{r['network']}/{r['account_id']}"].display_name or r["account_id"]
         cadence_points.setdefault(name, []).append((r["posts"], r["engagements_per_post"]))
+    # The best time to post: a heatmap per account, in its own time zone (posting_times.sql).
+    posting_cells: dict[str, list[dict]] = {}
+    for r in marts.query("posting_times"):
+        posting_cells.setdefault(f"{r['network']}/{r['account_id']}", []).append(r)
+    posting_times = []
+    for key, account in accounts.items():
+        cells = posting_cells.get(key, [])
+        months = (
+            f"{month_name(cells[0]['window_start'])} to {month_name(month)}" if cells else month_name(month)
+        )
+        title = f"{account.display_name or account.handle}: posts of {months} ({account.time_zone} time)"
+        posting_times.append(
+            charts.heatmap(title, cells, min_posts=cells[0]["min_posts"] if cells else 3)
+            if cells
+            else charts.empty_chart(title, "No posts in these three months", height=40)
+        )
     # Days when complaints or negative messages spiked (negative_spikes_daily defines a spike).
     spikes = [
         {**r, "account": accounts[f"{r['network']}/{r['account_id']}"].handle}
@@ -391,6 +407,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
             }
             for key, account in accounts.items()
         ],
+        "posting_times": posting_times,
         "spikes": spikes,
         "language_mix": language_mix,
         "quality": quality,
