@@ -167,26 +167,106 @@ def test_an_operator_who_finds_it_was_not_received_can_send_it_again(sender):
     assert len(mailbox.received) == 1
 
 
-def test_a_lake_that_refuses_the_record_after_the_server_accepted_stops_every_retry(sender, monkeypatch):
-    config, _, port = sender
-    real = delivery.create_exclusive
+# The task and Airflow's three retries, in one process that keeps whatever the test did to its
+# disk (a mount namespace is the process's own); then the disk recovers and an operator confirms
+# the email arrived. Prints what each step said.
+RETRIES = """
+import json, os, resource, subprocess, sys
+from pathlib import Path
+from socialpulse import delivery
+from socialpulse.config import load_config
+config_path, month, fault, record = sys.argv[1:5]
+filler = Path(record) / "filler"
+if fault == "full":  # a small file system over the record folder, full but for one page
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", record], check=True)
+    filler.write_bytes(b"x" * 15 * 4096)  # the intent takes the last page
+elif fault == "read-only":  # a mount of its own, made read-only by the test during the send
+    subprocess.run(["mount", "--bind", record, record], check=True)
+print("ready", flush=True)
+said = []
+def attempt(step):
+    try:
+        said.append(step())
+    except Exception as exc:
+        said.append([type(exc).__name__, str(exc)])
+send = lambda: ["sent" if delivery.deliver(load_config(config_path), "board", month)["sent"] else "not sent"]
+for _ in range(4):  # the task and Airflow's three retries
+    attempt(send)
+if fault == "full":
+    filler.unlink()
+elif fault == "read-only":
+    subprocess.run(["mount", "-o", "remount,bind,rw", record, record], check=True)
+else:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+attempt(lambda: [delivery.resolve(load_config(config_path), "board", month, arrived=True)])
+attempt(send)
+print(json.dumps(said), flush=True)
+"""
 
-    def full_disk(path, payload):
-        if path.name.endswith(".outcome.json"):
-            raise OSError(28, "No space left on device")
-        return real(path, payload)
 
-    with HoldingMailbox(port) as mailbox:
-        monkeypatch.setattr(delivery, "create_exclusive", full_disk)
-        with pytest.raises(delivery.DeliveryUncertain, match="WAS accepted"):
-            delivery.deliver(config, "board", MONTH)
-        for _ in range(3):
-            with pytest.raises(delivery.DeliveryUncertain, match="Not sending again"):
-                delivery.deliver(config, "board", MONTH)
-        monkeypatch.setattr(delivery, "create_exclusive", real)
-        delivery.resolve(config, "board", MONTH, arrived=True)
-        assert delivery.deliver(config, "board", MONTH)["sent"] is False
-    assert len(mailbox.received) == 1
+def mount_namespace_unavailable() -> str | None:
+    """Why this machine cannot give a process a mount namespace of its own (None: it can)."""
+    if not (shutil.which("unshare") and shutil.which("nsenter")):
+        return "util-linux unshare and nsenter are not installed"
+    probe = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "mount", "-t", "tmpfs", "tmpfs", "/mnt"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if probe.returncode:
+        return f"no user and mount namespace for an unprivileged tmpfs here: {probe.stderr.strip()}"
+    return None
+
+
+@pytest.mark.parametrize(
+    "fault, error",
+    [
+        ("full", "No space left on device"),  # ENOSPC, from a real full tmpfs
+        ("read-only", "Read-only file system"),  # EROFS, from a real read-only mount
+        ("file-size-limit", "File too large"),  # EFBIG, from RLIMIT_FSIZE: needs no privilege at all
+    ],
+)
+def test_a_lake_that_refuses_the_outcome_after_the_server_accepted_stops_every_retry(sender, fault, error):
+    """The SMTP server has accepted the message; the disk then refuses the outcome record for real.
+    One email arrives, the first attempt says it was accepted but not recorded, and each retry
+    stops and says why instead of sending again."""
+    config, config_path, port = sender
+    if fault != "file-size-limit" and (why := mount_namespace_unavailable()):
+        pytest.skip(f"{fault}: {why}")
+    record = Lake.from_config(config).report_dir("board", MONTH) / "deliveries"
+    record = record / delivery.recipients_key(config.report("board").recipients)
+    record.mkdir(parents=True)
+    command = [sys.executable, "-c", RETRIES, str(config_path), MONTH, fault, str(record)]
+    if fault != "file-size-limit":
+        command = ["unshare", "--user", "--map-root-user", "--mount", *command]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PLUGINS), str(TESTS)])}
+    with HoldingMailbox(port, hold=True) as mailbox:
+        child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert child.stdout.readline() == "ready\n", child.communicate()
+        assert mailbox.arrived.wait(120), child.communicate()
+        # The intent is on disk and the server has the message: now the disk refuses writes.
+        if fault == "read-only":
+            enter = ["nsenter", f"--target={child.pid}", "--user", "--mount", "--preserve-credentials"]
+            subprocess.run([*enter, "mount", "-o", "remount,bind,ro", str(record)], check=True)
+        elif fault == "file-size-limit":
+            import resource
+
+            # Python ignores SIGXFSZ: the write fails with EFBIG (the hard limit stays, to lift it after)
+            resource.prlimit(child.pid, resource.RLIMIT_FSIZE, (0, resource.RLIM_INFINITY))
+        mailbox.release.set()
+        out, err = child.communicate(timeout=120)
+    said = json.loads(out.splitlines()[-1])
+    assert len(mailbox.received) == 1, (said, err)
+    first, *retries, confirmed, after = said
+    assert first[0] == "DeliveryUncertain" and "WAS accepted by the SMTP server" in first[1], said
+    assert error in first[1] and "--confirm-sent" in first[1]
+    message_id = mailbox.messages()[0]["Message-ID"]
+    assert len(retries) == 3 and all(
+        r[0] == "DeliveryUncertain" and "Not sending again" in r[1] and message_id in r[1] for r in retries
+    ), retries
+    # Once the disk takes writes again, the operator confirms it arrived: it stays delivered.
+    assert "recorded as delivered" in confirmed[0] and after == ["not sent"], said
 
 
 def test_two_sends_at_once_send_one_email(sender):
