@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
@@ -11,14 +12,14 @@ if TYPE_CHECKING:
     from socialpulse.http.fields import Fields
 
 
-class Paging:
+class Paging(ABC):
     """How an API says where the next page is. next_request() returns (url, params) or None when done."""
 
+    @abstractmethod
     def next_request(
         self, page: Mapping[str, Any], url: str, params: dict[str, Any], fields: Fields
     ) -> tuple[str, dict[str, Any]] | None:
         """`fields` reads the page, so that a malformed cursor fails naming the endpoint and the field."""
-        raise NotImplementedError
 
     def cursor(self, url: str, params: Mapping[str, Any]) -> str:
         """What identifies a page request; seeing one twice means the API is looping."""

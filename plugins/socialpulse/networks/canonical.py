@@ -1,9 +1,7 @@
-"""The canonical rows every API connector builds the same way (see socialpulse.model), and the
-options every connector shares."""
+"""The canonical rows every connector builds the same way (see socialpulse.model)."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
@@ -11,33 +9,8 @@ from urllib.parse import urlsplit
 
 from socialpulse import model
 from socialpulse.domain import Account, Interval
-from socialpulse.http import RetryPolicy, Unrecoverable
 
 COUNT_COLUMNS = frozenset(model.COUNT_COLUMNS)
-DEFAULT_LOOKBACK_DAYS = 7  # a post's totals keep moving for about a week
-COMMON_OPTIONS = {
-    "base_url",
-    "lookback_days",
-    "page_size",
-    *(f.name for f in dataclasses.fields(RetryPolicy)),
-}
-
-
-def check_options(
-    network: str, settings: Mapping[str, Any], own: set[str] | frozenset[str] = frozenset()
-) -> None:
-    """Refuse an option no code reads: a typo would otherwise silently fall back to a default."""
-    unknown = sorted(set(settings) - COMMON_OPTIONS - set(own))
-    if unknown:
-        raise Unrecoverable(
-            f"{network}: unknown option(s) {unknown} in the account's `options:`; known: {sorted(COMMON_OPTIONS | set(own))}"
-        )
-
-
-def lookback_start(interval: Interval, settings: Mapping[str, Any]) -> dt.datetime:
-    """Oldest creation time of a post whose metrics are re-read in this interval."""
-    days = int(settings.get("lookback_days", DEFAULT_LOOKBACK_DAYS))
-    return min(interval.start, interval.end - dt.timedelta(days=days))
 
 
 def inside(moment: dt.datetime, interval: Interval) -> bool:

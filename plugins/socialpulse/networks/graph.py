@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from abc import abstractmethod
+from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
@@ -18,33 +19,11 @@ import pyarrow as pa
 from socialpulse import http
 from socialpulse.domain import Account, Interval
 from socialpulse.networks import canonical
-from socialpulse.networks.base import Connector, Credentials
+from socialpulse.networks.api import ApiConnector
+from socialpulse.networks.base import Credentials
 
 GRAPH_VERSION = "v24.0"
 GRAPH_URL = "https://graph.facebook.com"
-
-
-def graph_client(
-    network: str,
-    base_url: str,
-    credentials: Credentials | None,
-    settings: Mapping[str, Any],
-    permission_hint: str,
-    sleep: Callable[[float], None] | None,
-) -> http.ApiClient:
-    """A client for a versioned Graph API host, token in the query string."""
-    version = settings.get("graph_version", GRAPH_VERSION)
-    return http.ApiClient(
-        network,
-        f"{settings.get('base_url', base_url).rstrip('/')}/{version}/",
-        credentials,
-        auth="query",
-        token_param="access_token",
-        permission_hint=permission_hint,
-        classify=graph_outcome,
-        policy=http.RetryPolicy.from_settings(settings),
-        sleep=sleep,
-    )
 
 
 def graph_outcome(status: int, body: Any) -> http.Outcome | None:
@@ -86,7 +65,7 @@ def unix(moment: dt.datetime) -> int:
     return int(moment.timestamp())
 
 
-class GraphConnector(Connector):
+class GraphConnector(ApiConnector):
     """A Graph node (a Page, an Instagram user) whose posts are one edge listed by time."""
 
     permissions: str  # what to grant when a call is refused
@@ -96,13 +75,19 @@ class GraphConnector(Connector):
     item_label: str  # how errors name one post: "post", "media"
     item_fields: str
     time_field: str  # when an item was posted
+    own_options = frozenset({"graph_version"})
 
-    def __init__(self, credentials=None, sleep=None, **settings):
-        super().__init__(credentials, **settings)
-        canonical.check_options(self.network, settings, {"graph_version"})
-        self.client = graph_client(self.network, GRAPH_URL, credentials, settings, self.permissions, sleep)
-        self.page_size = int(settings.get("page_size", 100))
-        self.issues.scrub = self.client.scrub
+    def connect(self, credentials: Credentials | None) -> http.ApiClient:
+        """A client for the versioned Graph API host, token in the query string."""
+        base_url = self.settings.get("base_url", GRAPH_URL).rstrip("/")
+        return self.api_client(
+            f"{base_url}/{self.settings.get('graph_version', GRAPH_VERSION)}/",
+            credentials,
+            auth="query",
+            token_param="access_token",
+            permission_hint=self.permissions,
+            classify=graph_outcome,
+        )
 
     def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
         node_id = account.account_id
@@ -110,7 +95,7 @@ class GraphConnector(Connector):
         posts, metrics, messages = [], [], []
         params = {
             "fields": self.item_fields,
-            "since": unix(canonical.lookback_start(interval, self.settings)),
+            "since": unix(self.lookback_start(interval)),
             "until": unix(interval.end),
             "limit": self.page_size,
         }
@@ -225,12 +210,15 @@ class GraphConnector(Connector):
         return by_metric
 
     # -- what each network says -----------------------------------------------------------------------
+    @abstractmethod
     def counts(self, fields: http.Fields, item: Mapping[str, Any]) -> dict[str, int | None]:
-        raise NotImplementedError
+        """The canonical counts of one item (impressions, likes, ...); None where the network does not say."""
 
+    @abstractmethod
     def comments(self, account: Account, interval: Interval, item_id: str) -> list[dict[str, Any]]:
-        raise NotImplementedError
+        """The message rows of one item's comments created inside the interval."""
 
+    @abstractmethod
     def post_row(
         self,
         account: Account,
@@ -239,10 +227,10 @@ class GraphConnector(Connector):
         item_id: str,
         created: dt.datetime,
     ) -> dict[str, Any]:
-        raise NotImplementedError
+        """The item's row of `posts` (canonical.post_row)."""
 
+    @abstractmethod
     def audience_changes(
         self, node_id: str, interval: Interval
     ) -> dict[dt.date, tuple[int | None, int | None]]:
         """{day: (followers gained, followers lost)}; None where the network does not say."""
-        raise NotImplementedError

@@ -25,7 +25,8 @@ from socialpulse import http, model
 from socialpulse.domain import Account, Interval
 from socialpulse.http import dig
 from socialpulse.networks import canonical
-from socialpulse.networks.base import Connector
+from socialpulse.networks.api import ApiConnector
+from socialpulse.networks.base import Credentials
 
 LINKEDIN_VERSION = (
     "202608"  # the latest in "Recent Marketing API Changes" (Aug 2026); supported a year at least
@@ -44,35 +45,30 @@ def ms(moment: dt.datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-class LinkedInNetwork(Connector):
+class LinkedInNetwork(ApiConnector):
     network = "linkedin"
+    own_options = frozenset({"linkedin_version", "token_url"})
+    default_page_size = 50
 
-    def __init__(self, credentials=None, sleep=None, **settings):
-        super().__init__(credentials, **settings)
-        canonical.check_options("linkedin", settings, {"linkedin_version", "token_url"})
-        self.client = http.ApiClient(
-            "linkedin",
-            settings.get("base_url", "https://api.linkedin.com"),
+    def connect(self, credentials: Credentials | None) -> http.ApiClient:
+        return self.api_client(
+            self.settings.get("base_url", "https://api.linkedin.com"),
             credentials,
             auth="bearer",
-            token_url=settings.get("token_url", TOKEN_URL),
+            token_url=self.settings.get("token_url", TOKEN_URL),
             permission_hint=(
                 "r_organization_social, rw_organization_admin (the ADMINISTRATOR role on the Page; "
                 "ANALYST reads statistics but not comments)"
             ),
             headers={
-                "LinkedIn-Version": str(settings.get("linkedin_version", LINKEDIN_VERSION)),
+                "LinkedIn-Version": str(self.settings.get("linkedin_version", LINKEDIN_VERSION)),
                 "X-Restli-Protocol-Version": "2.0.0",
             },
-            policy=http.RetryPolicy.from_settings(settings),
-            sleep=sleep,
         )
-        self.page_size = int(settings.get("page_size", 50))
-        self.issues.scrub = self.client.scrub
 
     def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
         org = f"urn:li:organization:{account.account_id}"
-        since = canonical.lookback_start(interval, self.settings)
+        since = self.lookback_start(interval)
         post = self.client.fields("/rest/posts", "post")
         recent = []
         for item in self._collection("/rest/posts", {"q": "author", "author": org, "sortBy": "CREATED"}):

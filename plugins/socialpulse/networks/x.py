@@ -30,7 +30,8 @@ import pyarrow as pa
 from socialpulse import http
 from socialpulse.domain import Account, Interval
 from socialpulse.networks import canonical
-from socialpulse.networks.base import Connector, ConnectorError
+from socialpulse.networks.api import ApiConnector
+from socialpulse.networks.base import ConnectorError, Credentials
 
 TWEET_FIELDS = (
     "created_at,public_metrics,conversation_id,in_reply_to_user_id,referenced_tweets,entities,author_id"
@@ -42,25 +43,22 @@ DM_EVENT_FIELDS = "id,event_type,text,sender_id,dm_conversation_id,created_at,pa
 log = logging.getLogger(__name__)
 
 
-class XNetwork(Connector):
+class XNetwork(ApiConnector):
     network = "x"
+    own_options = frozenset({"non_public_metrics", "direct_messages"})
 
     def __init__(self, credentials=None, sleep=None, **settings):
-        super().__init__(credentials, **settings)
-        canonical.check_options("x", settings, {"non_public_metrics", "direct_messages"})
-        self.client = http.ApiClient(
-            "x",
-            settings.get("base_url", "https://api.x.com"),
+        super().__init__(credentials, sleep, **settings)
+        self.non_public = bool(settings.get("non_public_metrics", False))
+        self.direct_messages = bool(settings.get("direct_messages", False))
+
+    def connect(self, credentials: Credentials | None) -> http.ApiClient:
+        return self.api_client(
+            self.settings.get("base_url", "https://api.x.com"),
             http.OAuth1Signer.from_credentials("x", credentials) or credentials,
             auth="bearer",
             permission_hint="tweet.read users.read (and a user-context token for non_public_metrics)",
-            policy=http.RetryPolicy.from_settings(settings),
-            sleep=sleep,
         )
-        self.page_size = int(settings.get("page_size", 100))
-        self.issues.scrub = self.client.scrub
-        self.non_public = bool(settings.get("non_public_metrics", False))
-        self.direct_messages = bool(settings.get("direct_messages", False))
 
     def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
         user_id = account.account_id
@@ -80,9 +78,7 @@ class XNetwork(Connector):
 
         tweet_fields = TWEET_FIELDS + (",non_public_metrics" if self.non_public else "")
         timeline_path, mentions_path = f"/2/users/{user_id}/tweets", f"/2/users/{user_id}/mentions"
-        timeline = self._tweets(
-            timeline_path, canonical.lookback_start(interval, self.settings), interval, tweet_fields
-        )
+        timeline = self._tweets(timeline_path, self.lookback_start(interval), interval, tweet_fields)
         mentions = self._tweets(mentions_path, interval.start, interval, TWEET_FIELDS)
         tweet, mention = (
             self.client.fields(timeline_path, "tweet"),

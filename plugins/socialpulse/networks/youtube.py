@@ -25,60 +25,61 @@ from socialpulse import http
 from socialpulse.domain import Account, Interval
 from socialpulse.http import dig
 from socialpulse.networks import canonical
-from socialpulse.networks.base import Connector, ConnectorError
+from socialpulse.networks.api import ApiConnector
+from socialpulse.networks.base import ConnectorError, Credentials
 
 SCOPES = "https://www.googleapis.com/auth/youtube.readonly and https://www.googleapis.com/auth/yt-analytics.readonly"
 VIDEOS_PER_CALL = 50  # videos.list takes at most 50 ids
 TOKEN_URL = "https://oauth2.googleapis.com/token"  # Google's OAuth 2.0 token endpoint (refresh_token grant)
 
 
-class YouTubeNetwork(Connector):
-    network = "youtube"
+class YouTubeNetwork(ApiConnector):
+    """self.client reads the Data API, self.analytics the Analytics API, with one token."""
 
-    def __init__(self, credentials=None, sleep=None, **settings):
-        super().__init__(credentials, **settings)
-        canonical.check_options("youtube", settings, {"data_base_url", "analytics_base_url", "token_url"})
-        policy = http.RetryPolicy.from_settings(settings)
+    network = "youtube"
+    own_options = frozenset({"data_base_url", "analytics_base_url", "token_url"})
+    default_page_size = max_page_size = 50
+
+    def connect(self, credentials: Credentials | None) -> http.ApiClient:
         # one token for both APIs: refreshed once, whichever API finds it expired
         token = http.AccessToken(
-            "youtube", credentials, settings.get("token_url", TOKEN_URL), policy=policy, sleep=sleep
-        )
-        common = dict(
-            auth="bearer", permission_hint=SCOPES, classify=google_outcome, policy=policy, sleep=sleep
-        )
-        base = settings.get("base_url")
-        self.data = http.ApiClient(
-            "youtube", settings.get("data_base_url", base or "https://www.googleapis.com"), token, **common
-        )
-        self.analytics = http.ApiClient(
             "youtube",
-            settings.get("analytics_base_url", base or "https://youtubeanalytics.googleapis.com"),
+            credentials,
+            self.settings.get("token_url", TOKEN_URL),
+            policy=self.policy,
+            sleep=self.sleep,
+        )
+        base = self.settings.get("base_url")
+        common = dict(auth="bearer", permission_hint=SCOPES, classify=google_outcome)
+        self.analytics = self.api_client(
+            self.settings.get("analytics_base_url", base or "https://youtubeanalytics.googleapis.com"),
             token,
             **common,
         )
-        self.page_size = min(int(settings.get("page_size", 50)), 50)
-        self.issues.scrub = self.data.scrub
+        return self.api_client(
+            self.settings.get("data_base_url", base or "https://www.googleapis.com"), token, **common
+        )
 
     def extract(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
         channel_id = account.account_id
-        channel_fields = self.data.fields("/youtube/v3/channels", "channel")
-        response = self.data.get(
+        channel_fields = self.client.fields("/youtube/v3/channels", "channel")
+        response = self.client.get(
             "/youtube/v3/channels", {"part": "statistics,contentDetails", "id": channel_id}
         )
         channels = channel_fields.objects(response, "items")
         if not channels:
             raise ConnectorError(
                 f"youtube GET {channel_fields.endpoint}: no channel '{channel_id}' visible to connection "
-                f"'{self.data.conn_id}'; check account_id"
+                f"'{self.client.conn_id}'; check account_id"
             )
         channel = channels[0]
         uploads = channel_fields.string(channel, "contentDetails.relatedPlaylists.uploads")
         hidden = dig(channel, "statistics.hiddenSubscriberCount") is True
         subscribers = None if hidden else channel_fields.count(channel, "statistics.subscriberCount")
 
-        since = canonical.lookback_start(interval, self.settings)
+        since = self.lookback_start(interval)
         video_ids = []
-        item = self.data.fields("/youtube/v3/playlistItems", "playlist item")
+        item = self.client.fields("/youtube/v3/playlistItems", "playlist item")
         for entry in self._items(
             "/youtube/v3/playlistItems", {"part": "contentDetails", "playlistId": uploads}
         ):
@@ -89,10 +90,10 @@ class YouTubeNetwork(Connector):
                 video_ids.append(item.string(entry, "contentDetails.videoId"))
 
         posts, metrics = [], []
-        video = self.data.fields("/youtube/v3/videos", "video")
+        video = self.client.fields("/youtube/v3/videos", "video")
         for i in range(0, len(video_ids), VIDEOS_PER_CALL):
             batch = video_ids[i : i + VIDEOS_PER_CALL]
-            response = self.data.get(
+            response = self.client.get(
                 "/youtube/v3/videos",
                 # maxResults is not supported together with `id` (the ids say how many)
                 {"part": "snippet,statistics", "id": ",".join(batch)},
@@ -116,8 +117,8 @@ class YouTubeNetwork(Connector):
         )
 
     def _items(self, path: str, params: dict[str, Any]) -> Iterator[Mapping[str, Any]]:
-        paging, page = http.TokenPaging("nextPageToken", "pageToken"), self.data.fields(path, "page")
-        for response in self.data.paginate(path, {**params, "maxResults": self.page_size}, paging):
+        paging, page = http.TokenPaging("nextPageToken", "pageToken"), self.client.fields(path, "page")
+        for response in self.client.paginate(path, {**params, "maxResults": self.page_size}, paging):
             yield from page.objects(response, "items")
 
     def _messages(self, account: Account, interval: Interval, since: dt.datetime) -> list[dict[str, Any]]:
@@ -130,8 +131,8 @@ class YouTubeNetwork(Connector):
             "textFormat": "plainText",
         }
         threads, replies_of = (
-            self.data.fields("/youtube/v3/commentThreads", "comment thread"),
-            self.data.fields("/youtube/v3/comments", "comment"),
+            self.client.fields("/youtube/v3/commentThreads", "comment thread"),
+            self.client.fields("/youtube/v3/comments", "comment"),
         )
         for thread in self._items("/youtube/v3/commentThreads", params):
             thread_id = threads.string(thread, "id")
