@@ -9,7 +9,7 @@ import pytest
 from helpers import CARE, DEALS, day_interval
 
 from socialpulse import model
-from socialpulse.lake import Lake, atomic_write_parquet
+from socialpulse.lake import Lake, PublishError, atomic_write_parquet
 from socialpulse.networks.simulated import SimulatedNetwork
 
 DAY = dt.date(2026, 3, 10)
@@ -89,10 +89,24 @@ def test_rows_dated_outside_the_interval_are_refused_and_nothing_is_written(tmp_
     assert not (tmp_path / "lake").exists()
 
 
-def test_a_required_column_with_nulls_is_refused_with_its_name():
-    bad = pa.table({"network": ["x"], "account_id": [None], "date": [DAY]})
-    with pytest.raises(model.RowError, match="'account_id' is required"):
-        model.conform("audience_daily", bad)
+def test_a_required_column_missing_is_refused_with_its_name():
+    with pytest.raises(model.RowError, match=r"missing required column\(s\) \['account_id'\]"):
+        model.conform("audience_daily", pa.table({"network": ["x"], "date": [DAY]}))
+
+
+def test_a_null_in_a_required_field_that_skipped_the_gate_is_refused_by_the_delta_table(tmp_path):
+    # conform only casts (the gate's not-null expectations name such a column); the table's
+    # schema is the last line: the commit fails and the table stays as it was
+    lake = Lake(tmp_path)
+    interval = day_interval(DAY)
+    tables = _extract(CARE, interval)
+    lake.publish(CARE, interval, tables)
+    before = lake.versions()
+    audience = tables["audience_daily"]
+    bad = audience.set_column(1, "account_id", pa.nulls(audience.num_rows, pa.string()))
+    with pytest.raises(PublishError, match="audience_daily"):
+        lake.publish(CARE, interval, {"audience_daily": bad})
+    assert lake.versions() == before
 
 
 def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path):

@@ -113,6 +113,42 @@ def test_corrupted_data_fails_validation_naming_table_and_column(tmp_path, corru
     assert "FAILED" in outcome.html_path.read_text()
 
 
+@pytest.mark.parametrize(("table", "column"), [("messages", "author_id"), ("posts", "created_at")])
+def test_a_null_required_field_is_staged_and_rejected_by_the_gate_naming_the_column(tmp_path, table, column):
+    tables = _tables()
+    rows = tables[table]
+    tables[table] = rows.set_column(
+        rows.column_names.index(column),
+        rows.schema.field(column),
+        pa.nulls(rows.num_rows, rows.schema.field(column).type),
+    )
+    lake = Lake(tmp_path)
+    lake.stage(CARE, INTERVAL, tables)  # staging holds what the connector gave, nulls included
+    outcome = quality.validate(lake, CARE, INTERVAL, lake.read_staged(CARE, INTERVAL))
+    assert not outcome.success
+    assert any(
+        f.startswith(f"{table}.{column}: expect_column_values_to_not_be_null failed")
+        for f in outcome.failures
+    ), outcome.failures
+
+
+def test_the_suites_are_derived_from_the_model(tmp_path):
+    from socialpulse import model
+
+    for name, spec in model.TABLES.items():
+        checked = {
+            kwargs.get("column")
+            for kind, kwargs in quality.SUITES[name]
+            if kind == "ExpectColumnValuesToNotBeNull"
+        }
+        assert checked == {f.name for f in spec.schema if not f.nullable}, name
+        for column, values in spec.allowed.items():
+            assert (
+                "ExpectColumnValuesToBeInSet",
+                {"column": column, "value_set": list(values)},
+            ) in quality.SUITES[name]
+
+
 def test_a_reply_dated_before_its_parent_fails_validation(tmp_path):
     tables = _tables()
     messages = tables["messages"].to_pylist()

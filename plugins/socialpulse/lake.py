@@ -243,7 +243,8 @@ class Lake:
         folder = self.staging_dir(account, interval)
         for name, spec in model.TABLES.items():
             data = model.conform(spec, tables.get(name, model.empty(name)))
-            atomic_write_parquet(folder / f"{name}.parquet", data)
+            # not yet validated: a null in a required field is staged for the gate to name
+            atomic_write_parquet(folder / f"{name}.parquet", _nullable(data))
         return folder
 
     def read_staged(self, account: Account, interval: Interval) -> dict[str, pa.Table]:
@@ -252,7 +253,7 @@ class Lake:
             raise FileNotFoundError(
                 f"no staged extraction for {account.key} {interval} at {folder}; run the extract task first"
             )
-        return {name: read_parquet(folder / f"{name}.parquet") for name in model.TABLES}
+        return {name: model.conform(name, read_parquet(folder / f"{name}.parquet")) for name in model.TABLES}
 
     # -- the validated lake: one Delta table per canonical table ----------------------------------
     def table_dir(self, table: str) -> Any:

@@ -4,6 +4,11 @@ Every network connector and every export importer yields rows of these tables; t
 the expectation suites, the metric SQL and the tests all read these definitions. A metric a
 network does not report is null, never zero. All timestamps are UTC.
 
+Each table also declares what its values must satisfy: a field that is not nullable must not be
+null, the key is unique, the date column lies in the extracted interval, and `allowed`, `ranges`
+and `lengths` bound single columns. quality.py turns exactly these into the Great Expectations
+suites of the gate, so each check has one place; conform() only casts.
+
 See docs/data-model.md for the meaning of every column.
 """
 
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import pyarrow as pa
@@ -36,13 +42,20 @@ COUNT_COLUMNS = (
 
 @dataclass(frozen=True)
 class CanonicalTable:
-    """A canonical table: its Arrow schema, its key and the column that dates a row."""
+    """A canonical table: its Arrow schema, its key, the column that dates a row, and its value rules."""
 
     name: str
     schema: pa.Schema
     key: tuple[str, ...]
     date_column: str
     description: str
+    allowed: Mapping[str, tuple[str, ...]] = dataclass_field(
+        default_factory=dict
+    )  # the values a column may hold
+    ranges: Mapping[str, tuple[float | None, float | None]] = dataclass_field(
+        default_factory=dict
+    )  # inclusive
+    lengths: Mapping[str, int] = dataclass_field(default_factory=dict)  # the length of every value
 
 
 ACCOUNTS = CanonicalTable(
@@ -61,6 +74,7 @@ ACCOUNTS = CanonicalTable(
     key=("network", "account_id", "snapshot_date"),
     date_column="snapshot_date",
     description="One row per account per extraction day: who we are on each network and why.",
+    allowed={"purpose": PURPOSES},
 )
 
 POSTS = CanonicalTable(
@@ -81,6 +95,7 @@ POSTS = CanonicalTable(
     key=("network", "post_id"),
     date_column="created_at",
     description="Our own content: originals, replies that join a conversation, shares.",
+    allowed={"kind": POST_KINDS},
 )
 
 POST_METRICS_DAILY = CanonicalTable(
@@ -100,6 +115,7 @@ POST_METRICS_DAILY = CanonicalTable(
         "Lifetime totals of a post as observed at the end of `date` (UTC). Connectors re-read "
         "recent posts for a lookback window because these numbers keep changing."
     ),
+    ranges={name: (0, None) for name in COUNT_COLUMNS},
 )
 
 AUDIENCE_DAILY = CanonicalTable(
@@ -117,6 +133,7 @@ AUDIENCE_DAILY = CanonicalTable(
     key=("network", "account_id", "date"),
     date_column="date",
     description="The leaky bucket, one row per account per day.",
+    ranges={name: (0, None) for name in ("followers_total", "followers_gained", "followers_lost")},
 )
 
 MESSAGES = CanonicalTable(
@@ -153,6 +170,9 @@ MESSAGES = CanonicalTable(
         "Conversation messages: inbound from customers and community, outbound from our staff. "
         "parent_id links a reply to the message (or post) it answers; thread_id groups a thread."
     ),
+    allowed={"direction": DIRECTIONS, "channel": CHANNELS, "intent": INTENTS, "network_intent": INTENTS},
+    ranges={"sentiment": (-1, 1)},
+    lengths={"language": 2},  # ISO 639-1
 )
 
 EXTRACTION_ISSUES = CanonicalTable(
@@ -177,6 +197,7 @@ EXTRACTION_ISSUES = CanonicalTable(
         "What an extraction could not read: a metric the network refused (metric_unavailable: its "
         "column stays null) or an item it skipped (item_skipped), with the endpoint and why."
     ),
+    allowed={"kind": ISSUE_KINDS},
 )
 
 TABLES: dict[str, CanonicalTable] = {
@@ -200,11 +221,9 @@ def table_from_rows(
         unknown = set(row) - set(columns)
         if unknown:
             raise RowError(f"{spec.name} row {index}{where}: unknown field(s) {sorted(unknown)}")
-        for field in spec.schema:
-            value = row.get(field.name)
-            if value is None and not field.nullable:
-                raise RowError(f"{spec.name} row {index}{where}: field '{field.name}' is required")
-            columns[field.name].append(value)
+        for column in spec.schema:
+            # a required field left None is the gate's to reject (quality.py), naming the column
+            columns[column.name].append(row.get(column.name))
     try:
         return pa.Table.from_pydict(columns, schema=spec.schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
@@ -212,7 +231,11 @@ def table_from_rows(
 
 
 def conform(table: str | CanonicalTable, data: pa.Table) -> pa.Table:
-    """Cast an Arrow table to its canonical schema (column order and types), or say which column is off."""
+    """Cast an Arrow table to its canonical schema (column order and types), or say which column is off.
+
+    Nulls in a required column pass: the gate's not-null expectations reject them (quality.py),
+    and a Delta table refuses them on write.
+    """
     spec = TABLES[table] if isinstance(table, str) else table
     missing = [f.name for f in spec.schema if f.name not in data.column_names and not f.nullable]
     if missing:
@@ -228,10 +251,6 @@ def conform(table: str | CanonicalTable, data: pa.Table) -> pa.Table:
                 ) from exc
         else:
             arrays.append(pa.nulls(data.num_rows, field.type))
-        if not field.nullable and arrays[-1].null_count:
-            raise RowError(
-                f"{spec.name}: column '{field.name}' is required but has {arrays[-1].null_count} null value(s)"
-            )
     return pa.Table.from_arrays(arrays, schema=spec.schema)
 
 

@@ -1,7 +1,9 @@
 """Great Expectations suites for the canonical tables, and the gate in front of the lake.
 
-The expectations are declared as data in SUITES, one list per canonical table. "INTERVAL_START"
-and "INTERVAL_END" stand for the run's data interval and are filled in at validation time.
+The expectations are SUITES, one list per canonical table, derived from the table's declaration in
+model.py (required fields, key, allowed values, ranges, lengths, date column), so each check has
+one place. "INTERVAL_START" and "INTERVAL_END" stand for the run's data interval and are filled in
+at validation time.
 great_expectations is imported inside validate(): it costs ~12 s and must stay off DAG parsing.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import logging
 from collections.abc import Iterator
@@ -28,69 +31,46 @@ INTERVAL_START = "INTERVAL_START"
 INTERVAL_END = "INTERVAL_END"
 
 
-def _not_null_unique(*columns: str) -> list[tuple[str, dict[str, Any]]]:
-    rules: list[tuple[str, dict[str, Any]]] = [
-        ("ExpectColumnValuesToNotBeNull", {"column": c}) for c in columns
+Rule = tuple[str, dict[str, Any]]
+
+
+def suite_rules(spec: model.CanonicalTable) -> list[Rule]:
+    """A canonical table's expectations, derived from its declaration in model.py."""
+    rules: list[Rule] = [
+        ("ExpectColumnValuesToNotBeNull", {"column": f.name}) for f in spec.schema if not f.nullable
     ]
-    if len(columns) == 1:
-        rules.append(("ExpectColumnValuesToBeUnique", {"column": columns[0]}))
+    # one extraction or import is of one network: the key's other columns must be unique
+    unique = [c for c in spec.key if c != "network"]
+    if len(unique) == 1:
+        rules.append(("ExpectColumnValuesToBeUnique", {"column": unique[0]}))
     else:
-        rules.append(("ExpectCompoundColumnsToBeUnique", {"column_list": list(columns)}))
+        rules.append(("ExpectCompoundColumnsToBeUnique", {"column_list": unique}))
+    rules += [
+        ("ExpectColumnValuesToBeInSet", {"column": c, "value_set": list(values)})
+        for c, values in spec.allowed.items()
+    ]
+    for column, (low, high) in spec.ranges.items():
+        bounds = {k: v for k, v in (("min_value", low), ("max_value", high)) if v is not None}
+        rules.append(("ExpectColumnValuesToBeBetween", {"column": column, **bounds}))
+    rules += [("ExpectColumnValueLengthsToEqual", {"column": c, "value": n}) for c, n in spec.lengths.items()]
+    rules.append(
+        (
+            "ExpectColumnValuesToBeBetween",
+            {
+                "column": spec.date_column,
+                "min_value": INTERVAL_START,
+                "max_value": INTERVAL_END,
+                "strict_max": True,
+            },
+        )
+    )
     return rules
 
 
-def _in_interval(column: str) -> tuple[str, dict[str, Any]]:
-    return (
-        "ExpectColumnValuesToBeBetween",
-        {"column": column, "min_value": INTERVAL_START, "max_value": INTERVAL_END, "strict_max": True},
-    )
-
-
-def _non_negative(*columns: str) -> list[tuple[str, dict[str, Any]]]:
-    return [("ExpectColumnValuesToBeBetween", {"column": c, "min_value": 0}) for c in columns]
-
-
-SUITES: dict[str, list[tuple[str, dict[str, Any]]]] = {
-    "accounts": [
-        *_not_null_unique("account_id", "snapshot_date"),
-        ("ExpectColumnValuesToNotBeNull", {"column": "handle"}),
-        ("ExpectColumnValuesToBeInSet", {"column": "purpose", "value_set": list(model.PURPOSES)}),
-        _in_interval("snapshot_date"),
-    ],
-    "posts": [
-        *_not_null_unique("post_id"),
-        ("ExpectColumnValuesToNotBeNull", {"column": "created_at"}),
-        ("ExpectColumnValuesToBeInSet", {"column": "kind", "value_set": list(model.POST_KINDS)}),
-        _in_interval("created_at"),
-    ],
-    "post_metrics_daily": [
-        *_not_null_unique("post_id", "date"),
-        *_non_negative(*model.COUNT_COLUMNS),
-        _in_interval("date"),
-    ],
-    "audience_daily": [
-        *_not_null_unique("account_id", "date"),
-        *_non_negative("followers_total", "followers_gained", "followers_lost"),
-        _in_interval("date"),
-    ],
-    "extraction_issues": [
-        ("ExpectColumnValuesToBeInSet", {"column": "kind", "value_set": list(model.ISSUE_KINDS)}),
-        ("ExpectColumnValuesToNotBeNull", {"column": "endpoint"}),
-        _in_interval("date"),
-    ],
+# What no single table's declaration can say: a reply is not older than what it answers
+# (parent_created_at is looked up before validation, in this batch and then the lake).
+ACROSS_TABLES: dict[str, list[Rule]] = {
     "messages": [
-        *_not_null_unique("message_id"),
-        ("ExpectColumnValuesToNotBeNull", {"column": "thread_id"}),
-        ("ExpectColumnValuesToNotBeNull", {"column": "author_id"}),
-        ("ExpectColumnValuesToBeInSet", {"column": "direction", "value_set": list(model.DIRECTIONS)}),
-        ("ExpectColumnValuesToBeInSet", {"column": "channel", "value_set": list(model.CHANNELS)}),
-        ("ExpectColumnValuesToBeInSet", {"column": "intent", "value_set": list(model.INTENTS)}),
-        # the classifier's columns (socialpulse.classify), written before validation
-        ("ExpectColumnValuesToBeInSet", {"column": "network_intent", "value_set": list(model.INTENTS)}),
-        ("ExpectColumnValuesToBeBetween", {"column": "sentiment", "min_value": -1, "max_value": 1}),
-        ("ExpectColumnValueLengthsToEqual", {"column": "language", "value": 2}),
-        _in_interval("created_at"),
-        # parent_created_at is looked up before validation (this batch, then the lake)
         (
             "ExpectColumnPairValuesAToBeGreaterThanB",
             {
@@ -101,6 +81,10 @@ SUITES: dict[str, list[tuple[str, dict[str, Any]]]] = {
             },
         ),
     ],
+}
+
+SUITES: dict[str, list[Rule]] = {
+    name: suite_rules(spec) + ACROSS_TABLES.get(name, []) for name, spec in model.TABLES.items()
 }
 
 
@@ -181,17 +165,26 @@ def quiet_loggers(prefixes: tuple[str, ...] = NOISY_LOGGERS, level: int = loggin
 
 
 def validate(
-    lake: Lake, account: Account, interval: Interval, tables: dict[str, pa.Table]
+    lake: Lake,
+    account: Account,
+    interval: Interval,
+    tables: dict[str, pa.Table],
+    imported_from: Path | None = None,
 ) -> ValidationOutcome:
-    """Run every suite over one extraction; write result.json and result.html under validation/."""
+    """Run every suite over one extraction, or one imported export file (imported_from); write
+    result.json and result.html under validation/."""
     import great_expectations  # noqa: F401  (first, so that the loggers it configures exist)
 
     with quiet_loggers():
-        return _validate(lake, account, interval, tables)
+        return _validate(lake, account, interval, tables, imported_from)
 
 
 def _validate(
-    lake: Lake, account: Account, interval: Interval, tables: dict[str, pa.Table]
+    lake: Lake,
+    account: Account,
+    interval: Interval,
+    tables: dict[str, pa.Table],
+    imported_from: Path | None = None,
 ) -> ValidationOutcome:
     import great_expectations as gx
     import great_expectations.expectations as gxe
@@ -208,7 +201,8 @@ def _validate(
     failures: list[str] = []
     for name, rules in SUITES.items():
         data = tables[name] if name in tables else model.empty(name)  # a source without that table
-        frame = _with_parent_times(data, tables["posts"], lake) if name == "messages" else data.to_pandas()
+        posts = tables.get("posts", model.empty("posts"))
+        frame = _with_parent_times(data, posts, lake) if name == "messages" else data.to_pandas()
         if frame.empty:
             report["tables"][name] = {"rows": 0, "success": True, "expectations": []}
             continue
@@ -258,8 +252,14 @@ def _validate(
         }
     report["missing"] = missing_summary(tables.get("extraction_issues"))
     report["success"] = not failures
-    report = json.loads(json.dumps(report, default=str))  # dates and timestamps as ISO strings
     folder = lake.validation_dir(account, interval)
+    if imported_from is not None:
+        # beside the API runs of the same days, one folder per file: importing it again replaces it
+        digest = hashlib.sha1(str(Path(imported_from).resolve()).encode()).hexdigest()[:10]
+        folder = folder.with_name(f"{folder.name}_import-{digest}")
+        report["imported_from"] = str(imported_from)
+        report["months"] = months_with_rows(tables)
+    report = json.loads(json.dumps(report, default=str))  # dates and timestamps as ISO strings
     result_path = folder / "result.json"
     html_path = folder / "result.html"
     atomic_write_json(result_path, report)
@@ -267,6 +267,18 @@ def _validate(
     return ValidationOutcome(
         success=not failures, failures=failures, result_path=result_path, html_path=html_path
     )
+
+
+def months_with_rows(tables: dict[str, pa.Table]) -> list[str]:
+    """The UTC months (YYYY-MM) the tables have rows of, by each table's date column."""
+    import pyarrow.compute as pc
+
+    months: set[str] = set()
+    for name, data in tables.items():
+        if data.num_rows:
+            column = data.column(model.TABLES[name].date_column)
+            months |= set(pc.strftime(pc.cast(column, pa.timestamp("s")), format="%Y-%m").to_pylist())
+    return sorted(months)
 
 
 def missing_summary(issues: pa.Table | None) -> dict[str, Any]:

@@ -507,8 +507,8 @@ def covered_days(lake: Lake, account: Any, month: str) -> set[dt.date]:
     folder = lake.root / "validation" / account.network / account.account_id
     for path in folder.glob("*/result.json") if folder.exists() else ():
         result = json.loads(path.read_text())
-        if not result.get("success"):
-            continue
+        if not result.get("success") or result.get("imported_from"):
+            continue  # an export file holds the days it has rows of, not every day between them
         start = dt.datetime.fromisoformat(result["interval"]["start"])
         end = dt.datetime.fromisoformat(result["interval"]["end"])
         day = start.date()
@@ -574,7 +574,8 @@ def day_ranges(days: list[dt.date]) -> str:
 
 
 def data_quality(lake: Lake, accounts: list, month: str) -> list[dict]:
-    """Per account: validation runs of the month passed/failed, the freshest published day, the days
+    """Per account: validation runs of the month passed/failed (extractions, and imported files with
+    rows in the month), the freshest published day, the days
     of the month the lake does not hold (a month with missing days is incomplete), and what the
     extractions could not read (extraction_issues_monthly: items skipped, metrics unavailable)."""
     rows = []
@@ -584,17 +585,19 @@ def data_quality(lake: Lake, accounts: list, month: str) -> list[dict]:
             if issue["month"] == month:
                 issues[(issue["network"], issue["account_id"])] = issue
     for account in accounts:
-        results = sorted(
-            (lake.root / "validation" / account.network / account.account_id).glob(
-                f"{month.replace('-', '')}*/result.json"
-            )
-        )
-        passed = failed = 0
-        for path in results:
-            if json.loads(path.read_text()).get("success"):
-                passed += 1
-            else:
-                failed += 1
+        folder = lake.root / "validation" / account.network / account.account_id
+        runs = [
+            json.loads(p.read_text()) for p in sorted(folder.glob(f"{month.replace('-', '')}*/result.json"))
+        ]
+        runs = [r for r in runs if not r.get("imported_from")]
+        # an imported file's validation counts in every month it has rows of
+        runs += [
+            r
+            for r in (json.loads(p.read_text()) for p in sorted(folder.glob("*_import-*/result.json")))
+            if month in r.get("months", [])
+        ]
+        passed = sum(1 for r in runs if r.get("success"))
+        failed = len(runs) - passed
         missing = sorted(set(month_days(month)) - covered_days(lake, account, month))
         rows.append(
             {

@@ -48,13 +48,6 @@ def test_a_bad_time_names_the_expected_shape(tmp_path, spotify_cares):
         read_x(path, spotify_cares)
 
 
-def test_a_duplicated_id_is_rejected_on_its_second_line(tmp_path, spotify_cares):
-    row = '"7","t","2020-01-02 03:04 +0000","1","1"\n'
-    path = write(tmp_path, HEADER + row + row)
-    with pytest.raises(ExportError, match=r"line 3, column 'Tweet id': '7' appears twice"):
-        read_x(path, spotify_cares)
-
-
 def test_a_row_longer_than_the_header_is_rejected(tmp_path, spotify_cares):
     path = write(tmp_path, HEADER + '"1","t","2020-01-02 03:04 +0000","1","1","surprise"\n')
     with pytest.raises(ExportError, match=r"line 2: 6 cells but the header on line 1 names 5 columns"):

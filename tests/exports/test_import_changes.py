@@ -127,3 +127,17 @@ def test_reimporting_part_of_a_message_export_keeps_the_other_messages(tmp_path,
     part.write_text(lines[0] + "".join(kept))
     import_file(lake, "twcs", part, spotify_cares)
     assert {r["message_id"]: r for r in lake.read("messages").to_pylist()}.keys() == everything.keys()
+
+
+def test_a_message_may_be_stored_by_two_of_our_accounts(tmp_path, spotify_cares):
+    lake = Lake(tmp_path / "lake")
+    second = Account(
+        network="x",
+        account_id="spotify",
+        handle="@Spotify",
+        purpose="service",
+        options={"company_author_id": "SpotifyCares"},
+    )
+    first = import_file(lake, "twcs", TWCS_SAMPLE, spotify_cares)["messages"]
+    assert import_file(lake, "twcs", TWCS_SAMPLE, second) == {"messages": first}
+    assert lake.read("messages").num_rows == 2 * first

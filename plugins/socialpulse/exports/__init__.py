@@ -143,8 +143,29 @@ def import_file(
     a day of audience by its date, a message by its id), one Delta commit per table; rows the file
     does not hold are kept, so importing the same file again leaves the same lake. A file that
     would remove or move stored rows of more than changes.MAX_DAYS_CHANGED days is refused unless
-    replace_existing is True. date_order: see read_export.
+    replace_existing is True. The rows then pass the same data-quality gate as API extractions.
+    date_order: see read_export.
     """
     plan = preview_file(lake, format, path, account, date_order)
     plan.refuse_unless_allowed(replace_existing)
+    _pass_the_gate(lake, Path(path), account, plan.tables)
     return lake.replace_rows(account, plan.tables, plan.remove)
+
+
+def _pass_the_gate(lake: Lake, path: Path, account: Account, tables: dict[str, pa.Table]) -> None:
+    """The Great Expectations suites of the API extractions, over the file's rows (quality.py).
+
+    The result is kept under validation/ like an extraction's, so the report's data-quality
+    section counts it; a failed expectation refuses the file, naming it.
+    """
+    from socialpulse import quality
+
+    interval = covering_interval(tables)
+    if interval is None:
+        return  # no rows: nothing to check, nothing written
+    outcome = quality.validate(lake, account, interval, tables, imported_from=path)
+    if not outcome.success:
+        raise ExportError(
+            f"{path}: rejected by the data-quality gate, nothing was imported: {outcome.summary()}. "
+            f"Read {outcome.html_path}"
+        )

@@ -454,11 +454,9 @@ def posts_with_totals(
 
     Such exports do not say on which day the totals were read, so they are dated on the post's
     own UTC date: the import then covers exactly the posts' days and re-imports replace them.
-    Metrics in `metrics` that the file lacks are null.
+    Metrics in `metrics` that the file lacks are null. A post id that appears twice is the import
+    gate's to reject (the posts suite's uniqueness, quality.py), as for API extractions.
     """
-    export.first_bad(
-        pd.Series(post_ids.to_pylist()).duplicated(), "post_id", "appears twice; post ids must be unique"
-    )
     rows = len(post_ids)
     posts = table(
         "posts",
@@ -497,10 +495,7 @@ def audience_by_day(
     """audience_daily from an export with one row per date; follower counts it lacks stay null."""
     if not any(export.has(key) for key in AUDIENCE):
         raise export.error("has none of the follower columns this format knows; see docs/exports.md")
-    dates = export.dates("date", date_formats)
-    export.first_bad(
-        pd.Series(dates.to_pylist()).duplicated(), "date", "appears twice; one row per day is expected"
-    )
+    dates = export.dates("date", date_formats)  # a day twice: the import gate rejects it
     audience = table(
         "audience_daily",
         {
