@@ -43,7 +43,7 @@ from email.utils import formatdate, parseaddr
 from typing import Any
 
 from socialpulse.config import Config, ConfigError
-from socialpulse.lake import Lake, atomic_write_json, is_remote, temporary_name
+from socialpulse.lake import Lake, atomic_write_json, is_remote, staged
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +71,7 @@ def create_exclusive(path: Any, payload: dict) -> bool:
         except FileExistsError:
             return False
         return True
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temporary_name(path)
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+    with staged(path, lambda tmp: tmp.write_bytes(data)) as tmp:
         try:
             os.link(tmp, path)  # atomic, and fails if the name exists: the content is complete
         except FileExistsError:
@@ -88,8 +82,6 @@ def create_exclusive(path: Any, payload: dict) -> bool:
         finally:
             os.close(directory)
         return True
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 class DeliveryRecord:

@@ -29,6 +29,7 @@ configuration file. docs/production.md describes compaction, retention and S3 co
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -37,7 +38,7 @@ import random
 import shutil
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -143,20 +144,27 @@ def temporary_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
 
 
+@contextlib.contextmanager
+def staged(path: Path, write: Callable[[Path], object]) -> Iterator[Path]:
+    """A hidden temporary sibling of `path`, written by `write` and flushed to disk (fsync), for the caller
+    to rename or link into place whole; removed on leaving, whatever happened."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_name(path)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        yield tmp
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def atomic_write_bytes(path: Any, data: bytes) -> None:
     if is_remote(path):
         path.write_bytes(data)  # one PUT: atomic in an object store
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temporary_name(path)
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+    with staged(path, lambda tmp: tmp.write_bytes(data)) as tmp:
         os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def atomic_write_parquet(path: Any, table: pa.Table) -> None:
@@ -165,15 +173,8 @@ def atomic_write_parquet(path: Any, table: pa.Table) -> None:
         pq.write_table(table, sink, compression="zstd")
         path.write_bytes(sink.getvalue().to_pybytes())
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temporary_name(path)
-    try:
-        pq.write_table(table, tmp, compression="zstd")
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
+    with staged(path, lambda tmp: pq.write_table(table, tmp, compression="zstd")) as tmp:
         os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def atomic_write_json(path: Any, payload: Any) -> None:

@@ -8,13 +8,13 @@ See docs/exports.md for every format's columns and mapping.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from socialpulse.exports.base import ExportError
+from socialpulse.lazy import load
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -54,8 +54,7 @@ def reader(format: str) -> Callable[..., dict[str, pa.Table]]:
         raise ExportError(
             f"unknown export format '{format}'; known formats: {', '.join(sorted(FORMATS))}"
         ) from None
-    module_name, function_name = target.split(":")
-    return getattr(importlib.import_module(module_name), function_name)
+    return load(target)
 
 
 def export_files(path: str | os.PathLike[str]) -> list[Path]:

@@ -7,13 +7,13 @@ in NETWORKS below.
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import pyarrow as pa
 
 from socialpulse.domain import Account, Interval
+from socialpulse.lazy import load
 
 # network name -> "module:ClassName". Imported lazily so that parsing a DAG stays cheap.
 NETWORKS: dict[str, str] = {
@@ -76,5 +76,4 @@ def connector_class(network: str) -> type[Connector]:
         raise ConnectorError(
             f"unknown network '{network}'; known networks: {', '.join(sorted(NETWORKS))}"
         ) from None
-    module_name, class_name = target.split(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    return load(target)
