@@ -692,3 +692,47 @@ def test_every_figure_of_the_report_is_what_the_canonical_tables_say(rendered):
     # Data quality: the lake holds every day of October for both accounts.
     for row, account in zip(tables["quality"][0][1:], accounts, strict=True):
         assert row[0] == account.handle and row[-2:] == ["31 of 31", "none"]
+
+
+def content_heights(pdf: bytes) -> list[float]:
+    """Per PDF page, how far down its content reaches, as a share of the page's content area:
+    the lowest line of text (tables, notes and the charts' labels alike), page header and footer
+    (in the margins) left out."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    shares = []
+    for page in PdfReader(BytesIO(pdf)).pages:
+        height = float(page.mediabox.height)
+        top, bottom = height - 22 / 25.4 * 72, 20 / 25.4 * 72  # base.html.j2's @page margins
+        lows: list[float] = []
+
+        def visit(text, cm, tm, font, size, lows=lows, top=top, bottom=bottom):
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]  # the text's baseline on the page
+            if text.strip() and bottom < y < top:
+                lows.append(y)
+
+        page.extract_text(visitor_text=visit)
+        shares.append((top - min(lows)) / (top - bottom) if lows else 0.0)
+    return shares
+
+
+def test_no_page_of_the_pdf_is_nearly_empty(rendered):
+    """Sections flow on from page to page (no forced break leaves a page with a table's tail or a
+    lone footnote), and every page but the last is filled at least halfway down; the last holds
+    at least a whole section, the data-quality table with its notes."""
+    _, paths, _ = rendered
+    pdf = Path(paths["pdf"]).read_bytes()
+    shares = content_heights(pdf)
+    assert len(shares) > 2 and all(share >= 0.5 for share in shares[:-1]), [f"{s:.0%}" for s in shares]
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    last = PdfReader(BytesIO(pdf)).pages[-1].extract_text()
+    assert (
+        "Data quality" in last
+        and "Validations passed" in last
+        and "validated with Great Expectations" in last
+    )
