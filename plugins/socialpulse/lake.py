@@ -388,7 +388,7 @@ class Lake:
         are enough) are deleted. It is the import path: a file replaces the rows it holds, never the
         days between them. Each table's change is one merge commit, retried from the newest version
         when another writer committed first, so a reader sees the table before or after it. Tables
-        not given are not touched. Returns rows written per table.
+        not given are not touched. Returns rows written per table given.
         """
         remove = remove or {}
         written: dict[str, int] = {}
@@ -411,7 +411,8 @@ class Lake:
             )
             if source.num_rows:
                 self._merge(name, source, account)
-            written[name] = rows.num_rows
+            if name in tables:
+                written[name] = rows.num_rows
         log.info("replaced rows of %s by key: %s", account.key, written)
         return written
 
@@ -429,7 +430,9 @@ class Lake:
                 f"t.account_id = {_quote(account.account_id)}",
                 "t.account_id = s.account_id",
                 *(
-                    f"t.{c} IS NOT DISTINCT FROM s.{c}" if spec.schema.field(c).nullable else f"t.{c} = s.{c}"
+                    f"(t.{c} IS NOT DISTINCT FROM s.{c})"
+                    if spec.schema.field(c).nullable
+                    else f"t.{c} = s.{c}"
                     for c in spec.key
                 ),
             ]

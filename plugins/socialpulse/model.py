@@ -28,7 +28,9 @@ POST_KINDS = ("original", "reply", "share")
 DIRECTIONS = ("inbound", "outbound")
 CHANNELS = ("comment", "mention", "direct_message")
 INTENTS = ("question", "complaint", "thanks", "praise", "other")
-ISSUE_KINDS = ("metric_unavailable", "item_skipped")
+# reply_absent: a reply an imported export lists (twcs response_tweet_id) but does not hold
+REPLY_ABSENT = "reply_absent"
+ISSUE_KINDS = ("metric_unavailable", "item_skipped", REPLY_ABSENT)
 COUNT_COLUMNS = (
     "impressions",
     "likes",
@@ -195,7 +197,8 @@ EXTRACTION_ISSUES = CanonicalTable(
     date_column="date",
     description=(
         "What an extraction could not read: a metric the network refused (metric_unavailable: its "
-        "column stays null) or an item it skipped (item_skipped), with the endpoint and why."
+        "column stays null), an item it skipped (item_skipped), or a reply an imported export "
+        "lists but does not hold (reply_absent: object_id is the reply), with the endpoint and why."
     ),
     allowed={"kind": ISSUE_KINDS},
 )

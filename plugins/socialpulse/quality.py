@@ -286,12 +286,14 @@ def missing_summary(issues: pa.Table | None) -> dict[str, Any]:
     rows = issues.to_pylist() if issues is not None else []
     skipped = [r for r in rows if r["kind"] == "item_skipped"]
     refused = [r for r in rows if r["kind"] == "metric_unavailable"]
+    absent = [r for r in rows if r["kind"] == model.REPLY_ABSENT]
     return {
         "items_skipped": len(skipped),
         "metrics_unavailable": sorted(
             {r["metric"] for r in refused if r["object_id"] is None and r["metric"]}
         ),
         "objects_without_metrics": len({r["object_id"] for r in refused if r["object_id"]}),
+        "replies_absent": len(absent),
         "examples": [
             {k: r[k] for k in ("kind", "endpoint", "object_id", "metric", "detail")}
             for r in (skipped + refused)[:20]

@@ -577,7 +577,8 @@ def data_quality(lake: Lake, accounts: list, month: str) -> list[dict]:
     """Per account: validation runs of the month passed/failed (extractions, and imported files with
     rows in the month), the freshest published day, the days
     of the month the lake does not hold (a month with missing days is incomplete), and what the
-    extractions could not read (extraction_issues_monthly: items skipped, metrics unavailable)."""
+    extractions could not read (extraction_issues_monthly: items skipped, metrics unavailable,
+    replies an imported export lists but lacks, which make the response figures incomplete)."""
     rows = []
     issues = {}
     if lake.mart_path("extraction_issues_monthly").exists():
@@ -612,7 +613,12 @@ def data_quality(lake: Lake, accounts: list, month: str) -> list[dict]:
                 "days_in_month": len(month_days(month)),
                 **{
                     k: issues.get((account.network, account.account_id), {}).get(k)
-                    for k in ("items_skipped", "metrics_unavailable", "posts_without_insights")
+                    for k in (
+                        "items_skipped",
+                        "metrics_unavailable",
+                        "posts_without_insights",
+                        "replies_absent",
+                    )
                 },
             }
         )

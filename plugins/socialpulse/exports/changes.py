@@ -94,6 +94,10 @@ def plan_import(lake: Lake, path: Path, account: Account, tables: dict[str, pa.T
     try:
         con.execute("SET TimeZone = 'UTC'")
         lake.register_tables(con)
+        remove: dict[str, pa.Table] = {}
+        tables = dict(tables)
+        if "messages" in tables:
+            _replies_no_longer_absent(con, account, tables, remove)
         changes: dict[str, TableChange] = {}
         moved_posts: dict[str, dt.date] = {}  # post id -> the day it is stored on
         for name, rows in tables.items():
@@ -103,7 +107,9 @@ def plan_import(lake: Lake, path: Path, account: Account, tables: dict[str, pa.T
                 moved_posts = {
                     r["post_id"]: r["stored_day"] for r in stored if r["stored_day"] != r["new_day"]
                 }
-        remove: dict[str, pa.Table] = {}
+        if "extraction_issues" in remove:
+            change = changes.setdefault("extraction_issues", TableChange("extraction_issues"))
+            change.removed += remove["extraction_issues"].num_rows
         if moved_posts and "post_metrics_daily" in tables:
             remove["post_metrics_daily"] = _totals_left_behind(
                 con, account, moved_posts, tables["post_metrics_daily"], changes["post_metrics_daily"]
@@ -151,6 +157,46 @@ def _match(con, path: Path, account: Account, name: str, rows: pa.Table) -> tupl
         f"{_key_text(r, ids)} moved {r['stored_day']} -> {r['new_day']}" for r in moved[:EXAMPLES]
     ]
     return change, stored
+
+
+def _replies_no_longer_absent(
+    con, account: Account, tables: dict[str, pa.Table], remove: dict[str, pa.Table]
+) -> None:
+    """Keep extraction_issues' reply_absent rows true: a reply the lake holds is not absent.
+
+    The file's own rows for replies an earlier import brought are dropped, and the stored rows
+    for replies this file brings are removed (resolved, not lost: no stored day counts for it).
+    """
+    con.register("file_messages", tables["messages"].select(["message_id"]))
+    resolved = _records(
+        con.execute(
+            "SELECT date, kind, endpoint, object_id, metric FROM extraction_issues "
+            "WHERE network = ? AND account_id = ? AND kind = ? "
+            "AND object_id IN (SELECT message_id FROM file_messages)",
+            [account.network, account.account_id, model.REPLY_ABSENT],
+        )
+    )
+    con.unregister("file_messages")
+    if resolved:
+        remove["extraction_issues"] = pa.Table.from_pylist(resolved)
+    issues = tables.get("extraction_issues")
+    if issues is None or not issues.num_rows:
+        return
+    con.register("listed_replies", issues.select(["object_id"]))
+    held = {
+        row[0]
+        for row in con.execute(
+            "SELECT message_id FROM messages WHERE network = ? AND account_id = ? "
+            "AND message_id IN (SELECT object_id FROM listed_replies)",
+            [account.network, account.account_id],
+        ).fetchall()
+    }
+    con.unregister("listed_replies")
+    if held:
+        still_absent = pc.invert(pc.is_in(issues.column("object_id"), pa.array(sorted(held), pa.string())))
+        tables["extraction_issues"] = issues.filter(still_absent)
+        if not tables["extraction_issues"].num_rows:
+            del tables["extraction_issues"]
 
 
 def _totals_left_behind(

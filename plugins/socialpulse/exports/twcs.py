@@ -7,6 +7,7 @@ SpotifyCares requests file (inbound rows only, ids written as floats like '848.0
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from pathlib import Path
@@ -15,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from socialpulse import model
 from socialpulse.domain import Account
 from socialpulse.exports.base import Column, ExportError, read_csv_export, staff_signatures, strings, table
 
@@ -29,6 +31,8 @@ COLUMNS = [
     Column("response_tweet_id", ("response_tweet_id",)),
     Column("in_response_to_tweet_id", ("in_response_to_tweet_id",), required=True),
 ]
+# extraction_issues of an import: where the gap is, and which kind
+ENDPOINT = "twcs export"
 CREATED_AT_FORMATS = ("%a %b %d %H:%M:%S %z %Y",)  # Tue Oct 31 22:10:47 +0000 2017
 _ID_LIST = r"\d+(?:\.0+)?(?:\s*,\s*\d+(?:\.0+)?)*"
 
@@ -114,7 +118,60 @@ def read_twcs(path: Path, account: Account, date_order: str | None = None) -> di
         },
         int(keep.sum()),
     )
-    return {"messages": messages}
+    tables = {"messages": messages}
+    absent = absent_replies(
+        account,
+        ids[keep & inbound],
+        responses[keep & inbound],
+        set(ids),
+        created_at.filter(pa.array((keep & inbound).to_numpy())),
+    )
+    if absent.num_rows:
+        log.warning(
+            "%s: %d repl(ies) listed in response_tweet_id of %s's requests are not in the file; "
+            "response figures of those requests are incomplete (recorded in extraction_issues as %s)",
+            path,
+            absent.num_rows,
+            account.key,
+            model.REPLY_ABSENT,
+        )
+        tables["extraction_issues"] = absent
+    return tables
+
+
+def absent_replies(
+    account: Account, request_ids: pd.Series, listed: pd.Series, present: set[str], created_at: pa.Array
+) -> pa.Table:
+    """extraction_issues rows for the replies the account's requests list but the file lacks.
+
+    A requests-only extract lists the answers' ids without the answers: its requests would read
+    as unanswered. One row per absent reply, dated on its request's UTC day, so the report can say
+    that the response figures of that account and month are incomplete.
+    """
+    rows = []
+    seen: set[str] = set()
+    for request, replies, at in zip(request_ids, listed, created_at.to_pylist(), strict=True):
+        for reply in replies.split(",") if replies else ():
+            reply = reply.strip().split(".")[0]
+            if reply in present or reply in seen:
+                continue
+            seen.add(reply)
+            day = dt.datetime.combine(at.date(), dt.time(), dt.UTC)
+            rows.append(
+                {
+                    "network": account.network,
+                    "account_id": account.account_id,
+                    "date": at.date(),
+                    "interval_start": day,
+                    "interval_end": day + dt.timedelta(days=1),
+                    "kind": model.REPLY_ABSENT,
+                    "endpoint": ENDPOINT,
+                    "object_id": reply,
+                    "metric": None,
+                    "detail": f"listed in response_tweet_id of request {request}, but not in the export",
+                }
+            )
+    return model.table_from_rows("extraction_issues", rows)
 
 
 def thread_roots(ids: list[str], parents: list[str | None], responses: list[str]) -> list[str]:
