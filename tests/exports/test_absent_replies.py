@@ -71,11 +71,8 @@ def test_a_later_file_holding_the_replies_resolves_them(tmp_path, spotify_cares)
 
 
 def test_the_reports_data_quality_section_says_response_figures_are_incomplete(tmp_path, spotify_cares):
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
     from socialpulse import metrics
-    from socialpulse.paths import TEMPLATES_DIR
-    from socialpulse.report import data_quality
+    from socialpulse.report import data_quality, environment
 
     lake = Lake(tmp_path / "lake")
     import_file(lake, "twcs", SPOTIFY_REQUESTS, spotify_cares)
@@ -90,8 +87,9 @@ def test_the_reports_data_quality_section_says_response_figures_are_incomplete(t
     assert not quiet["replies_absent"]
 
     month = max(by_month, key=by_month.get)
-    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["j2", "html"]))
-    html = env.get_template("sections/quality.html.j2").render(
-        quality=data_quality(lake, [spotify_cares], month)
+    html = (
+        environment()
+        .get_template("sections/quality.html.j2")
+        .render(quality=data_quality(lake, [spotify_cares], month))
     )
     assert f"response figures incomplete: {by_month[month]} replies the imported export lists" in html
