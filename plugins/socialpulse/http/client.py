@@ -203,6 +203,15 @@ class ApiClient:
             f"{self.network} GET {self.where(url)}: more than {max_pages} pages; narrow the interval"
         )
 
+    def items(
+        self, path: str, params: Mapping[str, Any], paging: Paging, field: str
+    ) -> Iterator[Mapping[str, Any]]:
+        """Every object of a paged collection: the list at `field` of each page (Graph's "data", YouTube's
+        "items", LinkedIn's "elements"); a page whose list is not one fails naming the endpoint."""
+        page = self.fields(path, "page")
+        for response in self.paginate(path, params, paging):
+            yield from page.objects(response, field)
+
     def _loop_error(self, url: str, what: str) -> ConnectorError:
         return ConnectorError(
             f"{self.network} GET {self.where(url)}: the API returned {what}; stopping instead of looping. "

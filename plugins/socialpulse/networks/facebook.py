@@ -78,36 +78,35 @@ class FacebookNetwork(GraphConnector):
             "limit": self.page_size,
         }
         path = f"{http.segment(post_id)}/comments"
-        listing, comment = self.client.fields(path, "page"), self.client.fields(path, "comment")
+        comment = self.client.fields(path, "comment")
         rows = []
-        for batch in self.client.paginate(path, params, http.NextUrlPaging()):
-            for item in listing.objects(batch, "data"):
-                with self.issues.item(item, f"comment of {post_id} left out"):
-                    self._no_moderate_task(item, post_id, path)
-                    created = comment.time(item, "created_time")
-                    if not canonical.inside(created, interval):
-                        continue
-                    comment_id = comment.string(item, "id")
-                    author = comment.string(item, "from.id")
-                    parent = comment.string(item, "parent.id", required=False)
-                    ours = author == account.account_id
-                    rows.append(
-                        canonical.message_row(
-                            account,
-                            message_id=comment_id,
-                            thread_id=parent or comment_id,  # replies hang under one top-level comment
-                            parent_id=parent or post_id,
-                            post_id=post_id,
-                            created_at=created,
-                            outbound=ours,
-                            channel="comment",
-                            author_id=author,
-                            author_handle=account.handle
-                            if ours
-                            else comment.string(item, "from.name", required=False),
-                            text=comment.string(item, "message", required=False),
-                        )
+        for item in self.edge_items(path, params):
+            with self.issues.item(item, f"comment of {post_id} left out"):
+                self._no_moderate_task(item, post_id, path)
+                created = comment.time(item, "created_time")
+                if not canonical.inside(created, interval):
+                    continue
+                comment_id = comment.string(item, "id")
+                author = comment.string(item, "from.id")
+                parent = comment.string(item, "parent.id", required=False)
+                ours = author == account.account_id
+                rows.append(
+                    canonical.message_row(
+                        account,
+                        message_id=comment_id,
+                        thread_id=parent or comment_id,  # replies hang under one top-level comment
+                        parent_id=parent or post_id,
+                        post_id=post_id,
+                        created_at=created,
+                        outbound=ours,
+                        channel="comment",
+                        author_id=author,
+                        author_handle=account.handle
+                        if ours
+                        else comment.string(item, "from.name", required=False),
+                        text=comment.string(item, "message", required=False),
                     )
+                )
         return rows
 
     def _no_moderate_task(self, item: Mapping[str, Any], post_id: str, path: str) -> None:

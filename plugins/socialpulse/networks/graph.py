@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pyarrow as pa
@@ -100,23 +100,20 @@ class GraphConnector(ApiConnector):
             "limit": self.page_size,
         }
         path = f"{node_id}/{self.edge}"
-        listing, fields = self.client.fields(path, "page"), self.client.fields(path, self.item_label)
-        for batch in self.client.paginate(path, params, http.NextUrlPaging()):
-            for item in listing.objects(batch, "data"):
-                kept = None  # the id of an item read whole
-                with self.issues.item(item, f"{self.item_label} left out"):
-                    item_id = fields.ident(item, "id")
-                    created = fields.time(item, self.time_field)
-                    # every post of the lookback window: its counts and comments keep changing
-                    rows = canonical.metric_rows(
-                        account, interval, item_id, created, self.counts(fields, item)
-                    )
-                    post = self.post_row(account, fields, item, item_id, created)
-                    metrics += rows
-                    if canonical.inside(created, interval):
-                        posts.append(post)
-                    kept = item_id
-                messages += self.item_comments(account, interval, kept) if kept else []
+        fields = self.client.fields(path, self.item_label)
+        for item in self.edge_items(path, params):
+            kept = None  # the id of an item read whole
+            with self.issues.item(item, f"{self.item_label} left out"):
+                item_id = fields.ident(item, "id")
+                created = fields.time(item, self.time_field)
+                # every post of the lookback window: its counts and comments keep changing
+                rows = canonical.metric_rows(account, interval, item_id, created, self.counts(fields, item))
+                post = self.post_row(account, fields, item, item_id, created)
+                metrics += rows
+                if canonical.inside(created, interval):
+                    posts.append(post)
+                kept = item_id
+            messages += self.item_comments(account, interval, kept) if kept else []
         followers = self.client.fields(node_id, self.node_label).count(node, "followers_count")
         audience = canonical.audience_rows(
             account, interval, followers, self.audience_changes(node_id, interval)
@@ -130,6 +127,10 @@ class GraphConnector(ApiConnector):
             source=f"{self.network}/{node_id}",
             issues=self.issues.take(account, interval),
         )
+
+    def edge_items(self, path: str, params: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+        """Every object of a Graph edge (a node's posts, a post's comments), page after page (paging.next)."""
+        return self.client.items(path, params, http.NextUrlPaging(), "data")
 
     def insights(self, path: str, metrics: list[str], params: Mapping[str, Any]) -> dict[str, Any]:
         """GET an /insights edge for these metrics, leaving out names Graph refuses (now or in an earlier

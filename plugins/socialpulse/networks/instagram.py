@@ -59,22 +59,19 @@ class InstagramNetwork(GraphConnector):
     def comments(self, account: Account, interval: Interval, media_id: str) -> list[dict[str, Any]]:
         params = {"fields": COMMENT_FIELDS, "limit": self.page_size}
         path = f"{http.segment(media_id)}/comments"
-        listing, comments = self.client.fields(path, "page"), self.client.fields(path, "comment")
+        comments = self.client.fields(path, "comment")
         rows = []
-        for batch in self.client.paginate(path, params, http.NextUrlPaging()):
-            for comment in listing.objects(batch, "data"):
-                with self.issues.item(comment, f"comment of {media_id} and its replies left out"):
-                    thread = comments.ident(comment, "id")
-                    top = self._message(account, comments, comment, media_id, thread=thread, parent=media_id)
-                    replies = []
-                    for reply in comments.objects(comment, "replies.data"):
-                        with self.issues.item(reply, f"reply to {thread} left out"):
-                            replies.append(
-                                self._message(
-                                    account, comments, reply, media_id, thread=thread, parent=thread
-                                )
-                            )
-                    rows += [top, *replies]
+        for comment in self.edge_items(path, params):
+            with self.issues.item(comment, f"comment of {media_id} and its replies left out"):
+                thread = comments.ident(comment, "id")
+                top = self._message(account, comments, comment, media_id, thread=thread, parent=media_id)
+                replies = []
+                for reply in comments.objects(comment, "replies.data"):
+                    with self.issues.item(reply, f"reply to {thread} left out"):
+                        replies.append(
+                            self._message(account, comments, reply, media_id, thread=thread, parent=thread)
+                        )
+                rows += [top, *replies]
         return [r for r in rows if canonical.inside(r["created_at"], interval)]
 
     def _message(

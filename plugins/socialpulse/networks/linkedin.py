@@ -121,9 +121,8 @@ class LinkedInNetwork(ApiConnector):
         )
 
     def _collection(self, path: str, params: dict[str, Any]) -> Iterator[Mapping[str, Any]]:
-        paging, page = http.OffsetPaging(), self.client.fields(path, "page")
-        for response in self.client.paginate(path, {**params, "start": 0, "count": self.page_size}, paging):
-            yield from page.objects(response, "elements")
+        params = {**params, "start": 0, "count": self.page_size}
+        return self.client.items(path, params, http.OffsetPaging(), "elements")
 
     def _share_statistics(self, org: str, post_ids: list[str]) -> dict[str, dict[str, int | None]]:
         """Lifetime totals per post urn. Shares and ugcPosts go in separate List(...) parameters."""

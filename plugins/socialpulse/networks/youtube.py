@@ -117,9 +117,8 @@ class YouTubeNetwork(ApiConnector):
         )
 
     def _items(self, path: str, params: dict[str, Any]) -> Iterator[Mapping[str, Any]]:
-        paging, page = http.TokenPaging("nextPageToken", "pageToken"), self.client.fields(path, "page")
-        for response in self.client.paginate(path, {**params, "maxResults": self.page_size}, paging):
-            yield from page.objects(response, "items")
+        paging = http.TokenPaging("nextPageToken", "pageToken")
+        return self.client.items(path, {**params, "maxResults": self.page_size}, paging, "items")
 
     def _messages(self, account: Account, interval: Interval, since: dt.datetime) -> list[dict[str, Any]]:
         """Comments and replies created in the interval, on threads opened since the lookback start."""
