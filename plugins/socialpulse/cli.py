@@ -346,6 +346,12 @@ def _usage_error(exc: Exception) -> int:
     return 2
 
 
+def _add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
+    )
+
+
 def _add_account_choice(parser: argparse.ArgumentParser, network: bool) -> None:
     accounts = parser.add_mutually_exclusive_group(required=True) if network else parser
     accounts.add_argument(
@@ -353,9 +359,7 @@ def _add_account_choice(parser: argparse.ArgumentParser, network: bool) -> None:
     )
     if network:
         accounts.add_argument("--network", help="every account of this network in the accounts file")
-    parser.add_argument(
-        "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
-    )
+    _add_config_option(parser)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -376,9 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the month to report, one that has ended (e.g. 2026-10)",
     )
     p.add_argument("--report", help="one report name from the config (default: all)")
-    p.add_argument(
-        "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
-    )
+    _add_config_option(p)
     p.add_argument("--send", action="store_true", help="also email it through the report's SMTP connection")
     p.add_argument("--force", action="store_true", help="re-render even if this month was already delivered")
     p.set_defaults(func=report)
@@ -388,9 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--report", required=True, help="report name from the config")
     p.add_argument("--month", type=_month, required=True)
-    p.add_argument(
-        "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
-    )
+    _add_config_option(p)
     answer = p.add_mutually_exclusive_group()
     answer.add_argument("--confirm-sent", action="store_true", help="it arrived: never send it again")
     answer.add_argument("--resend", action="store_true", help="it did not arrive: the next send sends it")
@@ -432,9 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--root", help="the lake root (default: the configured lake_root)")
     p.add_argument("--to", help="write the Delta tables under this new root instead of in place")
-    p.add_argument(
-        "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
-    )
+    _add_config_option(p)
     p.set_defaults(func=migrate_lake)
     p = sub.add_parser("maintain-lake", help="compact the Delta tables' small files and vacuum old versions")
     p.add_argument("--root", help="the lake root (default: the configured lake_root)")
@@ -444,9 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         default=168,
         help="keep versions younger than this readable (default: 168)",
     )
-    p.add_argument(
-        "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
-    )
+    _add_config_option(p)
     p.set_defaults(func=maintain_lake)
     p = sub.add_parser("classify", help="add the classifier's predictions to a CSV with a 'text' column")
     p.add_argument("input", help="CSV with a 'text' column and optionally 'previous_message'")
@@ -464,17 +460,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=evaluate_csv)
     p = sub.add_parser("reclassify", help="rewrite the lake's message classes with the current classifier")
     p.add_argument("--account", help="network/account_id, as in the accounts file (default: every account)")
-    p.add_argument(
-        "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
-    )
+    _add_config_option(p)
     p.set_defaults(func=reclassify)
     p = sub.add_parser(
         "airflow-setup",
         help="create the Airflow pools Social Pulse needs and check its connections (idempotent)",
     )
-    p.add_argument(
-        "--config", help="configuration file (default: $SOCIALPULSE_CONFIG or config/socialpulse.yml)"
-    )
+    _add_config_option(p)
     p.add_argument("--strict", action="store_true", help="exit with status 1 when a connection is missing")
     p.set_defaults(func=airflow_setup)
     args = parser.parse_args(argv)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -20,6 +21,8 @@ from socialpulse import model
 from socialpulse.domain import Account
 from socialpulse.networks.base import NETWORKS
 from socialpulse.paths import DEFAULT_CONFIG
+
+T = TypeVar("T")
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
@@ -80,12 +83,7 @@ class Config:
     lake_conn_id: str | None = None  # the Airflow connection holding the object store's credentials
 
     def account(self, key: str) -> Account:
-        for account in self.accounts:
-            if account.key == key:
-                return account
-        raise ConfigError(
-            f"{self.path}: no account '{key}' (known: {', '.join(a.key for a in self.accounts)})"
-        )
+        return self._named("account", self.accounts, lambda a: a.key, key)
 
     def select_accounts(self, account: str | None = None, network: str | None = None) -> list[Account]:
         """One account by its key (network/account_id), or every configured account of a network:
@@ -103,12 +101,14 @@ class Config:
         return chosen
 
     def report(self, name: str) -> ReportConfig:
-        for report in self.reports:
-            if report.name == name:
-                return report
-        raise ConfigError(
-            f"{self.path}: no report '{name}' (known: {', '.join(r.name for r in self.reports)})"
-        )
+        return self._named("report", self.reports, lambda r: r.name, name)
+
+    def _named(self, kind: str, items: tuple[T, ...], name_of: Callable[[T], str], name: str) -> T:
+        """The first configured `kind` called `name`, or an error naming the file and every known name."""
+        for item in items:
+            if name_of(item) == name:
+                return item
+        raise ConfigError(f"{self.path}: no {kind} '{name}' (known: {', '.join(name_of(i) for i in items)})")
 
 
 def config_path() -> Path:
