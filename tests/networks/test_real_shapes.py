@@ -252,8 +252,6 @@ def test_youtube_videos_list_is_asked_by_id_without_max_results(fake, tmp_path):
 # -- the report says what is missing, per account and month -----------------------------------------------------
 @facebook
 def test_the_reports_data_quality_section_lists_items_skipped_and_metrics_unavailable(fake, tmp_path):
-    from jinja2 import Environment, FileSystemLoader
-
     from socialpulse import metrics, report
     from socialpulse.lake import Lake
     from socialpulse.networks.base import Account
@@ -270,8 +268,7 @@ def test_the_reports_data_quality_section_lists_items_skipped_and_metrics_unavai
     assert (
         row["metrics_unavailable"] == ["post_video_views"] and row["items_skipped"] == month["items_skipped"]
     )
-    env = Environment(loader=FileSystemLoader(report.TEMPLATES_DIR))
-    html = env.get_template("sections/quality.html.j2").render(quality=[row])
+    html = report.environment().get_template("sections/quality.html.j2").render(quality=[row])
     assert "post_video_views" in html and f'<td class="num">{row["items_skipped"]}</td>' in html
     # the metric stays null in the marts, never a zero
     assert all(m["video_views"] is None for m in lake_rows(root, "post_metrics_daily"))
