@@ -1,4 +1,4 @@
-"""import_file: read everything first, then replace the account's rows of the covered days, one commit per table."""
+"""import_file: read and check everything first, then replace the rows the file holds, one commit per table."""
 
 import datetime as dt
 
@@ -6,7 +6,8 @@ import pytest
 from export_files import FIXTURES, TWCS_SAMPLE
 
 from socialpulse import model
-from socialpulse.exports import ExportError, import_file
+from socialpulse.domain import Account
+from socialpulse.exports import ExportError, import_file, read_export
 from socialpulse.lake import Lake
 
 
@@ -155,3 +156,34 @@ def test_an_export_cut_inside_its_last_row_imports_nothing(tmp_path, spotify_car
         with pytest.raises(ExportError, match="ends inside its last row"):
             import_file(lake, "x_analytics", cut_file, spotify_cares)
     assert contents(lake) == before
+
+
+@pytest.mark.parametrize(
+    ("format", "path"),
+    [
+        ("twcs", TWCS_SAMPLE),
+        ("x_analytics", FIXTURES / "x_analytics.csv"),
+        ("facebook_insights", FIXTURES / "facebook_posts.csv"),
+        ("facebook_insights", FIXTURES / "facebook_page.csv"),
+        ("linkedin_analytics", FIXTURES / "linkedin_content.csv"),
+        ("linkedin_analytics", FIXTURES / "linkedin_followers.csv"),
+        ("youtube_analytics", FIXTURES / "youtube_table_data.csv"),
+        ("youtube_analytics", FIXTURES / "youtube_chart_data.csv"),
+    ],
+    ids=lambda value: getattr(value, "name", value),
+)
+def test_every_format_refuses_a_file_cut_inside_its_last_row(tmp_path, format, path, facebook_page):
+    whole = path.read_bytes()
+    account = (
+        facebook_page
+        if format != "twcs"
+        else Account(network="x", account_id="s", handle="@SpotifyCares", purpose="service")
+    )
+    read_export(format, path, account)  # the whole file reads
+    end = len(whole.rstrip(b"\r\n"))
+    last_row = whole[:end].rindex(b"\n") + 1
+    for cut in range(last_row + 1, end):
+        cut_file = tmp_path / path.name
+        cut_file.write_bytes(whole[:cut])
+        with pytest.raises(ExportError, match="ends inside its last row"):
+            read_export(format, cut_file, account)
