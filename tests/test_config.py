@@ -45,10 +45,25 @@ def test_environment_overrides_the_lake_root(tmp_path, monkeypatch):
         ),
         (lambda s: s.replace("account_id: deals", "account_id: care"), r"duplicate account"),
         (lambda s: s.replace("[board@example.com]", "[not-an-address]"), r"reports\[0\]\.recipients"),
+        (
+            lambda s: s.replace(
+                "reports:\n", "reports:\n  - {name: board, title: Copy, recipients: [b@example.com]}\n"
+            ),
+            r"duplicate report name\(s\) \['board'\]",
+        ),
         (lambda s: s.replace("sla_hours: 24", "sla_hours: -3"), r"sla_hours must be a positive number"),
         (lambda s: s + "\nextra_key: 1\n", r"unknown key\(s\) \['extra_key'\]"),
     ],
-    ids=["purpose", "time-zone", "network", "duplicate", "recipient", "sla", "unknown-key"],
+    ids=[
+        "purpose",
+        "time-zone",
+        "network",
+        "duplicate",
+        "recipient",
+        "duplicate-report",
+        "sla",
+        "unknown-key",
+    ],
 )
 def test_mistakes_are_reported_with_file_and_key(tmp_path, edit, message):
     path = write_config(tmp_path)

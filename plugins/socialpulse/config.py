@@ -140,8 +140,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         for i, item in enumerate(_require(raw, "accounts", list, where))
     )
     keys = [a.key for a in accounts]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicates:
+    if duplicates := _repeated(keys):
         raise ConfigError(f"{where}: accounts: duplicate account(s) {duplicates}")
     if not accounts:
         raise ConfigError(f"{where}: accounts: at least one account is needed")
@@ -149,6 +148,11 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     reports = tuple(
         _report(item, f"{where}: reports[{i}]", keys) for i, item in enumerate(raw.get("reports") or [])
     )
+    if duplicates := _repeated([r.name for r in reports]):
+        # each report's deliveries and folders are named after it: two of a name would share them
+        raise ConfigError(
+            f"{where}: reports: duplicate report name(s) {duplicates}; give each report its own name"
+        )
     sla = _sla_policy(raw, where)
     known = {"lake_root", "lake_conn_id", "accounts", "reports", "sla_hours", "sla", "seed"}
     unknown = sorted(set(raw) - known)
@@ -163,6 +167,10 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         seed=int(raw.get("seed", 7)),
         sla=sla,
     )
+
+
+def _repeated(names: list[str]) -> list[str]:
+    return sorted({n for n in names if names.count(n) > 1})
 
 
 def is_url(root: str | os.PathLike[str]) -> bool:
