@@ -122,6 +122,8 @@ def month_name(month: str) -> str:
 
 
 TREND_MONTHS = 13
+# A best-time-to-post cell with fewer posts reporting engagements is shown as too few to judge.
+POSTING_MIN_POSTS = 3
 
 
 class MartReader:
@@ -153,6 +155,7 @@ class MartReader:
         self.con.execute("SET VARIABLE report_month = ?", [month])
         self.con.execute("SET VARIABLE month_end = CAST(? AS TIMESTAMPTZ)", [month_end(month)])
         self.con.execute("SET VARIABLE sla_target = ?", [float(sla_target)])
+        self.con.execute("SET VARIABLE posting_min_posts = ?", [POSTING_MIN_POSTS])
 
     def _fetch(self, sql: str, params: list | None = None) -> list[dict]:
         cursor = self.con.execute(sql, params or [])
@@ -319,7 +322,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
         )
         title = f"{account.display_name or account.handle}: posts of {months} ({account.time_zone} time)"
         posting_times.append(
-            charts.heatmap(title, cells, min_posts=cells[0]["min_posts"] if cells else 3)
+            charts.heatmap(title, cells, min_posts=POSTING_MIN_POSTS)
             if cells
             else charts.empty_chart(title, "No posts in these three months", height=40)
         )
@@ -408,6 +411,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
             for key, account in accounts.items()
         ],
         "posting_times": posting_times,
+        "posting_min_posts": POSTING_MIN_POSTS,
         "spikes": spikes,
         "language_mix": language_mix,
         "quality": quality,

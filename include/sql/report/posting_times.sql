@@ -2,7 +2,8 @@
 -- posting_times_monthly for the report month (its posts and those of the two months before, by
 -- weekday and hour in the account's time zone). status: 'not_reported' when no post of the cell
 -- reports engagements (the network does not: null, never zero); 'too_few' when fewer than
--- min_posts (3) do, too few to tell one hour from another; 'shown' otherwise.
+-- the variable posting_min_posts (report.POSTING_MIN_POSTS, 3) do, too few to tell one hour from
+-- another; 'shown' otherwise.
 SELECT
     network,
     account_id,
@@ -12,10 +13,9 @@ SELECT
     posts,
     posts_with_engagements,
     engagements_per_post,
-    3 AS min_posts,
     CASE
         WHEN posts_with_engagements = 0 THEN 'not_reported'
-        WHEN posts_with_engagements < 3 THEN 'too_few'
+        WHEN posts_with_engagements < getvariable('posting_min_posts') THEN 'too_few'
         ELSE 'shown'
     END AS status
 FROM posting_times_monthly
