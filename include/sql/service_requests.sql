@@ -48,14 +48,21 @@ WITH clock AS (
     LEFT JOIN (SELECT network, account_id, arg_max(time_zone, snapshot_date) AS time_zone FROM accounts GROUP BY ALL) z
         ON z.network = l.network AND z.account_id = l.account_id
 ),
+-- Our replies up to as_of (a later one answers nothing yet), each with the time of our previous,
+-- next and last reply in its thread.
 ours AS (
     SELECT
-        network, account_id, thread_id, message_id, created_at, staff_member,
-        lag(created_at) OVER thread AS previous_at,
-        lead(created_at) OVER thread AS next_at
-    FROM messages
-    WHERE direction = 'outbound'
-    WINDOW thread AS (PARTITION BY network, account_id, thread_id ORDER BY created_at, message_id)
+        o.network, o.account_id, o.thread_id, o.message_id, o.created_at, o.staff_member,
+        lag(o.created_at) OVER thread AS previous_at,
+        lead(o.created_at) OVER thread AS next_at,
+        last_value(o.created_at) OVER (
+            PARTITION BY o.network, o.account_id, o.thread_id ORDER BY o.created_at, o.message_id
+            ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+        ) AS thread_last_reply_at
+    FROM messages o
+    JOIN clock c USING (network, account_id)
+    WHERE o.direction = 'outbound' AND o.created_at <= c.as_of
+    WINDOW thread AS (PARTITION BY o.network, o.account_id, o.thread_id ORDER BY o.created_at, o.message_id)
 ),
 -- Requests the network did not classify come in turns: each is tagged with the time of our
 -- latest reply before it in the thread (an inbound message and our reply in the same second: the
@@ -103,8 +110,17 @@ community_replies AS (
         AND c.author_id <> r.author_id
     GROUP BY ALL
 ),
--- Our replies and the requests on one timeline per thread (a request in the same second as our
--- reply comes first): each reply knows the next request after it, and the replies before that
+-- Threads where a request follows our first reply. Elsewhere (most threads) a request's turn runs
+-- to our last reply in the thread; only these need the timeline below.
+multi_turn AS (
+    SELECT o.network, o.account_id, o.thread_id
+    FROM ours o
+    JOIN (SELECT network, account_id, thread_id, max(created_at) AS last_request_at FROM requests GROUP BY ALL) r
+        USING (network, account_id, thread_id)
+    WHERE o.previous_at IS NULL AND r.last_request_at > o.created_at
+),
+-- In those threads, our replies and the requests on one timeline (a request in the same second as
+-- our reply comes first): each reply knows the next request after it, and the replies before that
 -- request share their turn's last reply.
 timeline AS (
     SELECT
@@ -114,12 +130,13 @@ timeline AS (
             ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
         ) AS next_request_at
     FROM (
-        SELECT o.network, o.account_id, o.thread_id, o.message_id, o.created_at, TRUE AS is_reply
-        FROM ours o
-        JOIN clock c USING (network, account_id)
-        WHERE o.created_at <= c.as_of
+        SELECT network, account_id, thread_id, message_id, created_at, TRUE AS is_reply
+        FROM ours
+        SEMI JOIN multi_turn USING (network, account_id, thread_id)
         UNION ALL
-        SELECT network, account_id, thread_id, message_id, created_at, FALSE FROM requests
+        SELECT network, account_id, thread_id, message_id, created_at, FALSE
+        FROM requests
+        SEMI JOIN multi_turn USING (network, account_id, thread_id)
     ) events
 ),
 turns AS (
@@ -144,7 +161,7 @@ judged AS (
         o.staff_member AS responder,
         o.message_id AS response_message_id,
         coalesce(c.community_replies, 0) AS community_replies,
-        t.last_reply_at,
+        coalesce(t.last_reply_at, o.thread_last_reply_at) AS last_reply_at,
         t.next_request_at,
         r.sla_hours,
         r.time_zone,
@@ -155,7 +172,6 @@ judged AS (
         ON o.network = r.network AND o.account_id = r.account_id AND o.thread_id = r.thread_id
         AND o.created_at >= r.created_at
         AND (o.previous_at IS NULL OR o.previous_at < r.created_at)
-        AND o.created_at <= r.as_of
     LEFT JOIN community_replies c ON c.network = r.network AND c.account_id = r.account_id AND c.message_id = r.message_id
     LEFT JOIN turns t
         ON t.network = r.network AND t.account_id = r.account_id AND t.thread_id = r.thread_id
