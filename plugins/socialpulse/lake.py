@@ -442,36 +442,38 @@ class Lake:
         for attempt in range(1, COMMIT_ATTEMPTS + 1):
             before = self.delta(name)
             try:
-                if before is None:  # the table's first commit; a concurrent creator makes it fail
-                    added = source.filter(pc.is_valid(source.column("month")))
+                if before is None:
+                    # Create the table empty, then merge like every later import: two imports
+                    # creating it at once cannot both append the same keys. A concurrent creator
+                    # makes this commit fail, and the retry merges into its table.
                     write_deltalake(
                         uri,
-                        added.cast(spec.schema.append(pa.field("month", pa.string(), nullable=False))),
+                        spec.schema.append(pa.field("month", pa.string(), nullable=False)).empty_table(),
                         mode="append",
                         partition_by=list(PARTITION_COLUMNS),
                         storage_options=self.delta_options,
+                    )
+                    before = self.delta(name)
+                assert before is not None
+                # A column new in model.py is added first (its own commit, a schema change only):
+                # merge's own schema evolution (merge_schema) nulls copied timestamps when the
+                # source's fields are nullable, as a removal's must be (deltalake 1.6.6).
+                stored = set(before.schema().to_arrow().names)
+                if new := [f for f in spec.schema if f.name not in stored]:
+                    before.alter.add_columns([Field.from_arrow(f.with_nullable(True)) for f in new])
+                (
+                    before.merge(
+                        source,
+                        predicate=match,
+                        source_alias="s",
+                        target_alias="t",
                         writer_properties=WriterProperties(compression="ZSTD"),
                     )
-                else:
-                    # A column new in model.py is added first (its own commit, a schema change only):
-                    # merge's own schema evolution (merge_schema) nulls copied timestamps when the
-                    # source's fields are nullable, as a removal's must be (deltalake 1.6.6).
-                    stored = set(before.schema().to_arrow().names)
-                    if new := [f for f in spec.schema if f.name not in stored]:
-                        before.alter.add_columns([Field.from_arrow(f.with_nullable(True)) for f in new])
-                    (
-                        before.merge(
-                            source,
-                            predicate=match,
-                            source_alias="s",
-                            target_alias="t",
-                            writer_properties=WriterProperties(compression="ZSTD"),
-                        )
-                        .when_matched_delete(predicate="s.month IS NULL")
-                        .when_matched_update(updates=values, predicate="s.month IS NOT NULL")
-                        .when_not_matched_insert(updates=values, predicate="s.month IS NOT NULL")
-                        .execute()
-                    )
+                    .when_matched_delete(predicate="s.month IS NULL")
+                    .when_matched_update(updates=values, predicate="s.month IS NOT NULL")
+                    .when_not_matched_insert(updates=values, predicate="s.month IS NOT NULL")
+                    .execute()
+                )
                 break
             except (CommitFailedError, FileExistsError) as exc:
                 if attempt == COMMIT_ATTEMPTS:
