@@ -1,6 +1,6 @@
 """Historical export importers: platform export files -> canonical tables -> the lake.
 
-Each format is one module with one function `read_<format>(path, account)` that returns the
+Each format is one module with one function `read_<format>(path, account, date_order=None)` that returns the
 canonical tables the file carries. Adding a format is one module and one line in FORMATS.
 See docs/exports.md for every format's columns and mapping.
 """
