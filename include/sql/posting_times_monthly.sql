@@ -2,7 +2,7 @@
 -- post was published, in the account's own time zone (the latest time_zone of the accounts
 -- table; UTC without one), as cadence is judged in the account's local time.
 -- Grain: network, account_id, month, weekday (ISO, 1 = Monday), hour (0-23, local). Only cells
--- with posts have a row.
+-- with posts in the window have a row.
 -- Window: the posts published in the local month and the two months before it (window_start),
 -- a quarter: about 13 of each weekday, where one month gives four or five, too few posts per
 -- hour to compare hours; three months stay recent enough for the season.
@@ -26,9 +26,12 @@ local_posts AS (
     FROM post_performance p
     LEFT JOIN zones z USING (network, account_id)
 ),
+-- Every month whose window holds a post: a post's month and the two after it (a month without
+-- posts of its own still has the two before it).
 months AS (
-    SELECT DISTINCT network, account_id, local_month AS month
-    FROM local_posts
+    SELECT DISTINCT p.network, p.account_id, strftime(CAST(p.local_month || '-01' AS DATE) + to_months(n.n), '%Y-%m') AS month
+    FROM local_posts p
+    CROSS JOIN (VALUES (0), (1), (2)) n (n)
 )
 SELECT
     m.network,
