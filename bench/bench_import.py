@@ -38,8 +38,15 @@ ACCOUNTS = [
         "account_id": "183542098374915",
         "handle": "socialpulse.demo",
         "purpose": "brand",
+        "options": {"date_order": "mdy"},  # the files below write MM/DD; a short --days would not tell
     },
-    {"network": "linkedin", "account_id": "18543021", "handle": "socialpulse-demo", "purpose": "brand"},
+    {
+        "network": "linkedin",
+        "account_id": "18543021",
+        "handle": "socialpulse-demo",
+        "purpose": "brand",
+        "options": {"date_order": "mdy"},
+    },
     {"network": "youtube", "account_id": "UCx9demo", "handle": "@socialpulse", "purpose": "brand"},
 ]
 
