@@ -1,10 +1,12 @@
 """
 ### Social Pulse: lake maintenance
 
-Every day after the extractions: compacts the small files that daily publishes leave in each
-Delta table (one per table, account and day) into a few per month partition, and vacuums the data
-files that no version younger than the retention still needs (param `retention_hours`, default
-one week), so the file count follows the data, not the number of runs. See docs/production.md.
+Every day after the extractions: deletes the files of mart sets older than `mart_retention_hours`
+(the current set always stays; manifests stay, so a set can be rebuilt by time travel), compacts the
+small files that daily publishes leave in each Delta table (one per table, account and day) into a
+few per month partition, and vacuums the data files that no version younger than the retention
+(param `retention_hours`, default one week) nor a kept mart set still needs, so the file count
+follows the data, not the number of runs. See docs/production.md.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from airflow.sdk import Param, dag, task
     params={
         "retention_hours": Param(
             168, type="integer", minimum=0, description="keep every version younger than this readable"
-        )
+        ),
+        "mart_retention_hours": Param(
+            168, type="integer", minimum=0, description="keep the mart sets finished within this many hours"
+        ),
     },
     tags=["socialpulse"],
     doc_md=__doc__,
@@ -33,7 +38,10 @@ def socialpulse_lake_maintenance():
         from socialpulse.config import load_config
         from socialpulse.lake import Lake
 
-        return Lake.from_config(load_config()).maintain(retention_hours=params["retention_hours"])
+        return Lake.from_config(load_config()).maintain(
+            retention_hours=params["retention_hours"],
+            mart_retention_hours=params["mart_retention_hours"],
+        )
 
     compact_and_vacuum()
 

@@ -1,8 +1,12 @@
 """
 ### Social Pulse: metric marts
 
-Runs whenever validated data lands in the lake: recomputes every mart in include/sql/ with DuckDB
-over the lake and writes them as Parquet under marts/.
+Runs whenever validated data lands in the lake: computes every mart in include/sql/ with DuckDB
+over the lake into a new set, marts/<run_id>/ with its manifest (the table versions it read), then
+switches marts/current.json to it in one atomic write: readers always see one run's marts. A run
+recomputes only the account-months the lake's changes since the current set can reach and carries
+the others over (docs/metrics.md, "Incremental runs"); the whole history when the SQL or the SLA
+configuration changed.
 """
 
 from __future__ import annotations

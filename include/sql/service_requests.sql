@@ -22,7 +22,10 @@
 -- is the network's (table sla_policy), else the default (variable sla_hours).
 -- sla_status: 'met' when answered within the target, 'missed' when answered later or still
 -- unanswered past it at as_of, 'pending' when unanswered and not yet past it. as_of is the
--- variable as_of when set, else the latest message of the network in the lake.
+-- variable as_of when set, else the latest message of the network in the lake (the table
+-- network_clock(network, latest), which metrics.py computes over the whole messages table: an
+-- incremental run reads a window of it). carry/service_requests.sql judges the unanswered
+-- requests of months an incremental run does not recompute again at the new as_of.
 -- Time to resolution: the request's turn is our replies from its first response up to the next
 -- request of the thread (the customer, or anyone in the thread, writing again with something that
 -- needs an answer). resolution_status is 'resolved' when no request follows our last reply of the
@@ -40,10 +43,11 @@ WITH clock AS (
     SELECT
         l.network,
         l.account_id,
-        coalesce(getvariable('as_of'), max(l.latest) OVER (PARTITION BY l.network)) AS as_of,
+        coalesce(getvariable('as_of'), n.latest) AS as_of,
         coalesce(p.sla_hours, getvariable('sla_hours')) AS sla_hours,
         coalesce(z.time_zone, 'UTC') AS time_zone
-    FROM (SELECT network, account_id, max(created_at) AS latest FROM messages GROUP BY ALL) l
+    FROM (SELECT DISTINCT network, account_id FROM messages) l
+    JOIN network_clock n ON n.network = l.network
     LEFT JOIN sla_policy p ON p.network = l.network
     LEFT JOIN (SELECT network, account_id, arg_max(time_zone, snapshot_date) AS time_zone FROM accounts GROUP BY ALL) z
         ON z.network = l.network AND z.account_id = l.account_id

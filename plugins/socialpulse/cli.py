@@ -2,7 +2,8 @@
 
 demo     run the real DAGs end to end on the simulated network: lake, validation, marts,
          report HTML and PDF, and an email to an SMTP server on loopback
-report   render (and with --send, email) the report of any past month
+metrics  compute the metric marts as a new consistent set (only the months changes reach; --full)
+report   render (and with --send, email) the report of any past month (--marts-run: from an earlier set)
 delivery a month's delivery state; --confirm-sent or --resend after a send whose outcome is unknown
 backfill extract, validate and publish past days of API accounts (the bulk path, in chunks)
 import   import platform export files, or every export file in a folder, into the lake
@@ -140,7 +141,12 @@ def report(args: argparse.Namespace) -> int:
     except ValueError as exc:  # ConfigError included: the message names the file and the key
         return _usage_error(exc)
     for name in names:
-        rendered = reports.render_report(config, name, args.month, force=args.force)
+        try:
+            rendered = reports.render_report(
+                config, name, args.month, force=args.force, marts_run=args.marts_run
+            )
+        except FileNotFoundError as exc:  # no mart set yet, or the named one was pruned
+            return _usage_error(exc)
         print(f"{name} {args.month}: {rendered['html']} and {rendered['pdf']}")
         if args.send:
             from socialpulse import delivery
@@ -281,12 +287,36 @@ def migrate_lake(args: argparse.Namespace) -> int:
     return 0
 
 
+def metrics_command(args: argparse.Namespace) -> int:
+    from socialpulse import metrics
+    from socialpulse.config import load_config
+    from socialpulse.lake import Lake
+
+    try:
+        config = load_config(args.config)
+        lake = Lake.from_config(config)
+        if args.recompute_run:
+            rows = metrics.recompute_run(lake, args.recompute_run, sla=config.sla)
+            print(f"rebuilt mart set {args.recompute_run} at its recorded table versions: {rows}")
+            return 0
+    except (ValueError, FileNotFoundError) as exc:
+        return _usage_error(exc)
+    rows = metrics.compute_marts(lake, sla=config.sla, full=args.full)
+    manifest = lake.marts_manifest()
+    how = manifest["why"] or f"incremental, recomputed {manifest['recomputed']}"
+    print(f"mart set {manifest['run_id']} is current ({how}): {rows}")
+    return 0
+
+
 def maintain_lake(args: argparse.Namespace) -> int:
     try:
         lake = _lake_of(args)
     except (ValueError, FileNotFoundError) as exc:
         return _usage_error(exc)
-    for table, done in lake.maintain(retention_hours=args.retention_hours).items():
+    done_by_table = lake.maintain(
+        retention_hours=args.retention_hours, mart_retention_hours=args.mart_retention_hours
+    )
+    for table, done in done_by_table.items():
         print(f"{table}: {done}")
     return 0
 
@@ -383,6 +413,11 @@ def main(argv: list[str] | None = None) -> int:
     _add_config_option(p)
     p.add_argument("--send", action="store_true", help="also email it through the report's SMTP connection")
     p.add_argument("--force", action="store_true", help="re-render even if this month was already delivered")
+    p.add_argument(
+        "--marts-run",
+        help="render from this mart set (its run id, as rendered.json records it) and the table versions "
+        "it was computed from, for an audit; a month already sent goes to audits/<id>/ beside the archive",
+    )
     p.set_defaults(func=report)
     p = sub.add_parser(
         "delivery",
@@ -443,7 +478,24 @@ def main(argv: list[str] | None = None) -> int:
         help="keep versions younger than this readable (default: 168)",
     )
     _add_config_option(p)
+    p.add_argument(
+        "--mart-retention-hours",
+        type=float,
+        help="delete the files of mart sets finished longer ago than this, except the current set "
+        "(default: --retention-hours); their manifests stay",
+    )
     p.set_defaults(func=maintain_lake)
+    p = sub.add_parser("metrics", help="compute the metric marts as a new set (incremental unless --full)")
+    p.add_argument(
+        "--full", action="store_true", help="recompute every month instead of only those the changes reach"
+    )
+    p.add_argument(
+        "--recompute-run",
+        metavar="RUN_ID",
+        help="rebuild a pruned mart set from the table versions its manifest records (time travel)",
+    )
+    _add_config_option(p)
+    p.set_defaults(func=metrics_command)
     p = sub.add_parser("classify", help="add the classifier's predictions to a CSV with a 'text' column")
     p.add_argument("input", help="CSV with a 'text' column and optionally 'previous_message'")
     p.add_argument(

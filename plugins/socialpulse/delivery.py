@@ -200,8 +200,13 @@ def deliver(config: Config, report_name: str, month: str) -> dict:
     if message["Date"] is None:
         message["Date"] = formatdate(usegmt=True)
     n = last + 1
+    rendered_path = folder / "rendered.json"
+    rendered = json.loads(rendered_path.read_text()) if rendered_path.exists() else {}
     intent = {
         "attempt": n,
+        # what the sent report was computed from: the mart set and the canonical table versions
+        "marts_run": rendered.get("marts_run"),
+        "table_versions": rendered.get("table_versions"),
         "recipients": list(report.recipients),
         "message_id": message["Message-ID"],
         "subject": message["Subject"],

@@ -7,7 +7,9 @@ Layout under the root (a local folder by default, or an object store URL such as
         _delta_log/                                                 its transaction log (the versions)
         network=<network>/month=<YYYY-MM>/part-*.parquet            its data files
     validation/<network>/<account_id>/<interval>/result.{json,html}         every validation run
-    marts/<mart>.parquet                                                     metric tables
+    marts/<run_id>/<mart>.parquet, manifest.json                             one run's set of metric tables
+    marts/current.json                                                       the set readers read
+    analyst.duckdb                                  views of every table and current mart, for DuckDB's CLI
     reports/<report>/<YYYY-MM>/report.html, email.html, *.pdf, delivery.json  what was sent
 
 Publishing an account's interval is one Delta commit per table: a predicate overwrite of exactly
@@ -62,6 +64,9 @@ HIVE_TYPES = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in PARTITION_COLUMNS) + "
 
 # Versions younger than this stay readable (time travel) after maintenance; older ones are vacuumed.
 DEFAULT_RETENTION_HOURS = 168
+# marts/current.json names the mart set readers read; each set's folder holds its manifest.json.
+CURRENT_MARTS = "current.json"
+MANIFEST = "manifest.json"
 # The commit metadata key that marks a table converted from the per-day Parquet layout.
 MIGRATION_MARK = "socialpulse.migrated_from_per_day_files"
 
@@ -510,7 +515,10 @@ class Lake:
             delta = self.delta(name, pinned)
             files = delta.file_uris() if delta is not None else []
             read[name] = delta.version() if delta is not None else None
-            con.register(f"_{name}_canonical", spec.schema.empty_table())
+            # a table, not a registered Arrow object, so that a database file keeps it (analyst.duckdb)
+            con.register("_empty_canonical", spec.schema.empty_table())
+            con.execute(f"CREATE OR REPLACE TABLE _{name}_canonical AS SELECT * FROM _empty_canonical")
+            con.unregister("_empty_canonical")
             if not files:
                 con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM _{name}_canonical")
                 continue
@@ -547,18 +555,27 @@ class Lake:
         self,
         retention_hours: float = DEFAULT_RETENTION_HOURS,
         keep_versions: Mapping[str, Iterable[int]] | None = None,
+        mart_retention_hours: float | None = None,
+        now: dt.datetime | None = None,
     ) -> dict[str, dict[str, int]]:
-        """Compact each table's small files, checkpoint its log and vacuum what retention allows.
+        """Prune old mart sets, then compact each table's small files, checkpoint its log and vacuum.
 
-        Compaction merges the files of each month partition (a commit that changes no rows), so
-        the file count follows the data, not the number of publishes. Vacuum then deletes data
-        files no longer in any version younger than retention_hours, nor in a version listed in
-        keep_versions (the versions pinned marts and reports were computed from), and the files
-        of publishes that were killed before their commit. Returns per table what it did.
+        Mart sets finished more than mart_retention_hours (default: retention_hours) ago lose their
+        files (prune_mart_runs; the current set always stays). Compaction merges the files of each
+        month partition (a commit that changes no rows), so the file count follows the data, not
+        the number of publishes. Vacuum then deletes data files no longer in any version younger
+        than retention_hours, nor in a version a kept mart set was computed from (pinned_versions),
+        nor in keep_versions, and the files of publishes that were killed before their commit.
+        Returns per table what it did.
         """
         from deltalake import WriterProperties
         from deltalake.exceptions import CommitFailedError
 
+        self.prune_mart_runs(
+            retention_hours if mart_retention_hours is None else mart_retention_hours,
+            now or dt.datetime.now(dt.UTC),
+        )
+        pinned = self.pinned_versions()
         done: dict[str, dict[str, int]] = {}
         for name in model.TABLES:
             delta = self.delta(name)
@@ -571,7 +588,7 @@ class Lake:
                 compacted = {}
             delta = self.delta(name)
             delta.create_checkpoint()
-            kept = sorted(set((keep_versions or {}).get(name, ())))
+            kept = sorted(set((keep_versions or {}).get(name, ())) | pinned.get(name, set()))
             removed = delta.vacuum(
                 retention_hours=int(retention_hours),
                 dry_run=False,
@@ -661,11 +678,112 @@ class Lake:
     def validation_dir(self, account: Account, interval: Interval) -> Path:
         return self.root / "validation" / account.network / account.account_id / interval_key(interval)
 
-    def mart_path(self, mart: str) -> Path:
-        return self.root / "marts" / f"{mart}.parquet"
+    # -- mart sets: marts/<run_id>/ written whole, then marts/current.json switched to it ------------
+    def marts_dir(self) -> Any:
+        return self.root / "marts"
+
+    def mart_run_dir(self, run_id: str) -> Any:
+        return self.marts_dir() / run_id
+
+    def current_marts_run(self) -> str | None:
+        """The run id of the mart set readers read (marts/current.json), or None before the first run."""
+        pointer = self.marts_dir() / CURRENT_MARTS
+        if not pointer.exists():
+            return None
+        return json.loads(pointer.read_text())["run_id"]
+
+    def marts_manifest(self, run_id: str | None = None) -> dict[str, Any]:
+        """The manifest of a mart set (default: the current one): its run, table versions, hashes and rows."""
+        run_id = run_id or self.current_marts_run()
+        if run_id is None:
+            raise FileNotFoundError(
+                f"no mart set under {self.marts_dir()}: run the socialpulse_metrics DAG "
+                "(or `python -m socialpulse metrics`) first"
+            )
+        path = self.mart_run_dir(run_id) / MANIFEST
+        if not path.exists():
+            raise FileNotFoundError(f"mart run {run_id} not found: no {path}")
+        return json.loads(path.read_text())
+
+    def mart_path(self, mart: str, run_id: str | None = None) -> Any:
+        """A mart's file in a run's set (default: the current set)."""
+        run_id = run_id or self.current_marts_run()
+        if run_id is None:
+            raise FileNotFoundError(
+                f"no mart set under {self.marts_dir()}: run the socialpulse_metrics DAG "
+                "(or `python -m socialpulse metrics`) first"
+            )
+        return self.mart_run_dir(run_id) / f"{mart}.parquet"
+
+    def switch_marts(self, run_id: str) -> None:
+        """Make a finished run's set the one readers read: one atomic write of marts/current.json."""
+        atomic_write_json(self.marts_dir() / CURRENT_MARTS, {"run_id": run_id})
+
+    def mart_runs(self) -> list[dict[str, Any]]:
+        """The manifests of every finished mart run, oldest first (pruned ones included, marked)."""
+        folder = self.marts_dir()
+        if not folder.exists():
+            return []
+        manifests = [json.loads(p.read_text()) for p in folder.glob(f"*/{MANIFEST}")]
+        return sorted(manifests, key=lambda m: m["run_id"])
+
+    def prune_mart_runs(self, retention_hours: float, now: dt.datetime) -> list[str]:
+        """Delete the mart files of sets finished more than retention_hours before now, except the current set.
+
+        Their manifests stay (a few hundred bytes each): they hold the table versions the set was
+        computed from, so `python -m socialpulse metrics --recompute-run <id>` can rebuild it by time
+        travel while the lake keeps those versions. A run folder without a manifest (a run killed
+        before it finished) older than the retention goes too. Returns the pruned run ids.
+        """
+        folder = self.marts_dir()
+        if not folder.exists():
+            return []
+        current = self.current_marts_run()
+        cutoff = now - dt.timedelta(hours=retention_hours)
+        pruned = []
+        for run_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+            if run_dir.name == current:
+                continue
+            manifest_path = run_dir / MANIFEST
+            if manifest_path.exists():
+                manifest = json.loads(manifest_path.read_text())
+                if manifest.get("pruned") or dt.datetime.fromisoformat(manifest["finished_at"]) >= cutoff:
+                    continue
+                for path in run_dir.glob("*.parquet"):
+                    path.unlink() if not is_remote(path) else path.fs.rm(path.path)
+                atomic_write_json(manifest_path, {**manifest, "pruned": now.isoformat()})
+                pruned.append(run_dir.name)
+            elif _run_started(run_dir.name) < cutoff:
+                remove_tree(run_dir)
+                pruned.append(run_dir.name)
+        log.info("pruned mart runs older than %s h: %s", retention_hours, pruned)
+        return pruned
+
+    def pinned_versions(self) -> dict[str, set[int]]:
+        """The table versions the kept (unpruned) mart sets were computed from: maintenance keeps them."""
+        pinned: dict[str, set[int]] = {}
+        for manifest in self.mart_runs():
+            if manifest.get("pruned"):
+                continue
+            for table, version in manifest["versions"].items():
+                if version is not None:
+                    pinned.setdefault(table, set()).add(int(version))
+        return pinned
 
     def report_dir(self, report: str, month: str) -> Path:
         return self.root / "reports" / report / month
+
+
+def new_run_id(now: dt.datetime) -> str:
+    """A mart run's id: its start (UTC, sortable) and a random suffix, e.g. 20261201T104739Z-3f9a1c."""
+    return f"{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def _run_started(run_id: str) -> dt.datetime:
+    try:
+        return dt.datetime.strptime(run_id.split("-", 1)[0], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    except ValueError:  # not a run folder of ours: never pruned by age
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 def with_partition_month(data: pa.Table, row_days: pa.Array) -> pa.Table:

@@ -12,20 +12,26 @@ business_end_s, business_days, resolution_quiet_hours, as_of) and a table sla_po
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import json
 import logging
 import re
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
+from socialpulse import incremental
 from socialpulse.config import WEEKDAYS, SlaPolicy
-from socialpulse.lake import Lake, is_remote, temporary_name
+from socialpulse.lake import MANIFEST, Lake, atomic_write_json, is_remote, new_run_id, temporary_name
 from socialpulse.paths import SQL_DIR
 
 log = logging.getLogger(__name__)
 
 MACROS = "_macros"
+ANALYST_DB = "analyst.duckdb"
 # A comment or a string literal: neither names a mart the SQL reads.
 _NOT_CODE = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -73,8 +79,18 @@ def connect(
     sla: SlaPolicy | None = None,
     as_of: dt.datetime | None = None,
     memory_limit: str | None = None,
+    versions: Mapping[str, int | None] | None = None,
 ):
-    """A DuckDB connection with a view per canonical table (its current Delta version), the SLA and the macros."""
+    """A DuckDB connection with a view per canonical table, the SLA and the macros.
+
+    The tables are read at versions (time travel, e.g. a mart set's manifest) or, by default, at
+    their current Delta versions.
+    """
+    return _connect(lake, threads, sla, as_of, memory_limit, versions)[0]
+
+
+def _connect(lake, threads, sla, as_of, memory_limit, versions):
+    """connect(), and the version of every canonical table it reads."""
     sla = sla or SlaPolicy()
     con = lake.duckdb()
     # Months and dates are UTC, whatever the machine's zone (DuckDB would use it for timestamptz).
@@ -98,9 +114,24 @@ def connect(
     con.execute("CREATE TABLE sla_policy (network VARCHAR, sla_hours DOUBLE)")
     if sla.per_network:
         con.executemany("INSERT INTO sla_policy VALUES (?, ?)", list(sla.per_network.items()))
-    lake.register_tables(con)  # a view per canonical table over its current version's files
+    read = lake.register_tables(con, versions)  # a view per canonical table over its version's files
     con.execute(mart_sql(MACROS))
-    return con
+    return con, read
+
+
+def sql_hash(sql_dir: Path = SQL_DIR) -> str:
+    """A digest of every SQL file the marts run (not the report queries): a change means a full run."""
+    digest = hashlib.sha256()
+    for path in sorted([*sql_dir.glob("*.sql"), *sql_dir.glob("carry/*.sql")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def sla_hash(sla: SlaPolicy) -> str:
+    """A digest of the SLA configuration: marts judged against another SLA are recomputed in full."""
+    return hashlib.sha256(
+        json.dumps(dataclasses.asdict(sla), sort_keys=True, default=str).encode()
+    ).hexdigest()
 
 
 def compute_marts(
@@ -111,32 +142,198 @@ def compute_marts(
     as_of: dt.datetime | None = None,
     threads: int | None = None,
     memory_limit: str | None = None,
+    versions: Mapping[str, int | None] | None = None,
+    run_id: str | None = None,
+    full: bool = False,
 ) -> dict[str, int]:
-    """Compute every mart and write marts/<mart>.parquet; returns rows per mart.
+    """Compute the marts as one set, marts/<run_id>/, then make it the current set; returns rows per mart.
+
+    Every mart is written into the run's own folder with a manifest (the Delta version of every
+    canonical table read, the SQL and SLA hashes, rows per mart); only then does one atomic write
+    of marts/current.json switch readers to the new set. A run that fails or is killed leaves the
+    previous set current and whole.
+
+    A run is incremental (socialpulse.incremental): it recomputes the months the changes since the
+    current set's table versions can affect and carries the other months over from that set. It is
+    full when asked (full=True), when there is no set to build on, or when the SQL, the SLA
+    configuration or as_of changed since; the manifest says which and why.
 
     sla is config.sla (default: 24 h for every network, around the clock); as_of is the report time that decides which
     unanswered requests are pending or missed (default: each network's latest message).
     threads and memory_limit are DuckDB's settings (e.g. "3GB"); by default DuckDB's own.
+    versions pins the canonical tables to earlier versions (time travel) and run_id names the set:
+    together they rebuild a pruned set (recompute_run); such a set never becomes current.
     """
     import duckdb
 
-    con = connect(lake, threads=threads, sla=sla, as_of=as_of, memory_limit=memory_limit)
+    sla = sla or SlaPolicy()
+    started = dt.datetime.now(dt.UTC)
+    run_id = run_id or new_run_id(started)
+    con, read = _connect(lake, threads, sla, as_of, memory_limit, versions)
     rows: dict[str, int] = {}
+    seconds: dict[str, float] = {}
     try:
-        for mart in marts:
-            started = time.perf_counter()
-            path = lake.mart_path(mart)
+        # each network's latest message over the whole table, before any window (service_requests' as_of)
+        con.execute(
+            "CREATE TABLE network_clock AS SELECT network, max(created_at) AS latest FROM messages GROUP BY ALL"
+        )
+        clock = {n: t.isoformat() for n, t in con.execute("SELECT * FROM network_clock").fetchall()}
+        previous, mode = _previous_set(lake, marts, sla, as_of, versions, full, clock)
+        plan: list[tuple[str, str, str]] | None = None
+        if previous is not None:
             try:
-                _write(con, mart_sql(mart), path)
+                plan = incremental.plan(con, lake, previous, read)
+                incremental.restrict(con)
+            except incremental.FullRunNeeded as exc:
+                mode = f"full: {exc}"
+                plan = None
+        log.info(
+            "mart run %s: %s",
+            run_id,
+            mode if plan is None or previous is None else f"incremental from {previous['run_id']}: {plan}",
+        )
+        for mart in marts:
+            began = time.perf_counter()
+            path = lake.mart_path(mart, run_id)
+            query = mart_sql(mart)
+            if plan is not None and previous is not None and incremental.reads_windowed_table(query):
+                con.execute(incremental.carried_view(str(lake.mart_path(mart, previous["run_id"]))))
+                query = incremental.merged_query(query, carry_sql(mart))
+            try:
+                _write(con, query, path)
             except duckdb.Error as exc:
                 raise RuntimeError(f"mart {mart} ({SQL_DIR / mart}.sql) failed: {exc}") from exc
             # Later marts read the written file: a table in between would copy every row once more.
             con.execute(f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM read_parquet('{path}')")
             rows[mart] = con.execute(f"SELECT count(*) FROM {mart}").fetchone()[0]
-            log.info("mart %s: %d rows in %.2f s", mart, rows[mart], time.perf_counter() - started)
+            seconds[mart] = round(time.perf_counter() - began, 3)
+            log.info("mart %s: %d rows in %.2f s", mart, rows[mart], seconds[mart])
     finally:
         con.close()
+    manifest = {
+        "run_id": run_id,
+        "started_at": started.isoformat(),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(),
+        "versions": read,
+        "sql_hash": sql_hash(),
+        "sla_hash": sla_hash(sla),
+        "as_of": as_of.isoformat() if as_of else None,
+        "network_clock": clock,
+        "mode": "incremental" if plan is not None else "full",
+        "why": mode if plan is None else None,
+        "base_run": previous["run_id"] if plan is not None and previous is not None else None,
+        # the months recomputed: every month of each listed account from from_month on (full: all)
+        "recomputed": {f"{n}/{a}": m for n, a, m in plan} if plan is not None else "all",
+        "marts": list(marts),
+        "rows": rows,
+        "seconds": seconds,
+    }
+    atomic_write_json(lake.mart_run_dir(run_id) / MANIFEST, manifest)
+    if versions is None:
+        _switch(lake, manifest)
     return rows
+
+
+def refresh_analyst_db(lake: Lake, manifest: dict) -> Path | None:
+    """<lake>/analyst.duckdb: a view per canonical table (at the set's versions) and per mart of the set.
+
+    An analyst opens it with DuckDB's CLI (`duckdb -readonly lake/analyst.duckdb`) or a BI tool and
+    queries every table by name; the table mart_set says which set and versions it shows. Rebuilt
+    whole after each switch and renamed into place, so an open file keeps showing the set it was
+    opened on. A local lake only: DuckDB cannot write a database file into an object store.
+    """
+    import duckdb
+
+    if lake.remote:
+        log.info("no analyst.duckdb for a lake in an object store (%s)", lake.root)
+        return None
+    target = lake.root / ANALYST_DB
+    tmp = temporary_name(target)
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            lake.register_tables(con, manifest["versions"])
+            con.execute(mart_sql(MACROS))
+            for mart in manifest["marts"]:
+                path = lake.mart_path(mart, manifest["run_id"])
+                con.execute(f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM read_parquet('{path}')")
+            con.execute(
+                "CREATE TABLE mart_set AS SELECT ? AS run_id, CAST(? AS TIMESTAMPTZ) AS finished_at, ? AS table_versions",
+                [manifest["run_id"], manifest["finished_at"], json.dumps(manifest["versions"], sort_keys=True)],
+            )
+        finally:
+            con.close()
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+    log.info("analyst database %s shows mart set %s", target, manifest["run_id"])
+    return target
+
+
+def carry_sql(mart: str) -> str | None:
+    """include/sql/carry/<mart>.sql: how an incremental run brings the carried rows of a mart up to date."""
+    path = SQL_DIR / "carry" / f"{mart}.sql"
+    return path.read_text() if path.exists() else None
+
+
+def _previous_set(
+    lake: Lake,
+    marts: tuple[str, ...],
+    sla: SlaPolicy,
+    as_of: dt.datetime | None,
+    versions: Mapping[str, int | None] | None,
+    full: bool,
+    clock: dict[str, str],
+) -> tuple[dict | None, str]:
+    """The current set's manifest if this run may build on it, else None; and why a run is full."""
+    if full:
+        return None, "full: asked for (--full)"
+    if versions is not None:
+        return None, "full: a rebuild at pinned table versions"
+    if lake.current_marts_run() is None:
+        return None, "full: no mart set yet"
+    previous = lake.marts_manifest()
+    if previous.get("pruned") or previous.get("marts") != list(marts):
+        return None, f"full: the current set {previous['run_id']} holds other marts"
+    if previous.get("sql_hash") != sql_hash():
+        return None, "full: the mart SQL changed since the current set"
+    if previous.get("sla_hash") != sla_hash(sla):
+        return None, "full: the SLA configuration changed since the current set"
+    if previous.get("as_of") != (as_of.isoformat() if as_of else None):
+        return None, "full: another as_of than the current set's"
+    before = previous.get("network_clock") or {}
+    if any(clock.get(network, "") < latest for network, latest in before.items()):
+        # a reply once inside the clock could fall outside it: nothing can be carried
+        return None, "full: a network's latest message is older than in the current set"
+    return previous, "incremental"
+
+
+def _switch(lake: Lake, manifest: dict) -> None:
+    """Point readers at the new set, unless a run that started later already switched (two runs at once)."""
+    current = lake.current_marts_run()
+    if current is not None and current > manifest["run_id"]:
+        log.info("mart set %s stays a side set: %s, started later, is current", manifest["run_id"], current)
+        return
+    lake.switch_marts(manifest["run_id"])
+    log.info("mart set %s is current (table versions %s)", manifest["run_id"], manifest["versions"])
+    refresh_analyst_db(lake, manifest)
+
+
+def recompute_run(lake: Lake, run_id: str, sla: SlaPolicy | None = None) -> dict[str, int]:
+    """Rebuild a pruned mart set from the table versions its manifest records (Delta time travel)."""
+    manifest = lake.marts_manifest(run_id)
+    if sla is not None and sla_hash(sla) != manifest["sla_hash"]:
+        raise ValueError(
+            f"mart run {run_id} was computed with another SLA configuration than the configured one"
+        )
+    if sql_hash() != manifest["sql_hash"]:
+        log.warning("the mart SQL changed since run %s: the rebuilt set follows today's SQL", run_id)
+    as_of = dt.datetime.fromisoformat(manifest["as_of"]) if manifest.get("as_of") else None
+    return compute_marts(
+        lake, tuple(manifest["marts"]), sla=sla, as_of=as_of, versions=manifest["versions"], run_id=run_id
+    )
 
 
 def _write(con, query: str, path: Path) -> None:

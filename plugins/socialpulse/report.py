@@ -134,20 +134,36 @@ class MartReader:
     the variables report_month ('YYYY-MM') and month_end (the month's end, UTC).
     """
 
-    def __init__(self, lake: Lake, account_keys: tuple[str, ...], month: str, sla_target: float = 0.9):
+    def __init__(
+        self,
+        lake: Lake,
+        account_keys: tuple[str, ...],
+        month: str,
+        sla_target: float = 0.9,
+        marts_run: str | None = None,
+    ):
+        """marts_run: the mart set to read (default: the current one); the canonical tables are read
+        at the versions that set was computed from, so a report always reads one consistent state."""
         from socialpulse import metrics
 
         self.lake = lake
-        missing = [m for m in metrics.MARTS if not lake.mart_path(m).exists()]
+        self.manifest = lake.marts_manifest(marts_run)
+        self.marts_run = self.manifest["run_id"]
+        missing = [m for m in metrics.MARTS if not lake.mart_path(m, self.marts_run).exists()]
         if missing:
-            raise FileNotFoundError(
-                f"mart(s) {', '.join(missing)} not found under {lake.root / 'marts'}: "
-                "run the socialpulse_metrics DAG first"
+            hint = (
+                f"it was pruned: rebuild it with `python -m socialpulse metrics --recompute-run {self.marts_run}`"
+                if self.manifest.get("pruned")
+                else "run the socialpulse_metrics DAG (or `python -m socialpulse metrics`) first"
             )
-        self.con = metrics.connect(lake)
+            raise FileNotFoundError(
+                f"mart(s) {', '.join(missing)} not found in mart set {self.marts_run} "
+                f"under {lake.marts_dir()}: {hint}"
+            )
+        self.con = metrics.connect(lake, versions=self.manifest["versions"])
         for mart in metrics.MARTS:
             self.con.execute(
-                f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM read_parquet('{lake.mart_path(mart)}')"
+                f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM read_parquet('{lake.mart_path(mart, self.marts_run)}')"
             )
         pairs = [tuple(k.split("/", 1)) for k in account_keys]
         self.con.execute("CREATE TABLE report_accounts (network VARCHAR, account_id VARCHAR)")
@@ -179,11 +195,17 @@ def month_end(month: str) -> dt.datetime:
     return Month.parse(month).interval().end
 
 
-def build_context(config: Config, report_name: str, month: str) -> dict[str, Any]:
-    """Everything the templates show for `month` (YYYY-MM): marts' columns and report queries only."""
+def build_context(
+    config: Config, report_name: str, month: str, marts_run: str | None = None
+) -> dict[str, Any]:
+    """Everything the templates show for `month` (YYYY-MM): marts' columns and report queries only.
+
+    marts_run: the mart set to read (default: the current one); the context names it and the
+    table versions it was computed from (marts_run, table_versions), for the report's record.
+    """
     report = config.report(report_name)
     lake = Lake.from_config(config)
-    marts = MartReader(lake, report.accounts, month, report.sla_target)
+    marts = MartReader(lake, report.accounts, month, report.sla_target, marts_run)
     prev = str(Month.parse(month).previous())
     accounts = {a.key: a for a in config.accounts if a.key in report.accounts}
 
@@ -339,7 +361,7 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
         within,
         month_name(prev),
     )
-    quality = data_quality(lake, list(accounts.values()), month)
+    quality = data_quality(lake, list(accounts.values()), month, marts.marts_run)
     incomplete = [q for q in quality if q["missing_days"]]
 
     # The languages customers wrote in, over the report's accounts (language_monthly).
@@ -349,6 +371,8 @@ def build_context(config: Config, report_name: str, month: str) -> dict[str, Any
         "title": report.title,
         "report_name": report.name,
         "month": month,
+        "marts_run": marts.marts_run,
+        "table_versions": marts.manifest["versions"],
         "previous_month": prev,
         "sla_hours": sla,
         "sla_target": report.sla_target,
@@ -577,7 +601,7 @@ def day_ranges(days: list[dt.date]) -> str:
     return f"{', '.join(parts)} {days[0]:%b %Y}"
 
 
-def data_quality(lake: Lake, accounts: list, month: str) -> list[dict]:
+def data_quality(lake: Lake, accounts: list, month: str, marts_run: str | None = None) -> list[dict]:
     """Per account: validation runs of the month passed/failed (extractions, and imported files with
     rows in the month), the freshest published day, the days
     of the month the lake does not hold (a month with missing days is incomplete), and what the
@@ -585,8 +609,9 @@ def data_quality(lake: Lake, accounts: list, month: str) -> list[dict]:
     replies an imported export lists but lacks, which make the response figures incomplete)."""
     rows = []
     issues = {}
-    if lake.mart_path("extraction_issues_monthly").exists():
-        for issue in read_parquet(lake.mart_path("extraction_issues_monthly")).to_pylist():
+    run = marts_run or lake.current_marts_run()
+    if run is not None and lake.mart_path("extraction_issues_monthly", run).exists():
+        for issue in read_parquet(lake.mart_path("extraction_issues_monthly", run)).to_pylist():
             if issue["month"] == month:
                 issues[(issue["network"], issue["account_id"])] = issue
     for account in accounts:
@@ -692,18 +717,26 @@ def build_message(
     return message.as_bytes()
 
 
-def render_report(config: Config, report_name: str, month: str, force: bool = False) -> dict[str, str]:
+def render_report(
+    config: Config, report_name: str, month: str, force: bool = False, marts_run: str | None = None
+) -> dict[str, str]:
     """Render the report for a month: HTML, PDF and the email, archived under reports/.
 
     message.eml is the whole email (body, text part and PDF) in one file written in one atomic
     write; it is what delivery sends. report.html, the PDF and email.html beside it are the
     same render, for people reading the archive. A report already sent (or whose send is in
-    doubt) is not re-rendered unless force: the archive keeps what was sent.
+    doubt) is not re-rendered unless force: the archive keeps what was sent. rendered.json records
+    the mart set (marts_run) and the table versions the render read; marts_run re-renders from an
+    earlier set, for an audit (default: the current set). An audit of a month already sent goes to
+    audits/<marts_run>/ beside the archive, which it never touches (and delivery never sends).
     """
     from socialpulse import delivery
     from socialpulse.pdf import render_pdf
 
     folder = Lake.from_config(config).report_dir(report_name, month)
+    audit = marts_run is not None and delivery.delivered(config, report_name, month)
+    if marts_run is not None and audit:
+        folder = folder / "audits" / marts_run
     html_path, pdf_path, email_path = (
         folder / "report.html",
         folder / pdf_name(report_name, month),
@@ -717,7 +750,7 @@ def render_report(config: Config, report_name: str, month: str, force: bool = Fa
         "email": str(email_path),
         "message": str(folder / delivery.MESSAGE),
     }
-    if delivery.delivered(config, report_name, month) and not force:
+    if not audit and delivery.delivered(config, report_name, month) and not force:
         # The archive must stay what the recipients received; --force re-renders on purpose.
         log.info(
             "%s for %s was already sent (or its send is in doubt); keeping the archived files",
@@ -726,7 +759,7 @@ def render_report(config: Config, report_name: str, month: str, force: bool = Fa
         )
         return paths
     started = time.perf_counter()
-    context = build_context(config, report_name, month)
+    context = build_context(config, report_name, month, marts_run)
     env = environment()
     html = env.get_template("report.html.j2").render(**context)
     email_html = env.get_template("email.html.j2").render(**context)
@@ -746,6 +779,8 @@ def render_report(config: Config, report_name: str, month: str, force: bool = Fa
             "subject": ("[Incomplete month] " if context["incomplete"] else "")
             + f"{context['title']}: {context['generated_for']}",
             "incomplete": [q["account"] for q in context["incomplete"]],
+            "marts_run": context["marts_run"],
+            "table_versions": context["table_versions"],
         },
     )
     log.info("rendered %s for %s in %.1f s: %s", report_name, month, time.perf_counter() - started, pdf_path)

@@ -87,7 +87,9 @@ def test_every_run_succeeds_with_every_file_in_the_bucket(s3_run):
         for key in keys
         if key.startswith("lake/lake/") and key.endswith(".parquet")
     )
-    assert {f"lake/marts/{mart}.parquet" for mart in metrics.MARTS} <= keys
+    current = json.loads(s3_run["lake"].marts_dir().joinpath("current.json").read_text())["run_id"]
+    assert {f"lake/marts/{current}/{mart}.parquet" for mart in metrics.MARTS} <= keys
+    assert f"lake/marts/{current}/manifest.json" in keys
     assert {
         f"lake/reports/board/{MONTH}/{name}" for name in ("report.html", "email.html", "delivery.json")
     } <= keys

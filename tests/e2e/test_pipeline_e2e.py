@@ -64,7 +64,8 @@ def pipeline_run(tmp_path_factory, airflow_db):
         states.append(str(rerun.state))
         # Run the extraction of two days and the metrics again: the marts must not change.
         lake = Lake(root / "lake")
-        marts_before = {p.name: pq.read_table(p) for p in (lake.root / "marts").glob("*.parquet")}
+        set_before = lake.current_marts_run()
+        marts_before = {p.name: pq.read_table(p) for p in lake.mart_run_dir(set_before).glob("*.parquet")}
         for i in (0, DAYS - 1):
             day_after = FIRST_DAY + dt.timedelta(days=i + 1)
             states.append(
@@ -75,7 +76,8 @@ def pipeline_run(tmp_path_factory, airflow_db):
                 )
             )
         states.append(str(dags["socialpulse_metrics"].test().state))
-        marts_after = {p.name: pq.read_table(p) for p in (lake.root / "marts").glob("*.parquet")}
+        set_after = lake.current_marts_run()
+        marts_after = {p.name: pq.read_table(p) for p in lake.mart_run_dir(set_after).glob("*.parquet")}
         messages = mailbox.messages()
         recipients = mailbox.recipients()
     patch.undo()
@@ -88,6 +90,7 @@ def pipeline_run(tmp_path_factory, airflow_db):
         "recipients": recipients,
         "marts_before": marts_before,
         "marts_after": marts_after,
+        "sets": (set_before, set_after),
     }
 
 
@@ -220,6 +223,12 @@ def test_email_is_delivered_once_with_the_pdf_attached(pipeline_run):
     assert [a.get_filename() for a in attachments] == ["social-pulse-board-2026-10.pdf"]
     archived = pipeline_run["lake"].report_dir("board", REPORT_MONTH) / "social-pulse-board-2026-10.pdf"
     assert attachments[0].get_content() == archived.read_bytes()
+    # the report records the mart set and the table versions it read, and so does the delivery
+    rendered = json.loads((archived.parent / "rendered.json").read_text())
+    manifest = pipeline_run["lake"].marts_manifest(rendered["marts_run"])
+    assert rendered["table_versions"] == manifest["versions"]
+    intent = json.loads(next((archived.parent / "deliveries").glob("*/attempt-1.json")).read_text())
+    assert intent["marts_run"] == rendered["marts_run"]
     from pypdf import PdfReader
 
     assert len(PdfReader(io.BytesIO(attachments[0].get_content())).pages) >= 3
@@ -227,6 +236,7 @@ def test_email_is_delivered_once_with_the_pdf_attached(pipeline_run):
 
 def test_rerunning_the_dags_for_the_same_intervals_gives_identical_marts(pipeline_run):
     before, after = pipeline_run["marts_before"], pipeline_run["marts_after"]
+    assert pipeline_run["sets"][0] != pipeline_run["sets"][1]  # a new set, with the same rows
     assert set(before) == set(after) and len(before) >= 8
     for name in before:
         assert after[name].schema.equals(before[name].schema), name

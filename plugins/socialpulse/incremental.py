@@ -1,0 +1,245 @@
+"""Incremental mart runs: which account-months a run must recompute, and what each mart reads for them.
+
+A run compares the Delta versions of the current mart set's manifest with today's: the rows of
+the data files added and removed between them (one snapshot's file list against the other's, so a
+compaction only costs a wider recompute, never a wrong one) give the changed account-months. Each
+account is then recomputed from its earliest changed month on (`from_month`): later months depend
+on earlier ones (month-over-month changes, 28- and 30-day windows), never the reverse. The
+reach-back that widens it, documented in docs/metrics.md ("Incremental runs"):
+
+- a changed message changes every month of its thread: the first month of the thread is where
+  the account's recompute starts (a request answered in April changes March);
+- a changed post_metrics_daily row changes its post's month of publication (totals keep changing
+  for the connectors' lookback window);
+- a changed time zone changes every request's SLA clock: the whole account;
+- daily marts run to the account's last message: when new messages follow a last one that came
+  before its month's end, the rest of that month gets its days.
+
+The windowed tables (messages, posts, post_metrics_daily) are then restricted, per account, to
+what the recomputed months read: messages from the month before from_month (and the whole thread
+of every message in the recomputed months, and back to the last inbound and the last outbound
+message before the 28-day spike baseline of from_month's first day),
+posts and post metrics from 31 days before from_month. A mart that reads a windowed table keeps
+the previous set's rows of the months before from_month (include/sql/carry/<mart>.sql, if
+present, brings them up to date, e.g. the SLA state of requests still unanswered as the network's
+clock moves) and replaces the others; every other mart reads only marts and small tables and is
+recomputed whole from them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from socialpulse import model
+from socialpulse.lake import HIVE_TYPES, Lake
+
+log = logging.getLogger(__name__)
+
+# The big tables a run reads only a window of; marts that read them are replaced month by month.
+WINDOWED_TABLES = ("messages", "posts", "post_metrics_daily")
+_READS_WINDOWED = re.compile(r"\b(?:FROM|JOIN)\s+(" + "|".join(WINDOWED_TABLES) + r")\b", re.IGNORECASE)
+_NOT_CODE = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
+
+
+class FullRunNeeded(Exception):
+    """The changes cannot be located by month (the message says why): recompute every month."""
+
+
+def reads_windowed_table(sql: str) -> bool:
+    """Whether a mart's SQL reads messages, posts or post_metrics_daily (FROM or JOIN them)."""
+    return bool(_READS_WINDOWED.search(_NOT_CODE.sub(" ", sql)))
+
+
+def _files(items: list[str]) -> str:
+    quoted = ", ".join("'" + item.replace("'", "''") + "'" for item in items)
+    return (
+        f"read_parquet([{quoted}], hive_partitioning = true, union_by_name = true, hive_types = {HIVE_TYPES})"
+    )
+
+
+def changed_files(lake: Lake, table: str, old: int | None, new: int | None) -> list[str]:
+    """The data files in one of the two versions and not in the other (added or removed since old)."""
+    before = set(lake.table_files(table, old)) if old is not None else set()
+    after = set(lake.table_files(table, new)) if new is not None else set()
+    return sorted(before ^ after)
+
+
+def plan(
+    con, lake: Lake, previous: dict[str, Any], versions: dict[str, int | None]
+) -> list[tuple[str, str, str]]:
+    """(network, account_id, from_month) of every account whose months from from_month on must be
+    recomputed; raises FullRunNeeded when the changes cannot be read (e.g. vacuumed files).
+
+    con has the canonical views at `versions`; previous is the current set's manifest.
+    """
+    import duckdb
+
+    old_versions = previous["versions"]
+    con.execute("CREATE OR REPLACE TEMP TABLE _changed (network VARCHAR, account_id VARCHAR, month VARCHAR)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _changed_threads (network VARCHAR, account_id VARCHAR, thread_id VARCHAR)"
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE _changed_posts (network VARCHAR, post_id VARCHAR)")
+    for table, spec in model.TABLES.items():
+        files = changed_files(lake, table, old_versions.get(table), versions.get(table))
+        if not files:
+            continue
+        try:
+            con.execute(
+                f"INSERT INTO _changed SELECT DISTINCT network, account_id, strftime({spec.date_column}, '%Y-%m') "
+                f"FROM {_files(files)}"
+            )
+            if table == "messages":
+                con.execute(
+                    f"INSERT INTO _changed_threads SELECT DISTINCT network, account_id, thread_id FROM {_files(files)}"
+                )
+            if table == "post_metrics_daily":
+                con.execute(
+                    f"INSERT INTO _changed_posts SELECT DISTINCT network, post_id FROM {_files(files)}"
+                )
+        except duckdb.Error as exc:  # a file of the old version was vacuumed, or cannot be read
+            raise FullRunNeeded(
+                f"the changes to {table} since version {old_versions.get(table)} cannot be read: {exc}"
+            ) from exc
+    if _zones_changed(con, lake, old_versions.get("accounts"), versions.get("accounts")):
+        raise FullRunNeeded("an account's time zone changed: every SLA clock of the account moves")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _plan AS
+        WITH starts AS (
+            SELECT network, account_id, month FROM _changed
+            UNION ALL
+            -- a changed message: the whole thread, from its first message
+            SELECT m.network, m.account_id, strftime(min(m.created_at), '%Y-%m')
+            FROM messages m SEMI JOIN _changed_threads t USING (network, account_id, thread_id)
+            GROUP BY m.network, m.account_id, m.thread_id
+            UNION ALL
+            -- a post's changed metrics: the post's month of publication
+            SELECT p.network, p.account_id, strftime(p.created_at, '%Y-%m')
+            FROM posts p SEMI JOIN _changed_posts c USING (network, post_id)
+        )
+        SELECT network, account_id, min(month) AS from_month FROM starts GROUP BY ALL
+    """)
+    # Daily marts run to the account's last message (of each direction): when it moves on, the
+    # days after the previous last one appear, in that message's month if it ended before the month did.
+    con.execute("""
+        UPDATE _plan SET from_month = l.month
+        FROM (
+            SELECT network, account_id, min(strftime(last_at, '%Y-%m')) AS month
+            FROM (
+                SELECT m.network, m.account_id, m.direction, max(m.created_at) AS last_at
+                FROM messages m JOIN _plan p USING (network, account_id)
+                WHERE m.created_at < CAST(p.from_month || '-01' AS TIMESTAMPTZ)
+                GROUP BY ALL
+            )
+            WHERE CAST(last_at AS DATE) < last_day(last_at)
+            GROUP BY ALL
+        ) l
+        WHERE _plan.network = l.network AND _plan.account_id = l.account_id AND l.month < _plan.from_month
+    """)
+    return [tuple(r) for r in con.execute("SELECT * FROM _plan ORDER BY ALL").fetchall()]
+
+
+def _zones_changed(con, lake: Lake, old: int | None, new: int | None) -> bool:
+    """Whether an account's time zone (its latest snapshot's) differs between the two versions."""
+    if old is None or new is None or old == new:
+        return False
+    zones = "SELECT network, account_id, arg_max(time_zone, snapshot_date) AS time_zone FROM {} GROUP BY ALL"
+    before = lake.table_files("accounts", old)
+    after = lake.table_files("accounts", new)
+    if not before or not after:
+        return False
+    differ = con.execute(
+        f"SELECT count(*) FROM ({zones.format(_files(before))}) o JOIN ({zones.format(_files(after))}) n "
+        "USING (network, account_id) WHERE o.time_zone IS DISTINCT FROM n.time_zone"
+    ).fetchone()[0]
+    return bool(differ)
+
+
+def restrict(con) -> None:
+    """Replace the windowed tables' views by what the recomputed months read (see the module's docstring).
+
+    _plan must exist (plan()); the full views stay as _full_<table>.
+    """
+    for table in WINDOWED_TABLES:
+        con.execute(f"ALTER VIEW {table} RENAME TO _full_{table}")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _window AS
+        WITH plan AS (
+            SELECT network, account_id, from_month, CAST(from_month || '-01' AS TIMESTAMPTZ) AS from_ts FROM _plan
+        ),
+        -- every thread with a message in the recomputed months is read whole
+        recent_threads AS (
+            SELECT DISTINCT m.network, m.account_id, m.thread_id
+            FROM _full_messages m JOIN plan p USING (network, account_id)
+            WHERE m.created_at >= p.from_ts AND m.created_at >= (SELECT min(from_ts) FROM plan)
+        ),
+        thread_starts AS (
+            SELECT network, account_id, min(created_at) AS first_at
+            FROM _full_messages SEMI JOIN recent_threads USING (network, account_id, thread_id)
+            GROUP BY ALL
+        ),
+        -- the spike baseline of the first recomputed day counts the days back to the last inbound
+        -- (or outbound) message before its 28-day window: read from the earlier of the two
+        before_baseline AS (
+            SELECT network, account_id, min(last_at) AS last_at
+            FROM (
+                SELECT m.network, m.account_id, m.direction, max(m.created_at) AS last_at
+                FROM _full_messages m JOIN plan p USING (network, account_id)
+                WHERE m.created_at < p.from_ts - INTERVAL 28 DAY
+                GROUP BY ALL
+            )
+            GROUP BY ALL
+        )
+        SELECT
+            p.network,
+            p.account_id,
+            p.from_month,
+            least(p.from_ts - INTERVAL 1 MONTH, coalesce(t.first_at, p.from_ts), coalesce(b.last_at, p.from_ts)) AS messages_from,
+            p.from_ts - INTERVAL 31 DAY AS posts_from
+        FROM plan p
+        LEFT JOIN thread_starts t USING (network, account_id)
+        LEFT JOIN before_baseline b USING (network, account_id)
+    """)
+    # the constant bound lets DuckDB skip files and row groups by their statistics; the join is exact
+    # (nothing to recompute: the far future, an empty window)
+    lowest = con.execute(
+        "SELECT coalesce(min(messages_from), TIMESTAMPTZ '9999-01-01'), coalesce(min(posts_from), TIMESTAMPTZ '9999-01-01') FROM _window"
+    ).fetchone()
+    con.execute(f"""
+        CREATE VIEW messages AS
+        SELECT m.* FROM _full_messages m SEMI JOIN _window w
+            ON w.network = m.network AND w.account_id = m.account_id AND m.created_at >= w.messages_from
+        WHERE m.created_at >= CAST('{lowest[0]}' AS TIMESTAMPTZ)
+    """)
+    con.execute(f"""
+        CREATE VIEW posts AS
+        SELECT p.* FROM _full_posts p SEMI JOIN _window w
+            ON w.network = p.network AND w.account_id = p.account_id AND p.created_at >= w.posts_from
+        WHERE p.created_at >= CAST('{lowest[1]}' AS TIMESTAMPTZ)
+    """)
+    con.execute(f"""
+        CREATE VIEW post_metrics_daily AS
+        SELECT d.* FROM _full_post_metrics_daily d SEMI JOIN _window w
+            ON w.network = d.network AND w.account_id = d.account_id AND d.date >= CAST(w.posts_from AS DATE)
+        WHERE d.date >= CAST(CAST('{lowest[1]}' AS TIMESTAMPTZ) AS DATE)
+    """)
+
+
+def carried_view(previous_path: str) -> str:
+    """The view `carried`: the previous set's rows of the months this run does not recompute."""
+    return (
+        f"CREATE OR REPLACE TEMP VIEW carried AS SELECT * FROM read_parquet('{previous_path}') p ANTI JOIN _window w "
+        "ON w.network = p.network AND w.account_id = p.account_id AND p.month >= w.from_month"
+    )
+
+
+def merged_query(sql: str, carry_sql: str | None) -> str:
+    """The mart's rows of the recomputed months and the carried rows (view `carried`, brought up to
+    date by the mart's carry SQL if it has one)."""
+    return (
+        f"SELECT * FROM ({carry_sql or 'SELECT * FROM carried'}\n) UNION ALL BY NAME "
+        f"SELECT n.* FROM ({sql}\n) n SEMI JOIN _window w "
+        "ON w.network = n.network AND w.account_id = n.account_id AND n.month >= w.from_month"
+    )

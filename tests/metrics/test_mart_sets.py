@@ -1,0 +1,189 @@
+"""Mart sets: every run writes its own folder and manifest, then one atomic switch of marts/current.json.
+
+The kill test runs the computation in a real process and SIGKILLs it while it writes its set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from helpers import CARE, DEALS, day_interval
+
+from socialpulse import metrics
+from socialpulse.classify import classify_tables
+from socialpulse.lake import MANIFEST, Lake
+from socialpulse.networks.simulated import SimulatedNetwork
+
+PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
+
+
+@pytest.fixture
+def lake(tmp_path) -> Lake:
+    lake = Lake(tmp_path / "lake")
+    network = SimulatedNetwork(seed=3)
+    interval = day_interval(dt.date(2026, 9, 1), days=45)
+    for account in (CARE, DEALS):
+        lake.publish(account, interval, classify_tables(network.extract(account, interval)))
+    return lake
+
+
+def count(path) -> int:
+    return duckdb.sql(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()[0][0]
+
+
+def test_each_run_is_a_set_of_its_own_and_the_pointer_follows_the_last(lake):
+    first_rows = metrics.compute_marts(lake)
+    first = lake.current_marts_run()
+    metrics.compute_marts(lake)
+    second = lake.current_marts_run()
+    assert first != second
+    manifest = lake.marts_manifest()
+    assert manifest["run_id"] == second
+    assert manifest["versions"] == lake.versions()
+    assert manifest["rows"] == first_rows
+    assert manifest["sql_hash"] == metrics.sql_hash()
+    # the earlier set is still whole: readers that started on it finish on it
+    for mart in metrics.MARTS:
+        assert count(lake.mart_path(mart, first)) == first_rows[mart]
+        assert lake.mart_path(mart) == lake.mart_run_dir(second) / f"{mart}.parquet"
+
+
+def test_a_run_that_started_earlier_never_replaces_a_later_current_set(lake):
+    metrics.compute_marts(lake, marts=("service_requests",), run_id="20990101T000000Z-later")
+    metrics.compute_marts(lake, marts=("service_requests",))
+    assert lake.current_marts_run() == "20990101T000000Z-later"
+
+
+def test_pruning_keeps_the_current_set_and_every_manifest(lake):
+    metrics.compute_marts(lake, marts=("service_requests",))
+    old = lake.current_marts_run()
+    metrics.compute_marts(lake, marts=("service_requests",))
+    current = lake.current_marts_run()
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    assert lake.prune_mart_runs(retention_hours=1, now=later) == [old]
+    assert not lake.mart_path("service_requests", old).exists()
+    assert lake.mart_path("service_requests", current).exists()
+    assert lake.marts_manifest(old)["pruned"]
+    # the pruned set's table versions are no longer pinned; the current set's are
+    assert lake.pinned_versions()["messages"] == {lake.marts_manifest(current)["versions"]["messages"]}
+
+
+def test_a_pruned_set_is_rebuilt_from_its_recorded_versions_by_time_travel(lake):
+    metrics.compute_marts(lake)
+    old = lake.current_marts_run()
+    before = {
+        m: sorted(duckdb.sql(f"SELECT * FROM read_parquet('{lake.mart_path(m, old)}')").fetchall(), key=repr)
+        for m in ("service_requests", "service_monthly", "post_performance")
+    }
+    network = SimulatedNetwork(seed=4)
+    later = day_interval(dt.date(2026, 10, 16), days=3)
+    lake.publish(CARE, later, classify_tables(network.extract(CARE, later)))
+    metrics.compute_marts(lake)
+    lake.prune_mart_runs(retention_hours=0, now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    assert not lake.mart_path("service_requests", old).exists()
+    metrics.recompute_run(lake, old)
+    assert lake.current_marts_run() != old  # rebuilding an old set never makes it current
+    for mart, rows in before.items():
+        rebuilt = duckdb.sql(f"SELECT * FROM read_parquet('{lake.mart_path(mart, old)}')").fetchall()
+        assert sorted(rebuilt, key=repr) == rows, mart
+
+
+def test_maintenance_keeps_the_table_versions_of_kept_sets(lake):
+    metrics.compute_marts(lake)
+    pinned = lake.marts_manifest()["versions"]
+    network = SimulatedNetwork(seed=4)
+    later = day_interval(dt.date(2026, 10, 16), days=2)
+    lake.publish(CARE, later, classify_tables(network.extract(CARE, later)))
+    lake.maintain(retention_hours=0, mart_retention_hours=1000)
+    for table, version in pinned.items():
+        if version is not None:
+            for uri in lake.table_files(table, version):  # still readable by time travel
+                assert Path(uri.removeprefix("file://")).exists(), (table, uri)
+
+
+KILLED_RUN = """
+import sys
+from socialpulse import metrics
+from socialpulse.lake import Lake
+metrics.compute_marts(Lake(sys.argv[1]))
+"""
+
+
+def test_a_run_killed_while_writing_its_set_leaves_the_previous_set_current_and_consistent(lake):
+    metrics.compute_marts(lake)
+    previous = lake.current_marts_run()
+    env = {**os.environ, "PYTHONPATH": str(PLUGINS)}
+    killed_mid_run = 0
+    for _attempt in range(5):
+        runs_before = {p.name for p in lake.marts_dir().iterdir() if p.is_dir()}
+        child = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(lake.root)], env=env)
+        try:
+            new_dir = None
+            while child.poll() is None:
+                new = [p for p in lake.marts_dir().iterdir() if p.is_dir() and p.name not in runs_before]
+                if new and any(new[0].glob("*.parquet")):
+                    new_dir = new[0]
+                    break
+                time.sleep(0.002)
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=30)
+        finally:
+            if child.poll() is None:
+                child.kill()
+        if new_dir is not None and not (new_dir / MANIFEST).exists():
+            killed_mid_run += 1
+            assert child.returncode == -signal.SIGKILL
+            written = len(list(new_dir.glob("*.parquet")))
+            assert 0 < written < len(metrics.MARTS)
+            break
+    assert killed_mid_run, "the computation always finished before the kill: nothing was tested"
+    assert lake.current_marts_run() == previous
+    requests = count(lake.mart_path("service_requests"))
+    per_month = duckdb.sql(
+        f"SELECT sum(requests) FROM read_parquet('{lake.mart_path('service_monthly')}')"
+    ).fetchall()[0][0]
+    assert requests == per_month > 0
+    assert json.loads((lake.marts_dir() / "current.json").read_text()) == {"run_id": previous}
+
+
+ANALYST_QUERY = """
+import json, sys
+import duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+counts = {n: con.execute(f"SELECT count(*) FROM {n}").fetchall()[0][0] for n in names if not n.startswith("_")}
+print(json.dumps({"counts": counts, "run": con.execute("SELECT run_id FROM mart_set").fetchall()[0][0],
+                  "previous": con.execute("SELECT previous_month('2026-03')").fetchall()[0][0]}))
+"""
+
+
+def test_the_analyst_database_has_every_table_and_current_mart_by_name(lake):
+    from socialpulse import model
+
+    rows = metrics.compute_marts(lake)
+    path = lake.root / "analyst.duckdb"
+    # another process, as an analyst's DuckDB CLI or BI tool would open it: read-only, by name
+    shown = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", ANALYST_QUERY, str(path)], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    assert shown["run"] == lake.current_marts_run()
+    assert shown["previous"] == "2026-02"  # the marts' macros too
+    for mart in metrics.MARTS:
+        assert shown["counts"][mart] == rows[mart], mart
+    for table in model.TABLES:
+        assert shown["counts"][table] == lake.read(table).num_rows, table
+    # refreshed after the next switch
+    metrics.compute_marts(lake)
+    again = subprocess.run([sys.executable, "-c", ANALYST_QUERY, str(path)], capture_output=True, text=True)
+    assert json.loads(again.stdout)["run"] == lake.current_marts_run()
