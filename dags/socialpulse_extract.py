@@ -4,6 +4,8 @@
 For every account in the accounts file (config/socialpulse.yml), extract the run's data interval
 from its network into staging, validate it with Great Expectations, and publish it to the lake's
 partitions. A failed validation fails that account's task and keeps its data out of the lake.
+Once every account is done, one `socialpulse_lake` asset event (task `lake_updated`) triggers one
+metrics run for the whole run.
 Interval-driven and idempotent, so `airflow backfill create --dag-id socialpulse_extract ...` works.
 A manual run (no logical date) covers the last full UTC day. Errors a retry cannot fix (a missing
 connection, a refused token, a wrong accounts file) fail at once with what to do; a missing
@@ -13,7 +15,7 @@ connection, a refused token, a wrong accounts file) fail at once with what to do
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import CronDataIntervalTimetable, dag, task
+from airflow.sdk import CronDataIntervalTimetable, TriggerRule, dag, task
 
 from socialpulse.assets import LAKE
 from socialpulse.pools import API_POOL
@@ -68,7 +70,7 @@ def socialpulse_extract():
         return account_key
 
     # a failed validation is data, not a glitch: never retried
-    @task(outlets=[LAKE], retries=0, map_index_template=ACCOUNT_LABEL)
+    @task(retries=0, map_index_template=ACCOUNT_LABEL)
     def validate_and_publish(
         account_key: str, data_interval_start=None, data_interval_end=None, dag_run=None
     ) -> dict:
@@ -84,9 +86,27 @@ def socialpulse_extract():
             )
             return pipeline.validate_and_publish(config, config.account(account_key), interval)
 
+    # One lake event per run, once every account is done (published or failed): the metrics DAG
+    # runs once for the run, not once per account. Skipped (no event) when no account was published.
+    @task(outlets=[LAKE], retries=0, trigger_rule=TriggerRule.ALL_DONE)
+    def lake_updated(published) -> int:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        accounts = len([p for p in published if p is not None])
+        if not accounts:
+            raise AirflowSkipException("no account was published: the lake did not change")
+        return accounts
+
+    # The run fails when any account failed (lake_updated, which runs anyway, would not say so).
+    @task(retries=0)
+    def every_account_published() -> None:
+        pass
+
     accounts = list_accounts()
     check_setup() >> accounts
-    validate_and_publish.expand(account_key=extract.expand(account_key=accounts))
+    published = validate_and_publish.expand(account_key=extract.expand(account_key=accounts))
+    lake_updated(published)
+    published >> every_account_published()
 
 
 socialpulse_extract()
