@@ -12,6 +12,8 @@ reach-back that widens it, documented in docs/metrics.md ("Incremental runs"):
 - a changed post_metrics_daily row changes its post's month of publication (totals keep changing
   for the connectors' lookback window);
 - a changed time zone changes every request's SLA clock: the whole account;
+- include/sql/reach/<mart>.sql names the previous set's account-months a run recomputes whatever
+  changed: rows the moving clock (as_of) can change in ways no carry SQL can follow;
 - daily marts run to the account's last message: when new messages follow a last one that came
   before its month's end, the rest of that month gets its days.
 
@@ -67,12 +69,18 @@ def changed_files(lake: Lake, table: str, old: int | None, new: int | None) -> l
 
 
 def plan(
-    con, lake: Lake, previous: dict[str, Any], versions: dict[str, int | None]
+    con,
+    lake: Lake,
+    previous: dict[str, Any],
+    versions: dict[str, int | None],
+    reach: dict[str, tuple[str, str]] | None = None,
 ) -> list[tuple[str, str, str]]:
     """(network, account_id, from_month) of every account whose months from from_month on must be
     recomputed; raises FullRunNeeded when the changes cannot be read (e.g. vacuumed files).
 
-    con has the canonical views at `versions`; previous is the current set's manifest.
+    con has the canonical views at `versions`; previous is the current set's manifest. reach maps a
+    mart to (its file in the previous set, its include/sql/reach/<mart>.sql): the account-months of
+    the previous set's rows that must be recomputed whatever changed (rows the clock can change).
     """
     import duckdb
 
@@ -82,8 +90,15 @@ def plan(
         "CREATE OR REPLACE TEMP TABLE _changed_threads (network VARCHAR, account_id VARCHAR, thread_id VARCHAR)"
     )
     con.execute("CREATE OR REPLACE TEMP TABLE _changed_posts (network VARCHAR, post_id VARCHAR)")
+    from deltalake.exceptions import DeltaError
+
     for table, spec in model.TABLES.items():
-        files = changed_files(lake, table, old_versions.get(table), versions.get(table))
+        try:
+            files = changed_files(lake, table, old_versions.get(table), versions.get(table))
+        except (DeltaError, OSError) as exc:  # the old version's log was cleaned up
+            raise FullRunNeeded(
+                f"version {old_versions.get(table)} of {table} cannot be read: {exc}"
+            ) from exc
         if not files:
             continue
         try:
@@ -103,6 +118,12 @@ def plan(
             raise FullRunNeeded(
                 f"the changes to {table} since version {old_versions.get(table)} cannot be read: {exc}"
             ) from exc
+    for mart, (previous_path, sql) in (reach or {}).items():
+        con.execute(f"CREATE OR REPLACE TEMP VIEW previous AS SELECT * FROM read_parquet('{previous_path}')")
+        try:
+            con.execute(f"INSERT INTO _changed SELECT network, account_id, month FROM ({sql}\n)")
+        except duckdb.Error as exc:
+            raise RuntimeError(f"include/sql/reach/{mart}.sql failed: {exc}") from exc
     if _zones_changed(con, lake, old_versions.get("accounts"), versions.get("accounts")):
         raise FullRunNeeded("an account's time zone changed: every SLA clock of the account moves")
     con.execute("""

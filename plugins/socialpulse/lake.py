@@ -775,13 +775,14 @@ class Lake:
 
 
 def new_run_id(now: dt.datetime) -> str:
-    """A mart run's id: its start (UTC, sortable) and a random suffix, e.g. 20261201T104739Z-3f9a1c."""
-    return f"{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+    """A mart run's id: its start (UTC, to the microsecond, so ids sort by start) and a random
+    suffix, e.g. 20261201T104739.123456Z-3f9a1c."""
+    return f"{now.astimezone(dt.UTC):%Y%m%dT%H%M%S.%fZ}-{uuid.uuid4().hex[:6]}"
 
 
 def _run_started(run_id: str) -> dt.datetime:
     try:
-        return dt.datetime.strptime(run_id.split("-", 1)[0], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+        return dt.datetime.strptime(run_id.split("-", 1)[0], "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=dt.UTC)
     except ValueError:  # not a run folder of ours: never pruned by age
         return dt.datetime.max.replace(tzinfo=dt.UTC)
 

@@ -122,7 +122,7 @@ def _connect(lake, threads, sla, as_of, memory_limit, versions):
 def sql_hash(sql_dir: Path = SQL_DIR) -> str:
     """A digest of every SQL file the marts run (not the report queries): a change means a full run."""
     digest = hashlib.sha256()
-    for path in sorted([*sql_dir.glob("*.sql"), *sql_dir.glob("carry/*.sql")]):
+    for path in sorted([*sql_dir.glob("*.sql"), *sql_dir.glob("carry/*.sql"), *sql_dir.glob("reach/*.sql")]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -182,7 +182,12 @@ def compute_marts(
         plan: list[tuple[str, str, str]] | None = None
         if previous is not None:
             try:
-                plan = incremental.plan(con, lake, previous, read)
+                reach = {
+                    mart: (str(lake.mart_path(mart, previous["run_id"])), sql)
+                    for mart in marts
+                    if (sql := reach_sql(mart)) is not None
+                }
+                plan = incremental.plan(con, lake, previous, read, reach)
                 incremental.restrict(con)
             except incremental.FullRunNeeded as exc:
                 mode = f"full: {exc}"
@@ -260,7 +265,11 @@ def refresh_analyst_db(lake: Lake, manifest: dict) -> Path | None:
                 con.execute(f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM read_parquet('{path}')")
             con.execute(
                 "CREATE TABLE mart_set AS SELECT ? AS run_id, CAST(? AS TIMESTAMPTZ) AS finished_at, ? AS table_versions",
-                [manifest["run_id"], manifest["finished_at"], json.dumps(manifest["versions"], sort_keys=True)],
+                [
+                    manifest["run_id"],
+                    manifest["finished_at"],
+                    json.dumps(manifest["versions"], sort_keys=True),
+                ],
             )
         finally:
             con.close()
@@ -270,6 +279,12 @@ def refresh_analyst_db(lake: Lake, manifest: dict) -> Path | None:
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
     log.info("analyst database %s shows mart set %s", target, manifest["run_id"])
     return target
+
+
+def reach_sql(mart: str) -> str | None:
+    """include/sql/reach/<mart>.sql: the previous set's account-months of a mart an incremental run recomputes."""
+    path = SQL_DIR / "reach" / f"{mart}.sql"
+    return path.read_text() if path.exists() else None
 
 
 def carry_sql(mart: str) -> str | None:

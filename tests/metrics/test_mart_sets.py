@@ -185,5 +185,52 @@ def test_the_analyst_database_has_every_table_and_current_mart_by_name(lake):
         assert shown["counts"][table] == lake.read(table).num_rows, table
     # refreshed after the next switch
     metrics.compute_marts(lake)
-    again = subprocess.run([sys.executable, "-c", ANALYST_QUERY, str(path)], capture_output=True, text=True)
+    again = subprocess.run(
+        [sys.executable, "-c", ANALYST_QUERY, str(path)], capture_output=True, text=True, check=True
+    )
     assert json.loads(again.stdout)["run"] == lake.current_marts_run()
+
+
+def test_a_run_is_incremental_by_default_and_full_when_the_sla_changes_or_asked(lake):
+    from socialpulse.config import SlaPolicy
+
+    metrics.compute_marts(lake)
+    assert lake.marts_manifest()["mode"] == "full"
+    network = SimulatedNetwork(seed=4)
+    later = day_interval(dt.date(2026, 10, 16), days=1)
+    lake.publish(CARE, later, classify_tables(network.extract(CARE, later)))
+    metrics.compute_marts(lake)
+    manifest = lake.marts_manifest()
+    assert manifest["mode"] == "incremental"
+    # only October: the new day's month (and DEALS' requests answered within the quiet hours of
+    # the old clock, whose resolution the new clock decides)
+    assert manifest["recomputed"][CARE.key] == "2026-10"
+    assert set(manifest["recomputed"].values()) == {"2026-10"}
+    metrics.compute_marts(lake, sla=SlaPolicy(default_hours=4))
+    assert "SLA" in lake.marts_manifest()["why"]
+    metrics.compute_marts(lake, sla=SlaPolicy(default_hours=4), full=True)
+    assert lake.marts_manifest()["why"] == "full: asked for (--full)"
+
+
+def test_a_run_whose_changes_can_no_longer_be_read_is_full(lake):
+    metrics.compute_marts(lake)
+    before = set(lake.table_files("messages"))
+    network = SimulatedNetwork(seed=9)  # the same days extracted again, with other rows
+    again = day_interval(dt.date(2026, 9, 10), days=2)
+    lake.publish(CARE, again, classify_tables(network.extract(CARE, again)))
+    for uri in before - set(lake.table_files("messages")):
+        Path(uri.removeprefix("file://")).unlink()  # as a vacuum without the set's pin would
+    metrics.compute_marts(lake)
+    manifest = lake.marts_manifest()
+    assert manifest["mode"] == "full"
+    assert "cannot be read" in manifest["why"]
+
+
+def test_run_ids_sort_by_start_even_within_one_second():
+    # two runs started in the same second once sorted by their random suffix: the later one then
+    # never became current (the switch keeps the later-started set)
+    from socialpulse.lake import new_run_id
+
+    first = dt.datetime(2026, 12, 1, 10, 0, 0, 1, tzinfo=dt.UTC)
+    for _ in range(50):
+        assert new_run_id(first) < new_run_id(first + dt.timedelta(microseconds=1))

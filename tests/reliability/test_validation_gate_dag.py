@@ -53,8 +53,12 @@ def test_a_corrupted_day_fails_validation_and_never_reaches_the_marts(tmp_path, 
         metrics_run = dags["socialpulse_metrics"].test()
     assert str(good.state).endswith("success") and str(metrics_run.state).endswith("success")
     assert str(bad.state).endswith("failed")
-    failed = {ti.task_id for ti in bad.get_task_instances() if str(ti.state).endswith("failed")}
-    assert failed == {"validate_and_publish"}
+    states = {ti.task_id: str(ti.state) for ti in bad.get_task_instances()}
+    failed = {task for task, state in states.items() if state.endswith("failed")}
+    # the account's task failed, the run's check says so, and nothing published: no lake event
+    assert failed == {"validate_and_publish", "every_account_published"}
+    assert states["every_account_published"].endswith("upstream_failed")
+    assert states["lake_updated"].endswith("skipped")
 
     logs = log.read_text()
     assert "validation failed for simulated/care" in logs
