@@ -143,7 +143,9 @@ def test_customers_who_asked_for_help_are_not_named_in_the_report_or_email(scann
     from pypdf import PdfReader
 
     root = scanned_run["root"]
-    requests = pq.read_table(root / "lake" / "marts" / "service_requests.parquet").to_pylist()
+    from socialpulse.lake import Lake
+
+    requests = pq.read_table(Lake(root / "lake").mart_path("service_requests")).to_pylist()
     messages = {
         m["message_id"]: m
         for f in (root / "lake" / "lake" / "messages").rglob("*.parquet")
