@@ -6,7 +6,9 @@ Triggered by hand with params, one of two ways:
 - **Export files**: `account` (network/account_id from the accounts file), `format` (twcs,
   x_analytics, facebook_insights, linkedin_analytics, youtube_analytics) and `path`, an export file
   or a folder of them as the workers see it. One mapped task per file, in name order; each replaces
-  exactly the days its file covers, so a rerun is harmless. See docs/exports.md.
+  the account's rows it holds (never the days between them), so a rerun is harmless. A file that
+  would move or remove stored rows of more than 3 days fails its task unless `replace_existing`
+  is true (preview it first with `python -m socialpulse import ... --dry-run`). See docs/exports.md.
 - **API history**: `account`, or `network` for every account of that network, with `from_date`
   and `to_date` (both included). One mapped task per account, extracting, validating and
   publishing `chunk_days` at a time, with progress in the task log.
@@ -54,6 +56,11 @@ log = logging.getLogger(__name__)
         "to_date": Param(
             None, type=["null", "string"], format="date", description="API history: last day, included"
         ),
+        "replace_existing": Param(
+            False,
+            type="boolean",
+            description="export files: import even a file that moves or removes stored rows of more than 3 days",
+        ),
         "chunk_days": Param(31, type="integer", minimum=1, description="API history: days per extraction"),
     },
     tags=["socialpulse"],
@@ -96,6 +103,7 @@ def socialpulse_backfill():
                 params["format"],
                 Path(job["file"]),
                 config.account(params["account"]),
+                replace_existing=bool(params.get("replace_existing")),
             )
         log.info("imported file %d of %d, %s: %s", job["number"], job["of"], job["file"], counts)
         return counts

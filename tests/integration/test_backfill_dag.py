@@ -75,6 +75,38 @@ def test_a_folder_of_exports_is_imported_one_mapped_task_per_file(backfill_dag, 
     assert published_days(tmp_path / "lake", "posts")
 
 
+def test_a_file_moving_stored_rows_fails_its_task_unless_replace_existing(backfill_dag, tmp_path):
+    header = "Post ID,Posted,Post Message,Lifetime Post Total Impressions,Reactions\n"
+    account = "facebook/183542098374915"
+
+    def import_posts(year: int) -> object:
+        folder = tmp_path / f"exports-{year}"
+        folder.mkdir()
+        (folder / "posts.csv").write_text(
+            header
+            + "".join(f"p{day},{year}-10-{day:02d} 12:00:00,post {day},{day},1\n" for day in range(1, 6))
+        )
+        return backfill_dag.test(
+            run_conf={"account": account, "format": "facebook_insights", "path": str(folder)}
+        )
+
+    assert str(import_posts(2017).state) == "success"
+    # the same posts typed a year early would move five stored days: refused, the lake unchanged
+    refused = import_posts(2016)
+    assert states(refused)[("import_export", 0)] == "failed"
+    assert published_days(tmp_path / "lake", "posts") == [f"2017-10-{day:02d}" for day in range(1, 6)]
+    moved = backfill_dag.test(
+        run_conf={
+            "account": account,
+            "format": "facebook_insights",
+            "path": str(tmp_path / "exports-2016"),
+            "replace_existing": True,
+        }
+    )
+    assert str(moved.state) == "success", states(moved)
+    assert published_days(tmp_path / "lake", "posts") == [f"2016-10-{day:02d}" for day in range(1, 6)]
+
+
 def test_api_history_of_a_network_is_backfilled_day_by_day_into_the_lake(backfill_dag, tmp_path):
     run = backfill_dag.test(
         run_conf={"network": "simulated", "from_date": "2026-09-01", "to_date": "2026-09-03", "chunk_days": 2}

@@ -84,7 +84,7 @@ class ImportPlan:
                 f"{self.path}: importing it would remove or move stored rows of {self.account.key} on "
                 f"{len(days)} days ({_days(set(days))}), more than {MAX_DAYS_CHANGED}; nothing was imported. "
                 f"Check the file's dates (--dry-run shows what would change), then pass --replace-existing "
-                f"to import it anyway"
+                f"(the backfill DAG's replace_existing param) to import it anyway"
             )
 
 
