@@ -274,3 +274,19 @@ def test_incremental_runs_equal_a_full_recompute_row_for_row(seed, steps):
                 lake.maintain(retention_hours=1000)
             assert_incremental_equals_full(lake, step)
             assert lake.marts_manifest()["mode"] == "incremental", lake.marts_manifest()["why"]
+
+
+def test_a_request_answered_just_before_a_month_ends_is_resolved_by_the_next_months_run(tmp_path):
+    # answered at 21:00 on the month's last day, the newest message then: 'open' (within the quiet
+    # hours of as_of). The next run only has February's data to recompute, yet the clock moving on
+    # resolves January's request: include/sql/reach/service_requests.sql sends January along.
+    from mart_lake import CARE, MartLake, at, reply
+
+    marts = MartLake(tmp_path / "lake")
+    ask = message("r1", at("2026-01-31", "20:00"))
+    marts.publish(messages=[ask, reply("o1", ask, at("2026-01-31", "21:00"))]).compute()
+    assert marts.request("r1")["resolution_status"] == "open"
+    marts.publish(messages=[message("r2", at("2026-02-02", "09:00"))]).compute()
+    assert marts.lake.marts_manifest()["mode"] == "incremental"
+    assert marts.lake.marts_manifest()["recomputed"] == {CARE.key: "2026-01"}
+    assert marts.request("r1")["resolution_status"] == "resolved"
