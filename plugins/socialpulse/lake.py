@@ -336,42 +336,25 @@ class Lake:
     def _replace(
         self, name: str, data: pa.Table, predicate: str, account: Account, interval: Interval
     ) -> None:
-        """One predicate-overwrite commit, retried from the newest version when another writer got there first."""
+        """One predicate-overwrite commit of the account's rows of the interval's days."""
         from deltalake import WriterProperties, write_deltalake
-        from deltalake.exceptions import CommitFailedError, DeltaError
 
         uri = self.table_uri(name)
+        options: dict[str, Any] = {
+            "partition_by": list(PARTITION_COLUMNS),
+            "schema_mode": "merge",  # a column new in model.py is added to the table
+            "storage_options": self.delta_options,
+            "writer_properties": WriterProperties(compression="ZSTD"),
+        }
+
+        def overwrite(before) -> None:
+            if before is None:  # the table's first commit; a concurrent creator makes it fail
+                write_deltalake(uri, data, mode="append", **options)
+            else:
+                write_deltalake(uri, data, mode="overwrite", predicate=predicate, **options)
+
         started = time.perf_counter()
-        for attempt in range(1, COMMIT_ATTEMPTS + 1):
-            before = self.delta(name)
-            try:
-                options: dict[str, Any] = {
-                    "partition_by": list(PARTITION_COLUMNS),
-                    "schema_mode": "merge",  # a column new in model.py is added to the table
-                    "storage_options": self.delta_options,
-                    "writer_properties": WriterProperties(compression="ZSTD"),
-                }
-                if before is None:  # the table's first commit; a concurrent creator makes it fail
-                    write_deltalake(uri, data, mode="append", **options)
-                else:
-                    write_deltalake(uri, data, mode="overwrite", predicate=predicate, **options)
-                break
-            except (CommitFailedError, FileExistsError) as exc:
-                # A concurrent writer committed first (or created the table): our files are orphans
-                # that vacuum removes; redo the overwrite on top of its version.
-                if attempt == COMMIT_ATTEMPTS:
-                    raise PublishError(
-                        f"publishing {name} of {account.key} {interval} to {uri} failed: {COMMIT_ATTEMPTS} "
-                        f"commits lost to concurrent writers ({exc}); the table is unchanged, rerun the task"
-                    ) from exc
-                log.info("commit conflict on %s (attempt %d): %s; retrying", name, attempt, exc)
-                time.sleep(random.uniform(0.05, 0.2) * attempt)
-            except (DeltaError, OSError) as exc:
-                version = before.version() if before is not None else None
-                raise PublishError(
-                    f"publishing {name} of {account.key} {interval} to {uri} failed: {exc}. "
-                    f"The table is unchanged (version {version}); fix the cause and rerun the task"
-                ) from exc
+        self._commit(name, f"publishing {name} of {account.key} {interval}", "rerun the task", overwrite)
         log.info(
             "%s: %d rows of %s committed in %.2f s",
             name,
@@ -379,6 +362,37 @@ class Lake:
             account.key,
             time.perf_counter() - started,
         )
+
+    def _commit(self, name: str, what: str, rerun: str, commit: Callable[[Any], None]) -> None:
+        """Make one Delta commit to table `name`: commit(before) gets its newest DeltaTable (None before
+        its first commit) and is called again from the newest version when another writer got there first.
+
+        `what` and `rerun` word the error: what was being done, and what the user does after fixing it.
+        """
+        from deltalake.exceptions import CommitFailedError, DeltaError
+
+        uri = self.table_uri(name)
+        for attempt in range(1, COMMIT_ATTEMPTS + 1):
+            before = self.delta(name)
+            try:
+                commit(before)
+                return
+            except (CommitFailedError, FileExistsError) as exc:
+                # A concurrent writer committed first (or created the table): our files are orphans
+                # that vacuum removes; redo the commit on top of its version.
+                if attempt == COMMIT_ATTEMPTS:
+                    raise PublishError(
+                        f"{what} to {uri} failed: {COMMIT_ATTEMPTS} commits lost to concurrent writers "
+                        f"({exc}); the table is unchanged, {rerun}"
+                    ) from exc
+                log.info("commit conflict on %s (attempt %d): %s; retrying", name, attempt, exc)
+                time.sleep(random.uniform(0.05, 0.2) * attempt)
+            except (DeltaError, OSError) as exc:
+                version = before.version() if before is not None else None
+                raise PublishError(
+                    f"{what} to {uri} failed: {exc}. The table is unchanged (version {version}); "
+                    f"fix the cause and {rerun}"
+                ) from exc
 
     def replace_rows(
         self,
@@ -424,7 +438,6 @@ class Lake:
     def _merge(self, name: str, source: pa.Table, account: Account) -> None:
         """One merge commit of `source` (rows to write, and keys without a month to delete), retried on conflicts."""
         from deltalake import Field, WriterProperties, write_deltalake
-        from deltalake.exceptions import CommitFailedError, DeltaError
 
         spec = model.TABLES[name]
         uri = self.table_uri(name)
@@ -443,57 +456,43 @@ class Lake:
             ]
         )
         values = {c: f"s.{c}" for c in columns}
-        started = time.perf_counter()
-        for attempt in range(1, COMMIT_ATTEMPTS + 1):
-            before = self.delta(name)
-            try:
-                if before is None:
-                    # Create the table empty, then merge like every later import: two imports
-                    # creating it at once cannot both append the same keys. A concurrent creator
-                    # makes this commit fail, and the retry merges into its table.
-                    write_deltalake(
-                        uri,
-                        spec.schema.append(pa.field("month", pa.string(), nullable=False)).empty_table(),
-                        mode="append",
-                        partition_by=list(PARTITION_COLUMNS),
-                        storage_options=self.delta_options,
-                    )
-                    before = self.delta(name)
-                assert before is not None
-                # A column new in model.py is added first (its own commit, a schema change only):
-                # merge's own schema evolution (merge_schema) nulls copied timestamps when the
-                # source's fields are nullable, as a removal's must be (deltalake 1.6.6).
-                stored = set(before.schema().to_arrow().names)
-                if new := [f for f in spec.schema if f.name not in stored]:
-                    before.alter.add_columns([Field.from_arrow(f.with_nullable(True)) for f in new])
-                (
-                    before.merge(
-                        source,
-                        predicate=match,
-                        source_alias="s",
-                        target_alias="t",
-                        writer_properties=WriterProperties(compression="ZSTD"),
-                    )
-                    .when_matched_delete(predicate="s.month IS NULL")
-                    .when_matched_update(updates=values, predicate="s.month IS NOT NULL")
-                    .when_not_matched_insert(updates=values, predicate="s.month IS NOT NULL")
-                    .execute()
+
+        def merge(before) -> None:
+            if before is None:
+                # Create the table empty, then merge like every later import: two imports
+                # creating it at once cannot both append the same keys. A concurrent creator
+                # makes this commit fail, and the retry merges into its table.
+                write_deltalake(
+                    uri,
+                    spec.schema.append(pa.field("month", pa.string(), nullable=False)).empty_table(),
+                    mode="append",
+                    partition_by=list(PARTITION_COLUMNS),
+                    storage_options=self.delta_options,
                 )
-                break
-            except (CommitFailedError, FileExistsError) as exc:
-                if attempt == COMMIT_ATTEMPTS:
-                    raise PublishError(
-                        f"replacing rows of {account.key} in {name} at {uri} failed: {COMMIT_ATTEMPTS} commits "
-                        f"lost to concurrent writers ({exc}); the table is unchanged, run the import again"
-                    ) from exc
-                log.info("commit conflict on %s (attempt %d): %s; retrying", name, attempt, exc)
-                time.sleep(random.uniform(0.05, 0.2) * attempt)
-            except (DeltaError, OSError) as exc:
-                version = before.version() if before is not None else None
-                raise PublishError(
-                    f"replacing rows of {account.key} in {name} at {uri} failed: {exc}. "
-                    f"The table is unchanged (version {version}); fix the cause and run the import again"
-                ) from exc
+                before = self.delta(name)
+            assert before is not None
+            # A column new in model.py is added first (its own commit, a schema change only):
+            # merge's own schema evolution (merge_schema) nulls copied timestamps when the
+            # source's fields are nullable, as a removal's must be (deltalake 1.6.6).
+            stored = set(before.schema().to_arrow().names)
+            if new := [f for f in spec.schema if f.name not in stored]:
+                before.alter.add_columns([Field.from_arrow(f.with_nullable(True)) for f in new])
+            (
+                before.merge(
+                    source,
+                    predicate=match,
+                    source_alias="s",
+                    target_alias="t",
+                    writer_properties=WriterProperties(compression="ZSTD"),
+                )
+                .when_matched_delete(predicate="s.month IS NULL")
+                .when_matched_update(updates=values, predicate="s.month IS NOT NULL")
+                .when_not_matched_insert(updates=values, predicate="s.month IS NOT NULL")
+                .execute()
+            )
+
+        started = time.perf_counter()
+        self._commit(name, f"replacing rows of {account.key} in {name}", "run the import again", merge)
         log.info(
             "%s: %d rows of %s merged in %.2f s",
             name,
