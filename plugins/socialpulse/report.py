@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,9 @@ from socialpulse.config import Config
 from socialpulse.domain import Month
 from socialpulse.lake import Lake, atomic_write_bytes, atomic_write_json, read_parquet
 from socialpulse.paths import REPORT_SQL_DIR, TEMPLATES_DIR
+
+# table -> Delta version, as a mart set's manifest records them; None: the tables' current versions
+Versions = Mapping[str, int | None] | None
 
 log = logging.getLogger(__name__)
 
@@ -361,7 +365,7 @@ def build_context(
         within,
         month_name(prev),
     )
-    quality = data_quality(lake, list(accounts.values()), month, marts.marts_run)
+    quality = data_quality(lake, list(accounts.values()), month, marts.marts_run, marts.manifest["versions"])
     incomplete = [q for q in quality if q["missing_days"]]
 
     # The languages customers wrote in, over the report's accounts (language_monthly).
@@ -526,7 +530,7 @@ def month_days(month: str) -> list[dt.date]:
     return Month.parse(month).days()
 
 
-def covered_days(lake: Lake, account: Any, month: str) -> set[dt.date]:
+def covered_days(lake: Lake, account: Any, month: str, versions: Versions = None) -> set[dt.date]:
     """The days of the month the lake holds for an account: a day is held when a validation run
     that passed covered it (an extraction, even of a quiet day with no rows), or when any
     canonical table has rows of the account for it (history published by other paths)."""
@@ -545,18 +549,19 @@ def covered_days(lake: Lake, account: Any, month: str) -> set[dt.date]:
                 held.add(day)
             day += dt.timedelta(days=1)
     if days - held:
-        held |= days & days_with_rows(lake, account, month)
+        held |= days & days_with_rows(lake, account, month, versions)
     return held
 
 
-def days_with_rows(lake: Lake, account: Any, month: str) -> set[dt.date]:
-    """The UTC days of the month with rows of the account in any canonical table."""
+def days_with_rows(lake: Lake, account: Any, month: str, versions: Versions = None) -> set[dt.date]:
+    """The UTC days of the month with rows of the account in any canonical table (at `versions`:
+    the table versions a mart set was computed from; default the current ones)."""
     from socialpulse import model
 
     con = lake.duckdb()
     try:
         con.execute("SET TimeZone = 'UTC'")
-        lake.register_tables(con)
+        lake.register_tables(con, versions)
         union = " UNION ".join(
             f"SELECT DISTINCT CAST({spec.date_column} AS DATE) AS day FROM {name} "
             "WHERE network = ? AND account_id = ?"
@@ -571,12 +576,12 @@ def days_with_rows(lake: Lake, account: Any, month: str) -> set[dt.date]:
     return {row[0] for row in rows}
 
 
-def freshest_day(lake: Lake, account: Any) -> str | None:
-    """The account's latest UTC day with messages in the lake (YYYY-MM-DD), or None."""
+def freshest_day(lake: Lake, account: Any, versions: Versions = None) -> str | None:
+    """The account's latest UTC day with messages in the lake (YYYY-MM-DD) at `versions`, or None."""
     con = lake.duckdb()
     try:
         con.execute("SET TimeZone = 'UTC'")
-        lake.register_tables(con)
+        lake.register_tables(con, versions)
         day = con.execute(
             "SELECT max(CAST(created_at AS DATE)) FROM messages WHERE network = ? AND account_id = ?",
             [account.network, account.account_id],
@@ -601,12 +606,16 @@ def day_ranges(days: list[dt.date]) -> str:
     return f"{', '.join(parts)} {days[0]:%b %Y}"
 
 
-def data_quality(lake: Lake, accounts: list, month: str, marts_run: str | None = None) -> list[dict]:
+def data_quality(
+    lake: Lake, accounts: list, month: str, marts_run: str | None = None, versions: Versions = None
+) -> list[dict]:
     """Per account: validation runs of the month passed/failed (extractions, and imported files with
     rows in the month), the freshest published day, the days
     of the month the lake does not hold (a month with missing days is incomplete), and what the
     extractions could not read (extraction_issues_monthly: items skipped, metrics unavailable,
-    replies an imported export lists but lacks, which make the response figures incomplete)."""
+    replies an imported export lists but lacks, which make the response figures incomplete).
+    The days held and the freshest day are read at `versions` (an audit re-render's set's); the
+    validation runs are counted as the lake's validation folder holds them now."""
     rows = []
     issues = {}
     run = marts_run or lake.current_marts_run()
@@ -628,14 +637,14 @@ def data_quality(lake: Lake, accounts: list, month: str, marts_run: str | None =
         ]
         passed = sum(1 for r in runs if r.get("success"))
         failed = len(runs) - passed
-        missing = sorted(set(month_days(month)) - covered_days(lake, account, month))
+        missing = sorted(set(month_days(month)) - covered_days(lake, account, month, versions))
         rows.append(
             {
                 "account": account.handle,
                 "network": account.network,
                 "passed": passed,
                 "failed": failed,
-                "freshest": freshest_day(lake, account),
+                "freshest": freshest_day(lake, account, versions),
                 "missing_days": missing,
                 "missing": day_ranges(missing),
                 "days_held": len(month_days(month)) - len(missing),

@@ -234,3 +234,27 @@ def test_run_ids_sort_by_start_even_within_one_second():
     first = dt.datetime(2026, 12, 1, 10, 0, 0, 1, tzinfo=dt.UTC)
     for _ in range(50):
         assert new_run_id(first) < new_run_id(first + dt.timedelta(microseconds=1))
+
+
+def test_a_re_render_of_an_old_set_shows_the_data_quality_of_its_table_versions(lake, tmp_path):
+    """An audit re-render reads the lake as that set saw it: days published later are neither
+    its freshest day nor held by it."""
+    from helpers import write_config
+
+    from socialpulse import report
+    from socialpulse.config import load_config
+
+    config = load_config(write_config(tmp_path))  # the same lake as the fixture's
+    metrics.compute_marts(lake)
+    old = lake.current_marts_run()
+    later = day_interval(dt.date(2026, 10, 16), days=5)
+    lake.publish(CARE, later, classify_tables(SimulatedNetwork(seed=3).extract(CARE, later)))
+    metrics.compute_marts(lake)
+
+    def care_quality(run: str | None) -> dict:
+        context = report.build_context(config, "board", "2026-10", run)
+        return next(q for q in context["quality"] if q["account"] == CARE.handle)
+
+    then, now = care_quality(old), care_quality(None)
+    assert then["freshest"] == "2026-10-15" and now["freshest"] == "2026-10-20"
+    assert then["days_held"] == 15 and now["days_held"] == 20
