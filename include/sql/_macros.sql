@@ -4,6 +4,11 @@
 CREATE OR REPLACE MACRO previous_month(m) AS
     strftime(CAST(m || '-01' AS DATE) - INTERVAL 1 MONTH, '%Y-%m');
 
+-- The UTC month ('YYYY-MM') and UTC day of an instant, through a plain TIMESTAMP: strftime and
+-- CAST on a TIMESTAMPTZ go through ICU's time-zone rules, three times slower over millions of rows.
+CREATE OR REPLACE MACRO utc_month(ts) AS strftime(make_timestamp(epoch_us(ts)), '%Y-%m');
+CREATE OR REPLACE MACRO utc_date(ts) AS CAST(make_timestamp(epoch_us(ts)) AS DATE);
+
 -- Business seconds from 1970-01-01 up to a local wall-clock time (a TIMESTAMP without zone).
 -- The difference of two such values is the business time between them, so weekends, nights and
 -- the account's DST changes fall out without a calendar table. The business window comes from

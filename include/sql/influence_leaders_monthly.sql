@@ -10,44 +10,55 @@
 -- score = messages + 3 x replies_received: being answered weighs three times posting.
 -- Only members with at least one reply received are listed; rank 1 is the highest score of the
 -- account's month (ties broken by author_id). score_change: this month minus the previous one.
-WITH inbound AS (
-    SELECT network, account_id, message_id, parent_id, author_id, author_handle, created_at
-    FROM messages
-    WHERE direction = 'inbound'
-),
 -- Each reply from another member, credited to the author and month of the message it answers.
-replies AS (
+-- Two plain scans of messages, not one shared CTE: DuckDB materialised it (7 M wide rows).
+WITH replies AS (
     SELECT
         parent.network,
         parent.account_id,
-        strftime(parent.created_at, '%Y-%m') AS month,
+        utc_month(parent.created_at) AS month,
         parent.author_id,
+        parent.author_handle,
         child.author_id AS replier
-    FROM inbound child
-    JOIN inbound parent
-        ON parent.network = child.network
-        AND parent.account_id = child.account_id
-        AND parent.message_id = child.parent_id
-    WHERE child.parent_id IS NOT NULL
-      AND child.author_id <> parent.author_id
+    FROM messages AS child
+    INNER JOIN messages AS parent
+        ON child.network = parent.network
+        AND child.account_id = parent.account_id
+        AND child.parent_id = parent.message_id
+    WHERE
+        child.direction = 'inbound'
+        AND parent.direction = 'inbound'
+        AND child.parent_id IS NOT NULL
+        AND child.author_id <> parent.author_id
 ),
+
 received AS (
-    SELECT network, account_id, month, author_id, count(*) AS replies_received, count(DISTINCT replier) AS distinct_repliers
+    SELECT
+        network,
+        account_id,
+        month,
+        author_id,
+        any_value(author_handle) AS author_handle,
+        count(*) AS replies_received,
+        count(DISTINCT replier) AS distinct_repliers
     FROM replies
     GROUP BY ALL
 ),
+
 posted AS (
-    SELECT network, account_id, strftime(created_at, '%Y-%m') AS month, author_id, any_value(author_handle) AS author_handle, count(*) AS messages
-    FROM inbound
+    SELECT network, account_id, utc_month(created_at) AS month, author_id, count(*) AS messages
+    FROM messages
+    WHERE direction = 'inbound'
     GROUP BY ALL
 ),
+
 monthly AS (
     SELECT
         network,
         account_id,
         month,
         author_id,
-        p.author_handle,
+        r.author_handle,
         p.messages,
         r.replies_received,
         r.distinct_repliers,

@@ -18,7 +18,7 @@ WITH daily AS (
     SELECT
         network,
         account_id,
-        CAST(created_at AS DATE) AS date,
+        utc_date(created_at) AS date,
         count(*) AS inbound_messages,
         count(*) FILTER (WHERE is_negative) AS negative_messages
     FROM messages

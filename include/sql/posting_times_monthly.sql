@@ -27,17 +27,21 @@ local_posts AS (
     LEFT JOIN zones z USING (network, account_id)
 ),
 -- Every month whose window holds a post: a post's month and the two after it (a month without
--- posts of its own still has the two before it).
-months AS (
-    SELECT DISTINCT p.network, p.account_id, strftime(CAST(p.local_month || '-01' AS DATE) + to_months(n.n), '%Y-%m') AS month
-    FROM local_posts p
-    CROSS JOIN (VALUES (0), (1), (2)) n (n)
+-- posts of its own still has the two before it). An equality join on these pairs, not an IN over
+-- computed months: that was a nested comparison per post and month (8 s at a million posts).
+windows AS (
+    SELECT DISTINCT
+        p.local_month,
+        strftime(CAST(p.local_month || '-01' AS DATE) + to_months(n.n), '%Y-%m') AS month
+    FROM (SELECT DISTINCT local_month FROM local_posts) AS p
+    CROSS JOIN (VALUES (0), (1), (2)) AS n (n)
 )
+
 SELECT
-    m.network,
-    m.account_id,
-    m.month,
-    previous_month(previous_month(m.month)) AS window_start,
+    p.network,
+    p.account_id,
+    w.month,
+    previous_month(previous_month(w.month)) AS window_start,
     isodow(p.local_at) AS weekday,
     hour(p.local_at) AS hour,
     count(*) AS posts,
@@ -45,11 +49,8 @@ SELECT
     sum(p.engagements) * 1.0 / nullif(count(p.engagements), 0) AS engagements_per_post,
     count(*) FILTER (WHERE p.engagements IS NOT NULL AND p.impressions IS NOT NULL) AS posts_reporting_both,
     sum(p.engagements) FILTER (WHERE p.impressions IS NOT NULL) * 1.0
-        / nullif(sum(p.impressions) FILTER (WHERE p.engagements IS NOT NULL), 0) AS engagement_rate
-FROM months m
-JOIN local_posts p
-    ON p.network = m.network
-    AND p.account_id = m.account_id
-    AND p.local_month IN (m.month, previous_month(m.month), previous_month(previous_month(m.month)))
+    / nullif(sum(p.impressions) FILTER (WHERE p.engagements IS NOT NULL), 0) AS engagement_rate
+FROM local_posts AS p
+INNER JOIN windows AS w ON p.local_month = w.local_month
 GROUP BY ALL
-ORDER BY m.network ASC, m.account_id ASC, m.month ASC, weekday ASC, hour ASC
+ORDER BY p.network ASC, p.account_id ASC, w.month ASC, weekday ASC, hour ASC

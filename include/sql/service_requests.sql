@@ -160,7 +160,7 @@ judged AS (
         r.intent,
         r.negative,
         r.created_at,
-        strftime(r.created_at, '%Y-%m') AS month,
+        utc_month(r.created_at) AS month,
         o.created_at AS responded_at,
         o.staff_member AS responder,
         o.message_id AS response_message_id,
@@ -197,7 +197,7 @@ resolution AS (
 )
 SELECT
     * EXCLUDE (time_zone, last_reply_at),
-    strftime(responded_at, '%Y-%m') AS response_month,
+    utc_month(responded_at) AS response_month,
     (epoch_us(responded_at) - epoch_us(created_at)) / 3600e6 AS response_hours,
     CASE WHEN resolution_status = 'resolved' THEN last_reply_at END AS resolved_at,
     CASE WHEN resolution_status = 'resolved' THEN (epoch_us(last_reply_at) - epoch_us(created_at)) / 3600e6 END

@@ -29,7 +29,7 @@ replies AS (
     SELECT
         network,
         account_id,
-        strftime(created_at, '%Y-%m') AS month,
+        utc_month(created_at) AS month,
         coalesce(staff_member, 'unattributed') AS staff_member,
         count(*) AS replies
     FROM messages
