@@ -515,9 +515,7 @@ class Lake:
             files = delta.file_uris() if delta is not None else []
             read[name] = delta.version() if delta is not None else None
             # a table, not a registered Arrow object, so that a database file keeps it (analyst.duckdb)
-            con.register("_empty_canonical", spec.schema.empty_table())
-            con.execute(f"CREATE OR REPLACE TABLE _{name}_canonical AS SELECT * FROM _empty_canonical")
-            con.unregister("_empty_canonical")
+            con.execute(f"CREATE OR REPLACE TABLE _{name}_canonical ({_column_definitions(spec.schema)})")
             if not files:
                 con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM _{name}_canonical")
                 continue
@@ -784,6 +782,31 @@ def _run_started(run_id: str) -> dt.datetime:
         return dt.datetime.strptime(run_id.split("-", 1)[0], "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=dt.UTC)
     except ValueError:  # not a run folder of ours: never pruned by age
         return dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def _column_definitions(schema: pa.Schema) -> str:
+    """The schema as DuckDB column definitions. Spelt out rather than registering an empty Arrow
+    table: DuckDB's register imports pandas (1.5 s of every mart run's start)."""
+    return ", ".join(f'"{f.name}" {_duckdb_type(f.type)}' for f in schema)
+
+
+def _duckdb_type(arrow_type: pa.DataType) -> str:
+    if pa.types.is_list(arrow_type):
+        return _duckdb_type(arrow_type.value_type) + "[]"
+    if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None:
+        return "TIMESTAMPTZ"
+    names = {
+        pa.string(): "VARCHAR",
+        pa.int64(): "BIGINT",
+        pa.float64(): "DOUBLE",
+        pa.bool_(): "BOOLEAN",
+        pa.date32(): "DATE",
+    }
+    if arrow_type not in names:
+        raise ValueError(
+            f"no DuckDB type for the model's Arrow type {arrow_type}: add it to lake._duckdb_type"
+        )
+    return names[arrow_type]
 
 
 def with_partition_month(data: pa.Table, row_days: pa.Array) -> pa.Table:
