@@ -164,6 +164,19 @@ def quiet_loggers(prefixes: tuple[str, ...] = NOISY_LOGGERS, level: int = loggin
             logger.setLevel(previous)
 
 
+def keep_earlier_result(result_path: Path) -> None:
+    """Keep the result a validation run of the same interval replaces, as result-<validated_at>.json:
+    an audit re-render of an older mart set counts the runs as they stood then (report.data_quality)."""
+    if not result_path.exists():
+        return
+    earlier = json.loads(result_path.read_text())
+    stamp = (
+        earlier.get("validated_at")
+        or dt.datetime.fromtimestamp(result_path.stat().st_mtime, dt.UTC).isoformat()
+    )
+    atomic_write_json(result_path.with_name(f"result-{stamp.replace(':', '')}.json"), earlier)
+
+
 def validate(
     lake: Lake,
     account: Account,
@@ -259,9 +272,11 @@ def _validate(
         folder = folder.with_name(f"{folder.name}_import-{digest}")
         report["imported_from"] = str(imported_from)
         report["months"] = months_with_rows(tables)
+    report["validated_at"] = dt.datetime.now(dt.UTC).isoformat()
     report = json.loads(json.dumps(report, default=str))  # dates and timestamps as ISO strings
     result_path = folder / "result.json"
     html_path = folder / "result.html"
+    keep_earlier_result(result_path)
     atomic_write_json(result_path, report)
     atomic_write_bytes(html_path, render_result_html(report).encode())
     return ValidationOutcome(

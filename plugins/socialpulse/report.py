@@ -530,15 +530,17 @@ def month_days(month: str) -> list[dt.date]:
     return Month.parse(month).days()
 
 
-def covered_days(lake: Lake, account: Any, month: str, versions: Versions = None) -> set[dt.date]:
+def covered_days(
+    lake: Lake, account: Any, month: str, versions: Versions = None, as_of: str | None = None
+) -> set[dt.date]:
     """The days of the month the lake holds for an account: a day is held when a validation run
     that passed covered it (an extraction, even of a quiet day with no rows), or when any
-    canonical table has rows of the account for it (history published by other paths)."""
+    canonical table has rows of the account for it (history published by other paths).
+    versions and as_of: the table versions and start time of a mart set (see data_quality)."""
     days = set(month_days(month))
     held: set[dt.date] = set()
     folder = lake.root / "validation" / account.network / account.account_id
-    for path in folder.glob("*/result.json") if folder.exists() else ():
-        result = json.loads(path.read_text())
+    for result in validation_results(folder, "*", as_of):
         if not result.get("success") or result.get("imported_from"):
             continue  # an export file holds the days it has rows of, not every day between them
         start = dt.datetime.fromisoformat(result["interval"]["start"])
@@ -551,6 +553,32 @@ def covered_days(lake: Lake, account: Any, month: str, versions: Versions = None
     if days - held:
         held |= days & days_with_rows(lake, account, month, versions)
     return held
+
+
+def validated_at(result: dict) -> dt.datetime:
+    """When a validation result was written; one written before that was recorded, long ago."""
+    stamp = result.get("validated_at")
+    return dt.datetime.fromisoformat(stamp) if stamp else dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def validation_results(folder: Any, pattern: str, as_of: str | None = None) -> list[dict]:
+    """The validation result of each interval folder under `folder` matching `pattern`: the latest
+    one, or with as_of (an ISO time) the latest validated at or before it (quality.keep_earlier_result
+    keeps the replaced ones); an interval first validated after as_of has none."""
+    results = []
+    for interval in sorted(folder.glob(pattern)) if folder.exists() else ():
+        latest = interval / "result.json"
+        if as_of is None:
+            if latest.exists():
+                results.append(json.loads(latest.read_text()))
+            continue
+        candidates = [
+            json.loads(p.read_text()) for p in [latest, *interval.glob("result-*.json")] if p.exists()
+        ]
+        then = [r for r in candidates if validated_at(r) <= dt.datetime.fromisoformat(as_of)]
+        if then:
+            results.append(max(then, key=validated_at))
+    return results
 
 
 def days_with_rows(lake: Lake, account: Any, month: str, versions: Versions = None) -> set[dt.date]:
@@ -615,10 +643,13 @@ def data_quality(
     extractions could not read (extraction_issues_monthly: items skipped, metrics unavailable,
     replies an imported export lists but lacks, which make the response figures incomplete).
     The days held and the freshest day are read at `versions` (an audit re-render's set's); the
-    validation runs are counted as the lake's validation folder holds them now."""
+    validation runs are counted as they stood when the set started (marts_run's started_at): a run
+    validated later is not counted, and a replaced one counts as it was then."""
     rows = []
     issues = {}
     run = marts_run or lake.current_marts_run()
+    # the rendered set's start; without a set named (missing_data), the runs as they stand now
+    as_of = lake.marts_manifest(marts_run).get("started_at") if marts_run is not None else None
     if run is not None and lake.mart_path("extraction_issues_monthly", run).exists():
         for issue in read_parquet(lake.mart_path("extraction_issues_monthly", run)).to_pylist():
             if issue["month"] == month:
@@ -626,18 +657,15 @@ def data_quality(
     for account in accounts:
         folder = lake.root / "validation" / account.network / account.account_id
         runs = [
-            json.loads(p.read_text()) for p in sorted(folder.glob(f"{month.replace('-', '')}*/result.json"))
-        ]
-        runs = [r for r in runs if not r.get("imported_from")]
-        # an imported file's validation counts in every month it has rows of
-        runs += [
             r
-            for r in (json.loads(p.read_text()) for p in sorted(folder.glob("*_import-*/result.json")))
-            if month in r.get("months", [])
+            for r in validation_results(folder, f"{month.replace('-', '')}*", as_of)
+            if not r.get("imported_from")
         ]
+        # an imported file's validation counts in every month it has rows of
+        runs += [r for r in validation_results(folder, "*_import-*", as_of) if month in r.get("months", [])]
         passed = sum(1 for r in runs if r.get("success"))
         failed = len(runs) - passed
-        missing = sorted(set(month_days(month)) - covered_days(lake, account, month, versions))
+        missing = sorted(set(month_days(month)) - covered_days(lake, account, month, versions, as_of))
         rows.append(
             {
                 "account": account.handle,

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 from helpers import CARE, DEALS, day_interval
 
@@ -258,3 +259,36 @@ def test_a_re_render_of_an_old_set_shows_the_data_quality_of_its_table_versions(
     then, now = care_quality(old), care_quality(None)
     assert then["freshest"] == "2026-10-15" and now["freshest"] == "2026-10-20"
     assert then["days_held"] == 15 and now["days_held"] == 20
+
+
+def test_a_re_render_of_an_old_set_counts_the_validation_runs_as_they_stood_then(lake, tmp_path):
+    """Runs validated after a set started are not its; a run validated again counts, in an older
+    set's audit, with the result it had then (the replaced result is kept beside the new one)."""
+    from helpers import write_config
+
+    from socialpulse import quality, report
+    from socialpulse.config import load_config
+
+    config = load_config(write_config(tmp_path))  # the same lake as the fixture's
+    network = SimulatedNetwork(seed=3)
+    day = day_interval(dt.date(2026, 10, 16))
+    tables = classify_tables(network.extract(CARE, day))
+    assert quality.validate(lake, CARE, day, tables).success
+    lake.publish(CARE, day, tables)
+    metrics.compute_marts(lake)
+    first = lake.current_marts_run()
+
+    later = day_interval(dt.date(2026, 10, 17))
+    assert quality.validate(lake, CARE, later, classify_tables(network.extract(CARE, later))).success
+    messages = tables["messages"]
+    duplicated = {**tables, "messages": pa.concat_tables([messages, messages.slice(0, 1)])}
+    assert not quality.validate(lake, CARE, day, duplicated).success  # the 16th again, now failing
+    metrics.compute_marts(lake)
+
+    def care_runs(run: str | None) -> tuple[int, int]:
+        context = report.build_context(config, "board", "2026-10", run)
+        quality_row = next(q for q in context["quality"] if q["account"] == CARE.handle)
+        return quality_row["passed"], quality_row["failed"]
+
+    assert care_runs(first) == (1, 0)  # the 16th as it passed; the 17th came after
+    assert care_runs(None) == (1, 1)  # the 17th passed, the 16th's latest run failed
