@@ -12,8 +12,9 @@ reach-back that widens it, documented in docs/metrics.md ("Incremental runs"):
 - a changed post_metrics_daily row changes its post's month of publication (totals keep changing
   for the connectors' lookback window);
 - a changed time zone changes every request's SLA clock: the whole account;
-- include/sql/reach/<mart>.sql names the previous set's account-months a run recomputes whatever
-  changed: rows the moving clock (as_of) can change in ways no carry SQL can follow;
+- include/sql/reach/<mart>.sql names the previous set's account-months (and, for a thread mart,
+  threads) a run recomputes whatever changed: rows the moving clock (as_of) can change in ways no
+  carry SQL can follow;
 - daily marts run to the account's last message: when new messages follow a last one that came
   before its month's end, the rest of that month gets its days.
 
@@ -25,7 +26,9 @@ posts and post metrics from 31 days before from_month. A mart that reads a windo
 the previous set's rows of the months before from_month (include/sql/carry/<mart>.sql, if
 present, brings them up to date, e.g. the SLA state of requests still unanswered as the network's
 clock moves) and replaces the others; every other mart reads only marts and small tables and is
-recomputed whole from them.
+recomputed whole from them. A thread mart (THREAD_MARTS: service_requests) is replaced thread by
+thread instead: it reads the changed threads and those its reach SQL names, each whole, and keeps
+(and carries) every other thread's rows.
 """
 
 from __future__ import annotations
@@ -41,6 +44,10 @@ log = logging.getLogger(__name__)
 
 # The big tables a run reads only a window of; marts that read them are replaced month by month.
 WINDOWED_TABLES = ("messages", "posts", "post_metrics_daily")
+# Marts whose every row depends only on the messages of one thread (network, account_id,
+# thread_id: a reply is in its parent's thread, thread_id being the root of the reply chain) and
+# on the clock: replaced thread by thread, so a day's run recomputes the day's threads, not months.
+THREAD_MARTS = ("service_requests",)
 _READS_WINDOWED = re.compile(r"\b(?:FROM|JOIN)\s+(" + "|".join(WINDOWED_TABLES) + r")\b", re.IGNORECASE)
 _NOT_CODE = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 
@@ -90,6 +97,9 @@ def plan(
         "CREATE OR REPLACE TEMP TABLE _changed_threads (network VARCHAR, account_id VARCHAR, thread_id VARCHAR)"
     )
     con.execute("CREATE OR REPLACE TEMP TABLE _changed_posts (network VARCHAR, post_id VARCHAR)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _reach_threads (network VARCHAR, account_id VARCHAR, thread_id VARCHAR)"
+    )
     from deltalake.exceptions import DeltaError
 
     for table, spec in model.TABLES.items():
@@ -121,20 +131,37 @@ def plan(
     for mart, (previous_path, sql) in (reach or {}).items():
         con.execute(f"CREATE OR REPLACE TEMP VIEW previous AS SELECT * FROM read_parquet('{previous_path}')")
         try:
-            con.execute(f"INSERT INTO _changed SELECT network, account_id, month FROM ({sql}\n)")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _reached AS SELECT * FROM ({sql}\n)")
+            # the months, for the month marts that read this mart too (staff_monthly reads both)
+            con.execute("INSERT INTO _changed SELECT DISTINCT network, account_id, month FROM _reached")
+            if mart in THREAD_MARTS:
+                con.execute(
+                    "INSERT INTO _reach_threads SELECT DISTINCT network, account_id, thread_id FROM _reached"
+                )
         except duckdb.Error as exc:
             raise RuntimeError(f"include/sql/reach/{mart}.sql failed: {exc}") from exc
     if _zones_changed(con, lake, old_versions.get("accounts"), versions.get("accounts")):
         raise FullRunNeeded("an account's time zone changed: every SLA clock of the account moves")
+    # The threads the thread marts recompute (changed or reached) and when each began, in one scan.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _recompute_threads AS
+        SELECT DISTINCT network, account_id, thread_id FROM _changed_threads
+        UNION SELECT network, account_id, thread_id FROM _reach_threads
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _thread_starts AS
+        SELECT network, account_id, thread_id, min(created_at) AS first_at
+        FROM messages SEMI JOIN _recompute_threads USING (network, account_id, thread_id)
+        GROUP BY ALL
+    """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _plan AS
         WITH starts AS (
             SELECT network, account_id, month FROM _changed
             UNION ALL
             -- a changed message: the whole thread, from its first message
-            SELECT m.network, m.account_id, strftime(min(m.created_at), '%Y-%m')
-            FROM messages m SEMI JOIN _changed_threads t USING (network, account_id, thread_id)
-            GROUP BY m.network, m.account_id, m.thread_id
+            SELECT s.network, s.account_id, utc_month(s.first_at)
+            FROM _thread_starts s SEMI JOIN _changed_threads t USING (network, account_id, thread_id)
             UNION ALL
             -- a post's changed metrics: the post's month of publication
             SELECT p.network, p.account_id, strftime(p.created_at, '%Y-%m')
@@ -229,11 +256,20 @@ def restrict(con) -> None:
         "SELECT coalesce(min(messages_from), TIMESTAMPTZ '9999-01-01'), coalesce(min(posts_from), TIMESTAMPTZ '9999-01-01') FROM _window"
     ).fetchone()
     con.execute(f"""
-        CREATE VIEW messages AS
+        CREATE VIEW _month_messages AS
         SELECT m.* FROM _full_messages m SEMI JOIN _window w
             ON w.network = m.network AND w.account_id = m.account_id AND m.created_at >= w.messages_from
         WHERE m.created_at >= CAST('{lowest[0]}' AS TIMESTAMPTZ)
     """)
+    first = con.execute(
+        "SELECT coalesce(min(first_at), TIMESTAMPTZ '9999-01-01') FROM _thread_starts"
+    ).fetchone()[0]
+    con.execute(f"""
+        CREATE VIEW _thread_messages AS
+        SELECT m.* FROM _full_messages m SEMI JOIN _recompute_threads t USING (network, account_id, thread_id)
+        WHERE m.created_at >= CAST('{first}' AS TIMESTAMPTZ)
+    """)
+    use_window(con, None)
     con.execute(f"""
         CREATE VIEW posts AS
         SELECT p.* FROM _full_posts p SEMI JOIN _window w
@@ -248,19 +284,33 @@ def restrict(con) -> None:
     """)
 
 
-def carried_view(previous_path: str) -> str:
-    """The view `carried`: the previous set's rows of the months this run does not recompute."""
+def use_window(con, mart: str | None) -> None:
+    """Point the view messages at what `mart` reads: its threads for a thread mart, else the months."""
+    window = "_thread_messages" if mart in THREAD_MARTS else "_month_messages"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS SELECT * FROM {window}")
+
+
+def carried_view(mart: str, previous_path: str) -> str:
+    """The view `carried`: the previous set's rows of the threads or months this run does not recompute."""
+    if mart in THREAD_MARTS:
+        return (
+            f"CREATE OR REPLACE TEMP VIEW carried AS SELECT * FROM read_parquet('{previous_path}') p "
+            "ANTI JOIN _recompute_threads t "
+            "ON t.network = p.network AND t.account_id = p.account_id AND t.thread_id = p.thread_id"
+        )
     return (
         f"CREATE OR REPLACE TEMP VIEW carried AS SELECT * FROM read_parquet('{previous_path}') p ANTI JOIN _window w "
         "ON w.network = p.network AND w.account_id = p.account_id AND p.month >= w.from_month"
     )
 
 
-def merged_query(sql: str, carry_sql: str | None) -> str:
-    """The mart's rows of the recomputed months and the carried rows (view `carried`, brought up to
-    date by the mart's carry SQL if it has one)."""
-    return (
-        f"SELECT * FROM ({carry_sql or 'SELECT * FROM carried'}\n) UNION ALL BY NAME "
+def merged_query(mart: str, sql: str, carry_sql: str | None) -> str:
+    """The mart's rows of the recomputed threads or months and the carried rows (view `carried`,
+    brought up to date by the mart's carry SQL if it has one)."""
+    carried = f"SELECT * FROM ({carry_sql or 'SELECT * FROM carried'}\n) UNION ALL BY NAME "
+    if mart in THREAD_MARTS:  # its messages are the recomputed threads': every row it makes is new
+        return carried + f"SELECT * FROM ({sql}\n)"
+    return carried + (
         f"SELECT n.* FROM ({sql}\n) n SEMI JOIN _window w "
         "ON w.network = n.network AND w.account_id = n.account_id AND n.month >= w.from_month"
     )

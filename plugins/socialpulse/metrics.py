@@ -202,8 +202,9 @@ def compute_marts(
             path = lake.mart_path(mart, run_id)
             query = mart_sql(mart)
             if plan is not None and previous is not None and incremental.reads_windowed_table(query):
-                con.execute(incremental.carried_view(str(lake.mart_path(mart, previous["run_id"]))))
-                query = incremental.merged_query(query, carry_sql(mart))
+                incremental.use_window(con, mart)
+                con.execute(incremental.carried_view(mart, str(lake.mart_path(mart, previous["run_id"]))))
+                query = incremental.merged_query(mart, query, carry_sql(mart))
             try:
                 _write(con, query, path)
             except duckdb.Error as exc:
