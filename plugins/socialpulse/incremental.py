@@ -264,8 +264,10 @@ def restrict(con) -> None:
     first = con.execute(
         "SELECT coalesce(min(first_at), TIMESTAMPTZ '9999-01-01') FROM _thread_starts"
     ).fetchone()[0]
+    # a table, not a view: a thread mart reads messages several times, and the changed threads of a
+    # day are few while a scan for them covers every message since the oldest one began
     con.execute(f"""
-        CREATE VIEW _thread_messages AS
+        CREATE TEMP TABLE _thread_messages AS
         SELECT m.* FROM _full_messages m SEMI JOIN _recompute_threads t USING (network, account_id, thread_id)
         WHERE m.created_at >= CAST('{first}' AS TIMESTAMPTZ)
     """)
