@@ -19,9 +19,9 @@ reach-back that widens it, documented in docs/metrics.md ("Incremental runs"):
   before its month's end, the rest of that month gets its days.
 
 The windowed tables (messages, posts, post_metrics_daily) are then restricted, per account, to
-what the recomputed months read: messages from the month before from_month (and the whole thread
-of every message in the recomputed months, and back to the last inbound and the last outbound
-message before the 28-day spike baseline of from_month's first day),
+what the recomputed months read: messages from the month before from_month (and back to the last
+inbound and the last outbound message before the 28-day spike baseline of from_month's first
+day; whole threads are only the thread marts' to read),
 posts and post metrics from 31 days before from_month. A mart that reads a windowed table keeps
 the previous set's rows of the months before from_month (include/sql/carry/<mart>.sql, if
 present, brings them up to date, e.g. the SLA state of requests still unanswered as the network's
@@ -217,17 +217,6 @@ def restrict(con) -> None:
         WITH plan AS (
             SELECT network, account_id, from_month, CAST(from_month || '-01' AS TIMESTAMPTZ) AS from_ts FROM _plan
         ),
-        -- every thread with a message in the recomputed months is read whole
-        recent_threads AS (
-            SELECT DISTINCT m.network, m.account_id, m.thread_id
-            FROM _full_messages m JOIN plan p USING (network, account_id)
-            WHERE m.created_at >= p.from_ts AND m.created_at >= (SELECT min(from_ts) FROM plan)
-        ),
-        thread_starts AS (
-            SELECT network, account_id, min(created_at) AS first_at
-            FROM _full_messages SEMI JOIN recent_threads USING (network, account_id, thread_id)
-            GROUP BY ALL
-        ),
         -- the spike baseline of the first recomputed day counts the days back to the last inbound
         -- (or outbound) message before its 28-day window: read from the earlier of the two
         before_baseline AS (
@@ -244,10 +233,9 @@ def restrict(con) -> None:
             p.network,
             p.account_id,
             p.from_month,
-            least(p.from_ts - INTERVAL 1 MONTH, coalesce(t.first_at, p.from_ts), coalesce(b.last_at, p.from_ts)) AS messages_from,
+            least(p.from_ts - INTERVAL 1 MONTH, coalesce(b.last_at, p.from_ts)) AS messages_from,
             p.from_ts - INTERVAL 31 DAY AS posts_from
         FROM plan p
-        LEFT JOIN thread_starts t USING (network, account_id)
         LEFT JOIN before_baseline b USING (network, account_id)
     """)
     # the constant bound lets DuckDB skip files and row groups by their statistics; the join is exact
