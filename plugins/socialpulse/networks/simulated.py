@@ -246,10 +246,14 @@ class SimulatedNetwork(Connector):
 
     def _post_metrics(self, account: Account, days: list[dt.date]) -> pa.Table:
         rows = []
+        # a day's posts are reported on each of the lookback days after it: draw them once
+        drawn: dict[dt.date, dict[str, np.ndarray]] = {}
         for day in days:
             for age in range(METRICS_LOOKBACK_DAYS):
                 posted = day - dt.timedelta(days=age)
-                p = self._day_posts(account, posted)
+                if posted not in drawn:
+                    drawn[posted] = self._day_posts(account, posted)
+                p = drawn[posted]
                 grown = 1.0 - np.exp(-(age + 1) / 1.2)  # totals approach their final value
                 for i in range(len(p["post_id"])):
                     finals = {col: int(p[col][i]) for col in model.COUNT_COLUMNS}
