@@ -58,6 +58,29 @@ def test_a_pinned_version_reads_the_table_as_it_was(tmp_path):
     assert lake.read("messages", version=0).num_rows == care["messages"].num_rows
 
 
+def test_a_file_written_before_a_column_was_added_reads_it_as_null_beside_newer_files(tmp_path):
+    from deltalake import write_deltalake
+
+    from socialpulse.lake import PARTITION_COLUMNS, with_partition_month
+
+    lake = Lake(tmp_path)
+    first, second = day_interval(DAY), day_interval(DAY + dt.timedelta(days=1))
+    older = _extract(CARE, first)["audience_daily"].drop_columns(["followers_lost"])
+    write_deltalake(  # as a pipeline before followers_lost left the table
+        lake.table_uri("audience_daily"),
+        with_partition_month(older, older.column("date")),
+        partition_by=list(PARTITION_COLUMNS),
+    )
+    newer = _extract(CARE, second)["audience_daily"]
+    lake.publish(CARE, second, {"audience_daily": newer})  # adds the column to the table
+    rows = sorted(lake.read("audience_daily").to_pylist(), key=lambda r: r["date"])
+    assert [r["followers_lost"] for r in rows] == [None, newer.column("followers_lost")[0].as_py()]
+    assert [r["followers_total"] for r in rows] == [
+        older.column("followers_total")[0].as_py(),
+        newer.column("followers_total")[0].as_py(),
+    ]
+
+
 def test_republishing_an_interval_replaces_rows_instead_of_duplicating_them(tmp_path):
     lake = Lake(tmp_path)
     interval = day_interval(DAY)

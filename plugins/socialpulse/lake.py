@@ -521,10 +521,7 @@ class Lake:
                 continue
             stored = set(delta.schema().to_arrow().names)
             columns = ", ".join(f.name for f in spec.schema)
-            source = (
-                f"read_parquet({_sql_list(files)}, hive_partitioning = true, union_by_name = true, "
-                f"hive_types = {HIVE_TYPES})"
-            )
+            source = _parquet_source(con, files, stored - set(PARTITION_COLUMNS))
             if all(f.name in stored for f in spec.schema):
                 con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {columns} FROM {source}")
             else:  # columns the model gained since the table's last write: null until then
@@ -828,6 +825,24 @@ def replace_predicate(spec: model.CanonicalTable, account: Account, days: list[d
         f"AND account_id = {_quote(account.account_id)} "
         f"AND {spec.date_column} >= {_quote(low)} AND {spec.date_column} < {_quote(high)}"
     )
+
+
+def _parquet_source(con, files: list[str], columns: set[str]) -> str:
+    """read_parquet over a table's files; by column name (union_by_name) only if a file lacks one of
+    the table's columns, as a file written before the column was added does.
+
+    union_by_name opens every file each time a query on the view is planned: a mart run over the
+    hundreds of small files of a lake between compactions paid for that in every mart (a GET per
+    file in an object store). The files' schemas are read here once instead.
+    """
+    listed = _sql_list(files)
+    lacking = con.execute(
+        f"SELECT count(*) FROM (SELECT file_name FROM parquet_schema({listed}) GROUP BY file_name "
+        "HAVING count(DISTINCT name) FILTER (WHERE list_contains(?, name)) < ?)",
+        [sorted(columns), len(columns)],
+    ).fetchone()[0]
+    by_name = ", union_by_name = true" if lacking else ""
+    return f"read_parquet({listed}, hive_partitioning = true{by_name}, hive_types = {HIVE_TYPES})"
 
 
 def _quote(text: str) -> str:
