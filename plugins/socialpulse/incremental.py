@@ -1,8 +1,9 @@
 """Incremental mart runs: which account-months a run must recompute, and what each mart reads for them.
 
 A run compares the Delta versions of the current mart set's manifest with today's: the rows of
-the data files added and removed between them (one snapshot's file list against the other's, so a
-compaction only costs a wider recompute, never a wrong one) give the changed account-months. Each
+the data files added and removed between them (one snapshot's file list against the other's; a
+table only compacted or vacuumed since has changed no row, and compaction mixed with new data only
+costs a wider recompute, never a wrong one) give the changed account-months. Each
 account is then recomputed from its earliest changed month on (`from_month`): later months depend
 on earlier ones (month-over-month changes, 28- and 30-day windows), never the reverse. The
 reach-back that widens it, documented in docs/metrics.md ("Incremental runs"):
@@ -68,8 +69,28 @@ def _files(items: list[str]) -> str:
     )
 
 
+# Delta operations that move rows between files or delete unreferenced files, never change a row.
+_NO_DATA_CHANGE = {"OPTIMIZE", "VACUUM START", "VACUUM END"}
+
+
+def only_compacted(lake: Lake, table: str, old: int | None, new: int | None) -> bool:
+    """Whether every commit after version old, up to new, only compacted or vacuumed the table (the
+    maintenance DAG's): then its rows are those of old, though its files are not."""
+    if old is None or new is None or new <= old:
+        return False
+    delta = lake.delta(table)
+    if delta is None:
+        return False
+    commits = {c.get("version"): c.get("operation") for c in delta.history(limit=delta.version() - old)}
+    between = [commits.get(version) for version in range(old + 1, new + 1)]
+    return all(operation in _NO_DATA_CHANGE for operation in between)  # a commit not found is a change
+
+
 def changed_files(lake: Lake, table: str, old: int | None, new: int | None) -> list[str]:
-    """The data files in one of the two versions and not in the other (added or removed since old)."""
+    """The data files in one of the two versions and not in the other (added or removed since old);
+    none when the commits between them only compacted (a compaction moves rows, it changes none)."""
+    if only_compacted(lake, table, old, new):
+        return []
     before = set(lake.table_files(table, old)) if old is not None else set()
     after = set(lake.table_files(table, new)) if new is not None else set()
     return sorted(before ^ after)
@@ -191,8 +212,8 @@ def plan(
 
 def _zones_changed(con, lake: Lake, old: int | None, new: int | None) -> bool:
     """Whether an account's time zone (its latest snapshot's) differs between the two versions."""
-    if old is None or new is None or old == new:
-        return False
+    if old is None or new is None or old == new or only_compacted(lake, "accounts", old, new):
+        return False  # (a compacted old version's files may be vacuumed already)
     zones = "SELECT network, account_id, arg_max(time_zone, snapshot_date) AS time_zone FROM {} GROUP BY ALL"
     before = lake.table_files("accounts", old)
     after = lake.table_files("accounts", new)

@@ -292,3 +292,26 @@ def test_a_re_render_of_an_old_set_counts_the_validation_runs_as_they_stood_then
 
     assert care_runs(first) == (1, 0)  # the 16th as it passed; the 17th came after
     assert care_runs(None) == (1, 1)  # the 17th passed, the 16th's latest run failed
+
+
+def test_a_run_after_a_compaction_recomputes_only_what_the_clock_reaches_and_keeps_every_row(lake):
+    """A compaction rewrites every file and changes no row: the next run recomputes what a run with
+    no change at all recomputes (the reach: requests still open), not every month of every account
+    as when it compared the file lists."""
+    metrics.compute_marts(lake)
+    metrics.compute_marts(lake)
+    unchanged = lake.marts_manifest()["recomputed"]
+    assert set(unchanged) <= {CARE.key, DEALS.key}
+    previous = lake.current_marts_run()
+    files = set(lake.table_files("messages"))
+    lake.maintain(retention_hours=0)
+    assert set(lake.table_files("messages")).isdisjoint(files)  # every messages file rewritten
+    metrics.compute_marts(lake)
+    manifest = lake.marts_manifest()
+    assert manifest["mode"] == "incremental"
+    assert manifest["recomputed"] == unchanged
+    for mart in metrics.MARTS:
+        rows = "SELECT * FROM read_parquet('{}') EXCEPT ALL SELECT * FROM read_parquet('{}')"
+        old, new = lake.mart_path(mart, previous), lake.mart_path(mart)
+        assert duckdb.sql(rows.format(old, new)).fetchall() == [], mart
+        assert duckdb.sql(rows.format(new, old)).fetchall() == [], mart
