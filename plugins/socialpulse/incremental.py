@@ -107,8 +107,9 @@ def plan(
     recomputed; raises FullRunNeeded when the changes cannot be read (e.g. vacuumed files).
 
     con has the canonical views at `versions`; previous is the current set's manifest. reach maps a
-    mart to (its file in the previous set, its include/sql/reach/<mart>.sql): the account-months of
-    the previous set's rows that must be recomputed whatever changed (rows the clock can change).
+    mart to (its file in the previous set, its include/sql/reach/<mart>.sql): the account-months
+    (and, for a thread mart, the threads) of the previous set's rows that must be recomputed
+    whatever changed (rows the clock can change).
     """
     import duckdb
 

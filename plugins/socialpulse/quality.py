@@ -166,15 +166,14 @@ def quiet_loggers(prefixes: tuple[str, ...] = NOISY_LOGGERS, level: int = loggin
 
 def keep_earlier_result(result_path: Path) -> None:
     """Keep the result a validation run of the same interval replaces, as result-<validated_at>.json:
-    an audit re-render of an older mart set counts the runs as they stood then (report.data_quality)."""
+    an audit re-render of an older mart set counts the runs as they stood then (report.data_quality).
+    A result written before validated_at was recorded is kept as validated long ago."""
     if not result_path.exists():
         return
     earlier = json.loads(result_path.read_text())
-    stamp = (
-        earlier.get("validated_at")
-        or dt.datetime.fromtimestamp(result_path.stat().st_mtime, dt.UTC).isoformat()
-    )
-    atomic_write_json(result_path.with_name(f"result-{stamp.replace(':', '')}.json"), earlier)
+    earlier.setdefault("validated_at", dt.datetime.min.replace(tzinfo=dt.UTC).isoformat())
+    stamp = earlier["validated_at"].replace(":", "")
+    atomic_write_json(result_path.with_name(f"result-{stamp}.json"), earlier)
 
 
 def validate(
