@@ -560,7 +560,13 @@ def peers_agree(pandas_result: str, polars_result: str) -> float:
 
 def agreement(root: Path, pandas_result: str) -> float:
     """The largest difference between DuckDB's service_monthly and pandas' figures."""
-    return _largest_difference(str(Lake(root).mart_path("service_monthly")), pandas_result)
+    import pyarrow.parquet as pq
+
+    from socialpulse import metrics
+
+    path = root.with_name(root.name + "-duckdb_service_monthly.parquet")
+    pq.write_table(metrics.read_mart(Lake(root), "service_monthly"), path)
+    return _largest_difference(str(path), pandas_result)
 
 
 def measured(mode: str, root: Path) -> tuple[dict, int]:

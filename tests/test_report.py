@@ -66,10 +66,9 @@ def rendered(tmp_path_factory):
 
 
 def test_the_report_judges_each_network_by_its_own_sla(rendered):
-    import pyarrow.parquet as pq
 
     config, paths = rendered
-    requests = pq.read_table(Lake.from_config(config).mart_path("service_requests")).to_pylist()
+    requests = metrics.read_mart(Lake.from_config(config), "service_requests").to_pylist()
     assert requests and {r["sla_hours"] for r in requests} == {SIMULATED_SLA_HOURS}
     assert (
         "Answered within SLA" in Path(paths["html"]).read_text()
@@ -178,31 +177,29 @@ def test_delivery_sends_once_and_a_failed_send_fails_then_resends_the_archived_f
 
 
 def test_complaint_spikes_and_promotional_share_are_shown_as_the_marts_say(rendered):
-    import pyarrow.parquet as pq
 
     config, paths = rendered
     html = Path(paths["html"]).read_text()
     lake = Lake.from_config(config)
     spikes = [
         r
-        for r in pq.read_table(lake.mart_path("negative_spikes_daily")).to_pylist()
+        for r in metrics.read_mart(lake, "negative_spikes_daily").to_pylist()
         if r["spike"] and r["month"] == MONTH
     ]
     assert [(r["account_id"], r["date"]) for r in spikes] == [("care", SPIKE_DAY)]
     assert "Days when complaints spiked" in html and SPIKE_DAY.strftime("%a %d %b") in html
-    for row in pq.read_table(lake.mart_path("content_monthly")).to_pylist():
+    for row in metrics.read_mart(lake, "content_monthly").to_pylist():
         if row["month"] == MONTH and row["promotional_share"] is not None:
             assert f"{row['promotional_share'] * 100:.1f}%" in html
 
 
 def test_the_language_mix_of_inbound_messages_is_shown_as_the_mart_says(rendered):
-    import pyarrow.parquet as pq
 
     config, paths = rendered
     html = Path(paths["html"]).read_text()
     rows = [
         r
-        for r in pq.read_table(Lake.from_config(config).mart_path("language_monthly")).to_pylist()
+        for r in metrics.read_mart(Lake.from_config(config), "language_monthly").to_pylist()
         if r["month"] == MONTH
     ]
     assert rows and abs(sum(r["share"] for r in rows if r["account_id"] == "care") - 1) < 1e-9

@@ -20,19 +20,17 @@
 -- response_hours are calendar hours. The SLA clock (sla_clock_hours) counts calendar hours, or
 -- business hours in the account's time zone when business hours are configured. The SLA target
 -- is the network's (table sla_policy), else the default (variable sla_hours).
--- sla_status: 'met' when answered within the target, 'missed' when answered later or still
--- unanswered past it at as_of, 'pending' when unanswered and not yet past it. as_of is the
--- variable as_of when set, else the latest message of the network in the lake (the table
--- network_clock(network, latest), which metrics.py computes over the whole messages table: an
--- incremental run reads a window of it). carry/service_requests.sql judges the unanswered
--- requests of months an incremental run does not recompute again at the new as_of.
+-- as_of is the variable as_of when set, else the latest message of the network in the lake (the
+-- table network_clock(network, latest), which metrics.py computes over the whole messages table:
+-- an incremental run reads a window of it).
+-- sla_status: 'met' when answered within the target, 'missed' when answered later.
 -- Time to resolution: the request's turn is our replies from its first response up to the next
 -- request of the thread (the customer, or anyone in the thread, writing again with something that
--- needs an answer). resolution_status is 'resolved' when no request follows our last reply of the
--- turn within resolution_quiet_hours (calendar hours; variable resolution_quiet_hours) and as_of
--- is at least that long after it; resolved_at is that reply and resolution_hours the calendar
--- hours from the request to it. 'reopened': a request followed within those hours (it is a
--- request of its own). 'open': unanswered at as_of, or answered less than those hours before it.
+-- needs an answer): last_reply_at is the turn's last reply, next_request_at that next request.
+-- What the clock decides is not stored (so a row stays valid while only time passes): the mart
+-- as read (include/sql/read/service_requests.sql) adds as_of, the SLA clock and status of the
+-- requests still unanswered ('missed' past the target at as_of, else 'pending') and
+-- resolution_status ('resolved', 'reopened' or 'open', defined there).
 -- Rows stay narrow on purpose: at millions of messages joins cost by the width of their rows.
 -- Our replies are matched to messages with plain hash joins on the thread (no ASOF join, no hashed
 -- key: DuckDB's hash() of ids collides often): each reply knows the time of our previous and next
@@ -180,33 +178,33 @@ judged AS (
     LEFT JOIN turns t
         ON t.network = r.network AND t.account_id = r.account_id AND t.thread_id = r.thread_id
         AND t.message_id = o.message_id
-),
-resolution AS (
-    SELECT
-        * EXCLUDE (last_reply_at, next_request_at),
-        CASE
-            WHEN responded_at IS NULL THEN 'open'
-            WHEN epoch_us(next_request_at) - epoch_us(last_reply_at) <= getvariable('resolution_quiet_hours') * 3600e6
-                THEN 'reopened'
-            WHEN epoch_us(as_of) - epoch_us(last_reply_at) >= getvariable('resolution_quiet_hours') * 3600e6
-                THEN 'resolved'
-            ELSE 'open'
-        END AS resolution_status,
-        last_reply_at
-    FROM judged
 )
+-- Stored without the clock: nothing here changes when only time passes, so an incremental run
+-- keeps every month part whose threads did not change (include/sql/read/service_requests.sql adds
+-- as_of, the unanswered requests' SLA state and the resolution, which the clock decides).
 SELECT
-    * EXCLUDE (time_zone, last_reply_at),
+    network,
+    account_id,
+    message_id,
+    thread_id,
+    channel,
+    intent,
+    negative,
+    created_at,
+    month,
+    responded_at,
+    responder,
+    response_message_id,
+    community_replies,
+    sla_hours,
+    time_zone,
+    last_reply_at,
+    next_request_at,
     utc_month(responded_at) AS response_month,
     (epoch_us(responded_at) - epoch_us(created_at)) / 3600e6 AS response_hours,
-    CASE WHEN resolution_status = 'resolved' THEN last_reply_at END AS resolved_at,
-    CASE WHEN resolution_status = 'resolved' THEN (epoch_us(last_reply_at) - epoch_us(created_at)) / 3600e6 END
-        AS resolution_hours,
-    sla_clock_hours(created_at, coalesce(responded_at, as_of), time_zone) AS sla_clock_hours,
+    sla_clock_hours(created_at, responded_at, time_zone) AS sla_clock_hours,
     CASE
-        WHEN responded_at IS NOT NULL AND sla_clock_hours(created_at, responded_at, time_zone) <= sla_hours THEN 'met'
+        WHEN sla_clock_hours(created_at, responded_at, time_zone) <= sla_hours THEN 'met'
         WHEN responded_at IS NOT NULL THEN 'missed'
-        WHEN sla_clock_hours(created_at, as_of, time_zone) > sla_hours THEN 'missed'
-        ELSE 'pending'
     END AS sla_status
-FROM resolution
+FROM judged

@@ -13,9 +13,9 @@ reach-back that widens it, documented in docs/metrics.md ("Incremental runs"):
 - a changed post_metrics_daily row changes its post's month of publication (totals keep changing
   for the connectors' lookback window);
 - a changed time zone changes every request's SLA clock: the whole account;
-- include/sql/reach/<mart>.sql names the previous set's account-months (and, for a thread mart,
-  threads) a run recomputes whatever changed: rows the moving clock (as_of) can change in ways no
-  carry SQL can follow;
+- include/sql/reach/<mart>.sql names the previous set's account-months a run recomputes whatever
+  changed: months whose rows, as read, the moving clock (as_of) changes (requests still open or
+  pending), for the month marts that read them;
 - daily marts run to the account's last message: when new messages follow a last one that came
   before its month's end, the rest of that month gets its days.
 
@@ -23,13 +23,15 @@ The windowed tables (messages, posts, post_metrics_daily) are then restricted, p
 what the recomputed months read: messages from the month before from_month (and back to the last
 inbound and the last outbound message before the 28-day spike baseline of from_month's first
 day; whole threads are only the thread marts' to read),
-posts and post metrics from 31 days before from_month. A mart that reads a windowed table keeps
-the previous set's rows of the months before from_month (include/sql/carry/<mart>.sql, if
-present, brings them up to date, e.g. the SLA state of requests still unanswered as the network's
-clock moves) and replaces the others; every other mart reads only marts and small tables and is
-recomputed whole from them. A thread mart (THREAD_MARTS: service_requests) is replaced thread by
-thread instead: it reads the changed threads and those its reach SQL names, each whole, and keeps
-(and carries) every other thread's rows.
+posts and post metrics from 31 days before from_month. A mart that reads a windowed table is
+stored in month parts (metrics._write_mart) and keeps the previous set's rows of the months before
+from_month; every other mart reads only marts and small tables and is recomputed whole from them.
+A thread mart (THREAD_MARTS: service_requests) is replaced thread by thread instead: it reads the
+changed threads, each whole, and keeps every other thread's rows. Either way only the month parts
+that hold a recomputed row are written again (recompute_parts); the others are the previous set's
+files, shared, so a day's run writes the months it changed, not all of history. A mart can share
+its rows because they hold nothing the clock decides: service_requests stores no as_of, and its
+read SQL (include/sql/read/) judges unanswered requests and resolutions when the set is read.
 """
 
 from __future__ import annotations
@@ -117,9 +119,9 @@ def plan(
     recomputed; raises FullRunNeeded when the changes cannot be read (e.g. vacuumed files).
 
     con has the canonical views at `versions`; previous is the current set's manifest. reach maps a
-    mart to (its file in the previous set, its include/sql/reach/<mart>.sql): the account-months
-    (and, for a thread mart, the threads) of the previous set's rows that must be recomputed
-    whatever changed (rows the clock can change).
+    mart to (the SQL that reads it in the previous set, its include/sql/reach/<mart>.sql): the
+    account-months of the previous set's rows that must be recomputed whatever changed (rows, as
+    read, that the clock changes).
     """
     import duckdb
 
@@ -129,9 +131,6 @@ def plan(
         "CREATE OR REPLACE TEMP TABLE _changed_threads (network VARCHAR, account_id VARCHAR, thread_id VARCHAR)"
     )
     con.execute("CREATE OR REPLACE TEMP TABLE _changed_posts (network VARCHAR, post_id VARCHAR)")
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _reach_threads (network VARCHAR, account_id VARCHAR, thread_id VARCHAR)"
-    )
     from deltalake.exceptions import DeltaError
 
     for table, spec in model.TABLES.items():
@@ -160,25 +159,18 @@ def plan(
             raise FullRunNeeded(
                 f"the changes to {table} since version {old_versions.get(table)} cannot be read: {exc}"
             ) from exc
-    for mart, (previous_path, sql) in (reach or {}).items():
-        con.execute(f"CREATE OR REPLACE TEMP VIEW previous AS SELECT * FROM read_parquet('{previous_path}')")
+    for mart, (previous_source, sql) in (reach or {}).items():
+        con.execute(f"CREATE OR REPLACE TEMP VIEW previous AS {previous_source}")
         try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _reached AS SELECT * FROM ({sql}\n)")
-            # the months, for the month marts that read this mart too (staff_monthly reads both)
-            con.execute("INSERT INTO _changed SELECT DISTINCT network, account_id, month FROM _reached")
-            if mart in THREAD_MARTS:
-                con.execute(
-                    "INSERT INTO _reach_threads SELECT DISTINCT network, account_id, thread_id FROM _reached"
-                )
+            con.execute(f"INSERT INTO _changed SELECT network, account_id, month FROM ({sql}\n)")
         except duckdb.Error as exc:
             raise RuntimeError(f"include/sql/reach/{mart}.sql failed: {exc}") from exc
     if _zones_changed(con, lake, old_versions.get("accounts"), versions.get("accounts")):
         raise FullRunNeeded("an account's time zone changed: every SLA clock of the account moves")
-    # The threads the thread marts recompute (changed or reached) and when each began, in one scan.
+    # The threads the thread marts recompute and when each began, in one scan.
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _recompute_threads AS
         SELECT DISTINCT network, account_id, thread_id FROM _changed_threads
-        UNION SELECT network, account_id, thread_id FROM _reach_threads
     """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _thread_starts AS
@@ -312,27 +304,54 @@ def use_window(con, mart: str | None) -> None:
     con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS SELECT * FROM {window}")
 
 
-def carried_view(mart: str, previous_path: str) -> str:
-    """The view `carried`: the previous set's rows of the threads or months this run does not recompute."""
-    if mart in THREAD_MARTS:
-        return (
-            f"CREATE OR REPLACE TEMP VIEW carried AS SELECT * FROM read_parquet('{previous_path}') p "
-            "ANTI JOIN _recompute_threads t "
-            "ON t.network = p.network AND t.account_id = p.account_id AND t.thread_id = p.thread_id"
-        )
-    return (
-        f"CREATE OR REPLACE TEMP VIEW carried AS SELECT * FROM read_parquet('{previous_path}') p ANTI JOIN _window w "
+def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple[str, set[str]]:
+    """The query of a windowed mart's rows in the month parts this run rewrites, and the parts of
+    the previous set (previous: part -> file) it keeps as they are.
+
+    The recomputed rows are those of the recomputed threads (a thread mart) or of the months from
+    each account's from_month on; a month part is rewritten when it holds or held any of them, with
+    the previous rows of that month that were not recomputed carried into it. Every other part is
+    the previous set's file, shared: a day's run writes the months it changed, not all of history.
+    """
+    thread_mart = mart in THREAD_MARTS
+    if thread_mart:  # its messages are the recomputed threads': every row it makes is new
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _recomputed AS SELECT * FROM ({sql}\n)")
+    else:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _recomputed AS
+            SELECT n.* FROM ({sql}\n) n SEMI JOIN _window w
+                ON w.network = n.network AND w.account_id = n.account_id AND n.month >= w.from_month
+        """)
+    months = {m for (m,) in con.execute("SELECT DISTINCT month FROM _recomputed").fetchall()}
+    months_of_parts = {part for part in previous if part not in ("all", "empty")}
+    if thread_mart and months_of_parts:  # where the recomputed threads' earlier rows were
+        months |= {
+            m
+            for (m,) in con.execute(
+                f"SELECT DISTINCT month FROM {_parquet([previous[p] for p in sorted(months_of_parts)])} p "
+                "SEMI JOIN _recompute_threads t "
+                "ON t.network = p.network AND t.account_id = p.account_id AND t.thread_id = p.thread_id"
+            ).fetchall()
+        }
+    elif not thread_mart:
+        lowest = con.execute("SELECT min(from_month) FROM _window").fetchone()[0]
+        months |= {m for m in months_of_parts if lowest is not None and m >= lowest}
+    rewritten = sorted(months & months_of_parts)
+    kept = set(previous) - set(rewritten) - {"empty"}
+    if not rewritten:
+        return "SELECT * FROM _recomputed", kept
+    # the previous rows of the rewritten months that this run did not recompute
+    not_recomputed = (
+        "ANTI JOIN _recompute_threads t "
+        "ON t.network = p.network AND t.account_id = p.account_id AND t.thread_id = p.thread_id"
+        if thread_mart
+        else "ANTI JOIN _window w "
         "ON w.network = p.network AND w.account_id = p.account_id AND p.month >= w.from_month"
     )
+    carried = f"SELECT p.* FROM {_parquet([previous[m] for m in rewritten])} p {not_recomputed}"
+    return f"SELECT * FROM ({carried}) UNION ALL BY NAME SELECT * FROM _recomputed", kept
 
 
-def merged_query(mart: str, sql: str, carry_sql: str | None) -> str:
-    """The mart's rows of the recomputed threads or months and the carried rows (view `carried`,
-    brought up to date by the mart's carry SQL if it has one)."""
-    carried = f"SELECT * FROM ({carry_sql or 'SELECT * FROM carried'}\n) UNION ALL BY NAME "
-    if mart in THREAD_MARTS:  # its messages are the recomputed threads': every row it makes is new
-        return carried + f"SELECT * FROM ({sql}\n)"
-    return carried + (
-        f"SELECT n.* FROM ({sql}\n) n SEMI JOIN _window w "
-        "ON w.network = n.network AND w.account_id = n.account_id AND n.month >= w.from_month"
-    )
+def _parquet(files: list[str]) -> str:
+    quoted = ", ".join("'" + item.replace("'", "''") + "'" for item in files)
+    return f"read_parquet([{quoted}])"

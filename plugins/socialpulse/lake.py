@@ -7,7 +7,7 @@ Layout under the root (a local folder by default, or an object store URL such as
         _delta_log/                                                 its transaction log (the versions)
         network=<network>/month=<YYYY-MM>/part-*.parquet            its data files
     validation/<network>/<account_id>/<interval>/result.{json,html}         every validation run
-    marts/<run_id>/<mart>.parquet, manifest.json                             one run's set of metric tables
+    marts/<run_id>/<mart>/month=<YYYY-MM>/part-*.parquet, manifest.json    one run's set of metric tables
     marts/current.json                                                       the set readers read
     analyst.duckdb                                  views of every table and current mart, for DuckDB's CLI
     reports/<report>/<YYYY-MM>/report.html, email.html, *.pdf, delivery.json  what was sent
@@ -21,8 +21,10 @@ version. Partitions are by network and month, so the file count follows the data
 days; `month` is a partition column of the Delta table only (the UTC month of the row's date).
 
 DuckDB reads a table's version through its file list (register_tables), with no extension to
-download. Staging files, validation results, marts and reports are plain files written whole: to a
-temporary name renamed into place on a local disk, a single PUT in an object store.
+download. Staging files, validation results and reports are plain files written whole: to a
+temporary name renamed into place on a local disk, a single PUT in an object store. Marts are
+written by DuckDB into their run's own folder under unique names, which no reader reads before the
+run's manifest names them; a set's manifest may name files of an earlier set (months it shares).
 
 A URL root goes through fsspec (universal_pathlib paths, s3fs for s3://) and delta-rs; its
 credentials come from an Airflow connection (lake_conn_id in the configuration), never from the
@@ -699,15 +701,17 @@ class Lake:
             raise FileNotFoundError(f"mart run {run_id} not found: no {path}")
         return json.loads(path.read_text())
 
-    def mart_path(self, mart: str, run_id: str | None = None) -> Any:
-        """A mart's file in a run's set (default: the current set)."""
-        run_id = run_id or self.current_marts_run()
-        if run_id is None:
-            raise FileNotFoundError(
-                f"no mart set under {self.marts_dir()}: run the socialpulse_metrics DAG "
-                "(or `python -m socialpulse metrics`) first"
-            )
-        return self.mart_run_dir(run_id) / f"{mart}.parquet"
+    def mart_part_path(self, mart: str, run_id: str, part: str) -> Any:
+        """Where a run writes one part of a mart: marts/<run_id>/<mart>/<part>.parquet (a month, or all)."""
+        return self.mart_run_dir(run_id) / mart / f"{part}.parquet"
+
+    def mart_files(self, mart: str, run_id: str | None = None) -> list[Any]:
+        """A mart's files in a set (default: the current set), from its manifest: a set shares the
+        month parts its run did not recompute with the set it was built on."""
+        manifest = self.marts_manifest(run_id)
+        if "files" not in manifest:  # a set written before month parts: one file a mart
+            return [self.mart_run_dir(manifest["run_id"]) / f"{mart}.parquet"]
+        return [self.marts_dir() / name for name in manifest["files"][mart].values()]
 
     def switch_marts(self, run_id: str) -> None:
         """Make a finished run's set the one readers read: one atomic write of marts/current.json."""
@@ -722,7 +726,8 @@ class Lake:
         return sorted(manifests, key=lambda m: m["run_id"])
 
     def prune_mart_runs(self, retention_hours: float, now: dt.datetime) -> list[str]:
-        """Delete the mart files of sets finished more than retention_hours before now, except the current set.
+        """Delete the mart files of sets finished more than retention_hours before now, except the
+        current set and the month parts a kept set shares with them.
 
         Their manifests stay (a few hundred bytes each): they hold the table versions the set was
         computed from, so `python -m socialpulse metrics --recompute-run <id>` can rebuild it by time
@@ -743,13 +748,28 @@ class Lake:
                 manifest = json.loads(manifest_path.read_text())
                 if manifest.get("pruned") or dt.datetime.fromisoformat(manifest["finished_at"]) >= cutoff:
                     continue
-                for path in run_dir.glob("*.parquet"):
-                    path.unlink() if not is_remote(path) else path.fs.rm(path.path)
                 atomic_write_json(manifest_path, {**manifest, "pruned": now.isoformat()})
                 pruned.append(run_dir.name)
             elif _run_started(run_dir.name) < cutoff:
                 remove_tree(run_dir)
                 pruned.append(run_dir.name)
+        # A kept set may share a pruned set's month parts: they stay until no kept set names them,
+        # and go with the maintenance run after that.
+        manifests = self.mart_runs()
+        kept = {
+            str(self.marts_dir() / name)
+            for manifest in manifests
+            if not manifest.get("pruned")
+            for files in manifest.get("files", {}).values()
+            for name in files.values()
+        }
+        for manifest in manifests:
+            if not manifest.get("pruned"):
+                continue
+            run_dir = self.mart_run_dir(manifest["run_id"])
+            for path in [*run_dir.glob("*.parquet"), *run_dir.glob("*/*/*.parquet")]:
+                if str(path) not in kept:
+                    path.unlink() if not is_remote(path) else path.fs.rm(path.path)
         log.info("pruned mart runs older than %s h: %s", retention_hours, pruned)
         return pruned
 

@@ -20,8 +20,10 @@ import logging
 import re
 import tempfile
 import time
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from socialpulse import incremental
 from socialpulse.config import WEEKDAYS, SlaPolicy
@@ -104,16 +106,8 @@ def _connect(lake, threads, sla, as_of, memory_limit, versions):
     con.execute("SET preserve_insertion_order = false")
     # Spill files go to the system's temporary folder, not to whatever the working directory is.
     con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "socialpulse-duckdb")])
-    con.execute("SET VARIABLE sla_hours = ?", [float(sla.default_hours)])
-    con.execute("SET VARIABLE resolution_quiet_hours = ?", [float(sla.resolution_quiet_hours)])
+    _set_sla_variables(con, sla)
     con.execute("SET VARIABLE as_of = CAST(? AS TIMESTAMPTZ)", [as_of])
-    con.execute("SET VARIABLE business_hours = ?", [sla.business_hours])
-    con.execute("SET VARIABLE business_start_s = ?", [_seconds_of_day(sla.business_start or "00:00")])
-    con.execute("SET VARIABLE business_end_s = ?", [_seconds_of_day(sla.business_end or "24:00")])
-    con.execute(
-        "SET VARIABLE business_days = CAST(? AS INTEGER[])",
-        [[WEEKDAYS.index(d) + 1 for d in sla.business_days]],
-    )
     con.execute("CREATE TABLE sla_policy (network VARCHAR, sla_hours DOUBLE)")
     if sla.per_network:
         con.executemany("INSERT INTO sla_policy VALUES (?, ?)", list(sla.per_network.items()))
@@ -122,11 +116,29 @@ def _connect(lake, threads, sla, as_of, memory_limit, versions):
     return con, read
 
 
+def sla_variables(sla: SlaPolicy) -> dict[str, Any]:
+    """The SLA as the DuckDB variables the mart SQL and the macros read."""
+    return {
+        "sla_hours": float(sla.default_hours),
+        "resolution_quiet_hours": float(sla.resolution_quiet_hours),
+        "business_hours": sla.business_hours,
+        "business_start_s": _seconds_of_day(sla.business_start or "00:00"),
+        "business_end_s": _seconds_of_day(sla.business_end or "24:00"),
+        "business_days": [WEEKDAYS.index(d) + 1 for d in sla.business_days],
+    }
+
+
+def _set_sla_variables(con, sla: SlaPolicy) -> None:
+    for name, value in sla_variables(sla).items():
+        cast = "INTEGER[]" if isinstance(value, list) else None
+        con.execute(f"SET VARIABLE {name} = " + (f"CAST(? AS {cast})" if cast else "?"), [value])
+
+
 def sql_hash(sql_dir: Path = SQL_DIR) -> str:
     """A digest of every SQL file the marts run (not the report queries): a change means a full run."""
     digest = hashlib.sha256()
-    for path in sorted([*sql_dir.glob("*.sql"), *sql_dir.glob("carry/*.sql"), *sql_dir.glob("reach/*.sql")]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted([*sql_dir.glob("*.sql"), *sql_dir.glob("reach/*.sql"), *sql_dir.glob("read/*.sql")]):
+        digest.update(str(path.relative_to(sql_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -178,6 +190,7 @@ def compute_marts(
     setup = {"connect": round(time.perf_counter() - began, 3)}
     rows: dict[str, int] = {}
     seconds: dict[str, float] = {}
+    files: dict[str, dict[str, str]] = {}
     try:
         # each network's latest message over the whole table, before any window (service_requests' as_of)
         began = time.perf_counter()
@@ -185,6 +198,7 @@ def compute_marts(
             "CREATE TABLE network_clock AS SELECT network, max(created_at) AS latest FROM messages GROUP BY ALL"
         )
         clock = {n: t.isoformat() for n, t in con.execute("SELECT * FROM network_clock").fetchall()}
+        run_clock = {n: as_of.isoformat() if as_of else latest for n, latest in clock.items()}
         setup["network_clock"] = round(time.perf_counter() - began, 3)
         began = time.perf_counter()
         previous, mode = _previous_set(lake, marts, sla, as_of, versions, full, clock)
@@ -192,7 +206,7 @@ def compute_marts(
         if previous is not None:
             try:
                 reach = {
-                    mart: (str(lake.mart_path(mart, previous["run_id"])), sql)
+                    mart: (mart_query(lake, mart, previous["files"][mart], set_clock(previous)), sql)
                     for mart in marts
                     if (sql := reach_sql(mart)) is not None
                 }
@@ -210,21 +224,32 @@ def compute_marts(
         log.info("mart run %s: before the marts %s s", run_id, setup)
         for mart in marts:
             began = time.perf_counter()
-            path = lake.mart_path(mart, run_id)
             query = mart_sql(mart)
-            if plan is not None and previous is not None and incremental.reads_windowed_table(query):
+            parted = incremental.reads_windowed_table(query)
+            kept: dict[str, str] = {}
+            if plan is not None and previous is not None and parted:
                 incremental.use_window(con, mart)
-                con.execute(incremental.carried_view(mart, str(lake.mart_path(mart, previous["run_id"]))))
-                query = incremental.merged_query(mart, query, carry_sql(mart))
+                previous_parts = {
+                    part: str(lake.marts_dir() / name) for part, name in previous["files"][mart].items()
+                }
+                query, kept_parts = incremental.recompute_parts(con, mart, query, previous_parts)
+                kept = {part: previous["files"][mart][part] for part in kept_parts}
             try:
-                _write(con, query, path)
+                files[mart] = {**kept, **_write_mart(con, lake, query, mart, run_id, parted)}
             except duckdb.Error as exc:
                 raise RuntimeError(f"mart {mart} ({SQL_DIR / mart}.sql) failed: {exc}") from exc
-            # Later marts read the written file: a table in between would copy every row once more.
-            con.execute(f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM read_parquet('{path}')")
+            # Later marts read the written files: a table in between would copy every row once more.
+            con.execute(f"CREATE OR REPLACE VIEW {mart} AS {mart_query(lake, mart, files[mart], run_clock)}")
             rows[mart] = con.execute(f"SELECT count(*) FROM {mart}").fetchone()[0]
             seconds[mart] = round(time.perf_counter() - began, 3)
-            log.info("mart %s: %d rows in %.2f s", mart, rows[mart], seconds[mart])
+            log.info(
+                "mart %s: %d rows in %.2f s (%d parts written, %d kept)",
+                mart,
+                rows[mart],
+                seconds[mart],
+                len(files[mart]) - len(kept),
+                len(kept),
+            )
     finally:
         con.close()
     manifest = {
@@ -242,6 +267,11 @@ def compute_marts(
         # the months recomputed: every month of each listed account from from_month on (full: all)
         "recomputed": {f"{n}/{a}": m for n, a, m in plan} if plan is not None else "all",
         "marts": list(marts),
+        # every mart's files (relative to marts/), by month part: a part this run did not
+        # recompute is the previous set's file, shared
+        "files": files,
+        # the SLA the set was computed for: readers judge the requests still unanswered with it
+        "sla": dataclasses.asdict(sla),
         "rows": rows,
         "seconds": seconds,
         "setup_seconds": setup,
@@ -272,10 +302,12 @@ def refresh_analyst_db(lake: Lake, manifest: dict) -> Path | None:
         try:
             con.execute("SET TimeZone = 'UTC'")
             lake.register_tables(con, manifest["versions"])
-            con.execute(mart_sql(MACROS))
+            # A database file keeps no variables: the set's SLA is written into the macros and views.
+            variables = sla_variables(_manifest_sla(manifest))
+            con.execute(inline_variables(mart_sql(MACROS), variables))
             for mart in manifest["marts"]:
-                path = lake.mart_path(mart, manifest["run_id"])
-                con.execute(f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM read_parquet('{path}')")
+                query = mart_query(lake, mart, manifest["files"][mart], set_clock(manifest))
+                con.execute(f"CREATE OR REPLACE VIEW {mart} AS {inline_variables(query, variables)}")
             con.execute(
                 "CREATE TABLE mart_set AS SELECT ? AS run_id, CAST(? AS TIMESTAMPTZ) AS finished_at, ? AS table_versions",
                 [
@@ -300,10 +332,25 @@ def reach_sql(mart: str) -> str | None:
     return path.read_text() if path.exists() else None
 
 
-def carry_sql(mart: str) -> str | None:
-    """include/sql/carry/<mart>.sql: how an incremental run brings the carried rows of a mart up to date."""
-    path = SQL_DIR / "carry" / f"{mart}.sql"
-    return path.read_text() if path.exists() else None
+_VARIABLE = re.compile(r"getvariable\('(\w+)'\)")
+
+
+def inline_variables(sql: str, variables: Mapping[str, Any]) -> str:
+    """The SQL with each getvariable('name') of `variables` replaced by its value as a literal."""
+
+    def literal(value: Any) -> str:
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, list):
+            return f"CAST([{', '.join(map(str, value))}] AS INTEGER[])"
+        return repr(value)
+
+    return _VARIABLE.sub(lambda m: literal(variables[m[1]]) if m[1] in variables else m[0], sql)
+
+
+def _manifest_sla(manifest: Mapping[str, Any]) -> SlaPolicy:
+    """The SLA a set was computed for (its manifest's)."""
+    return SlaPolicy(**{**manifest["sla"], "business_days": tuple(manifest["sla"]["business_days"])})
 
 
 def _previous_set(
@@ -325,6 +372,8 @@ def _previous_set(
     previous = lake.marts_manifest()
     if previous.get("pruned") or previous.get("marts") != list(marts):
         return None, f"full: the current set {previous['run_id']} holds other marts"
+    if "files" not in previous:
+        return None, f"full: the current set {previous['run_id']} was stored before month parts"
     if previous.get("sql_hash") != sql_hash():
         return None, "full: the mart SQL changed since the current set"
     if previous.get("sla_hash") != sla_hash(sla):
@@ -364,23 +413,114 @@ def recompute_run(lake: Lake, run_id: str, sla: SlaPolicy | None = None) -> dict
     )
 
 
-def _write(con, query: str, path: Path) -> None:
-    """DuckDB writes the query's result as Parquet itself (no copy through Python); a rename puts
-    it in place whole.
+def read_sql(mart: str) -> str | None:
+    """include/sql/read/<mart>.sql: the mart as readers see it, from its stored rows (the view
+    <mart>_rows) and the set's clock (table mart_clock), for a mart that stores no clock."""
+    path = SQL_DIR / "read" / f"{mart}.sql"
+    return path.read_text() if path.exists() else None
 
-    In an object store the upload itself is atomic, so DuckDB writes straight to the URL.
+
+_PART_FILE = "part-{uuid}"
+
+
+def _write_mart(con, lake: Lake, query: str, mart: str, run_id: str, parted: bool) -> dict[str, str]:
+    """Write a query's rows as a mart of the run's set; returns {part: file relative to marts/}.
+
+    DuckDB writes the Parquet itself (no copy through Python). A mart that reads a windowed table
+    is written in month parts (marts/<run>/<mart>/month=YYYY-MM/), so that a later incremental run
+    can share the months it does not recompute; the others are one file (part 'all'). A parted
+    mart without rows is one empty file (part 'empty'), which gives readers its columns. Files get
+    unique names, and the run's folder is read by nobody until its manifest and the switch name it:
+    a run killed mid-write leaves files that no set names.
     """
+    folder = lake.mart_run_dir(run_id) / mart
+    marts_dir = str(lake.marts_dir())
+    options = (
+        f"FORMAT parquet, COMPRESSION zstd, RETURN_FILES true, APPEND true, FILENAME_PATTERN '{_PART_FILE}'"
+    )
+    if not parted:
+        return {"all": _copy(con, query, folder / "all", options)[0][len(marts_dir) + 1 :]}
+    if not is_remote(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+    # the newline ends a -- comment on the query's last line
+    written = con.execute(
+        f"COPY ({query}\n) TO '{folder}' ({options}, PARTITION_BY (month), WRITE_PARTITION_COLUMNS true)"
+    ).fetchone()[1]
+    if not written:
+        written = _copy(con, f"SELECT * FROM ({query}\n) LIMIT 0", folder / "empty", options)
+        return {"empty": written[0][len(marts_dir) + 1 :]}
+    return {_part_of(name): name[len(marts_dir) + 1 :] for name in written}
 
-    def copy_to(target) -> str:  # the newline ends a -- comment on the query's last line
-        return f"COPY ({query}\n) TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
 
-    if is_remote(path):
-        con.execute(copy_to(path))
+def _copy(con, query: str, folder: Any, options: str) -> list[str]:
+    """COPY a query into a folder as one file with a unique name; returns its path."""
+    if not is_remote(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+    target = f"{folder}/{_PART_FILE.format(uuid=uuid.uuid4())}.parquet"
+    options = options.replace(", APPEND true", "").replace(f", FILENAME_PATTERN '{_PART_FILE}'", "")
+    return con.execute(f"COPY ({query}\n) TO '{target}' ({options})").fetchone()[1]
+
+
+def _part_of(name: str) -> str:
+    """The month of a part file written with PARTITION_BY (month): .../month=2025-01/part-....parquet."""
+    folder = name.rsplit("/", 2)[-2]
+    return folder.split("=", 1)[1]
+
+
+def mart_query(lake: Lake, mart: str, files: Mapping[str, str], clock: Mapping[str, str | None]) -> str:
+    """The SQL that reads a mart of a set as readers see it: its files (relative to marts/) and,
+    for a mart with a read SQL, the set's clock (the as_of each network's requests are judged at)."""
+    stored = _parquet_list(str(lake.marts_dir() / name) for name in files.values())
+    read = read_sql(mart)
+    if read is None:
+        return f"SELECT * FROM {stored}"
+    values = ", ".join(
+        f"('{network}', CAST('{as_of}' AS TIMESTAMPTZ))" for network, as_of in clock.items() if as_of
+    )
+    clock_sql = (
+        f"SELECT * FROM (VALUES {values}) AS c(network, as_of)"
+        if values
+        else "SELECT CAST(NULL AS VARCHAR) AS network, CAST(NULL AS TIMESTAMPTZ) AS as_of WHERE FALSE"
+    )
+    return (
+        f"WITH mart_clock AS ({clock_sql}), {mart}_rows AS (SELECT * FROM {stored})\nSELECT * FROM ({read}\n)"
+    )
+
+
+def set_clock(manifest: Mapping[str, Any]) -> dict[str, str | None]:
+    """The as_of each network's requests were judged at in a set: its as_of, else the network's latest message."""
+    return {
+        network: manifest["as_of"] or latest for network, latest in (manifest["network_clock"] or {}).items()
+    }
+
+
+def _parquet_list(paths) -> str:
+    quoted = ", ".join("'" + str(path).replace("'", "''") + "'" for path in paths)
+    return f"read_parquet([{quoted}])"
+
+
+def attach_marts(con, lake: Lake, manifest: Mapping[str, Any]) -> None:
+    """A view per mart of a set in con, each as readers see it (the report, read_mart, tests); the
+    set's SLA as the connection's variables, so the clock decides as it did for the run."""
+    if "files" not in manifest:  # a set written before month parts: one file a mart, the clock stored
+        for mart in manifest["marts"]:
+            path = lake.mart_run_dir(manifest["run_id"]) / f"{mart}.parquet"
+            con.execute(f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM {_parquet_list([path])}")
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temporary_name(path)
+    _set_sla_variables(con, _manifest_sla(manifest))
+    for mart in manifest["marts"]:
+        con.execute(
+            f"CREATE OR REPLACE VIEW {mart} AS {mart_query(lake, mart, manifest['files'][mart], set_clock(manifest))}"
+        )
+
+
+def read_mart(lake: Lake, mart: str, run_id: str | None = None, where: str = "TRUE", order: str = ""):
+    """A mart of a set (default: the current set) as an Arrow table, as readers see it."""
+    con = lake.duckdb()
     try:
-        con.execute(copy_to(tmp))
-        tmp.replace(path)
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(mart_sql(MACROS))
+        attach_marts(con, lake, lake.marts_manifest(run_id))
+        return con.sql(f"SELECT * FROM {mart} WHERE {where} {order}").to_arrow_table()
     finally:
-        tmp.unlink(missing_ok=True)
+        con.close()

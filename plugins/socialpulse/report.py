@@ -19,7 +19,7 @@ from typing import Any
 from socialpulse import charts
 from socialpulse.config import Config
 from socialpulse.domain import Month
-from socialpulse.lake import Lake, atomic_write_bytes, atomic_write_json, read_parquet
+from socialpulse.lake import Lake, atomic_write_bytes, atomic_write_json
 from socialpulse.paths import REPORT_SQL_DIR, TEMPLATES_DIR
 
 # table -> Delta version, as a mart set's manifest records them; None: the tables' current versions
@@ -153,7 +153,9 @@ class MartReader:
         self.lake = lake
         self.manifest = lake.marts_manifest(marts_run)
         self.marts_run = self.manifest["run_id"]
-        missing = [m for m in metrics.MARTS if not lake.mart_path(m, self.marts_run).exists()]
+        missing = [
+            m for m in metrics.MARTS if not all(f.exists() for f in lake.mart_files(m, self.marts_run))
+        ]
         if missing:
             hint = (
                 f"it was pruned: rebuild it with `python -m socialpulse metrics --recompute-run {self.marts_run}`"
@@ -165,10 +167,7 @@ class MartReader:
                 f"under {lake.marts_dir()}: {hint}"
             )
         self.con = metrics.connect(lake, versions=self.manifest["versions"])
-        for mart in metrics.MARTS:
-            self.con.execute(
-                f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM read_parquet('{lake.mart_path(mart, self.marts_run)}')"
-            )
+        metrics.attach_marts(self.con, lake, self.manifest)
         pairs = [tuple(k.split("/", 1)) for k in account_keys]
         self.con.execute("CREATE TABLE report_accounts (network VARCHAR, account_id VARCHAR)")
         self.con.executemany("INSERT INTO report_accounts VALUES (?, ?)", pairs)
@@ -650,8 +649,10 @@ def data_quality(
     run = marts_run or lake.current_marts_run()
     # the rendered set's start; without a set named (missing_data), the runs as they stand now
     as_of = lake.marts_manifest(marts_run).get("started_at") if marts_run is not None else None
-    if run is not None and lake.mart_path("extraction_issues_monthly", run).exists():
-        for issue in read_parquet(lake.mart_path("extraction_issues_monthly", run)).to_pylist():
+    if run is not None and all(f.exists() for f in lake.mart_files("extraction_issues_monthly", run)):
+        from socialpulse import metrics
+
+        for issue in metrics.read_mart(lake, "extraction_issues_monthly", run).to_pylist():
             if issue["month"] == month:
                 issues[(issue["network"], issue["account_id"])] = issue
     for account in accounts:

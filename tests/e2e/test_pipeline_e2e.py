@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from helpers import write_config
 
+from socialpulse import metrics
 from socialpulse.config import load_config
 from socialpulse.domain import Interval
 from socialpulse.lake import Lake
@@ -105,7 +106,7 @@ def _generated(config):
 
 
 def _mart(lake, name):
-    return pq.read_table(lake.mart_path(name)).to_pylist()
+    return metrics.read_mart(lake, name).to_pylist()
 
 
 def test_every_dag_run_succeeds(pipeline_run):

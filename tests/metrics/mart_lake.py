@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
-
 from socialpulse import metrics, model
 from socialpulse.classify import classify_tables
 from socialpulse.domain import Account
@@ -94,9 +92,7 @@ class MartLake:
         return self
 
     def rows(self, mart: str, where: str = "TRUE", order: str = "") -> list[dict]:
-        path = self.lake.mart_path(mart)
-        relation = duckdb.sql(f"SELECT * FROM read_parquet('{path}') WHERE {where} {order}")
-        return [dict(zip(relation.columns, values, strict=True)) for values in relation.fetchall()]
+        return metrics.read_mart(self.lake, mart, where=where, order=order).to_pylist()
 
     def one(self, mart: str, where: str = "TRUE") -> dict:
         found = self.rows(mart, where)

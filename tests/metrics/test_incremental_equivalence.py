@@ -18,7 +18,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import duckdb
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from mart_lake import message
@@ -181,8 +180,8 @@ def publish(lake: Lake, universe: dict, account: Account, first: int, last: int)
 
 
 def rows_of(lake: Lake, mart: str) -> list[tuple]:
-    relation = duckdb.sql(f"SELECT * FROM read_parquet('{lake.mart_path(mart)}')")
-    return sorted((tuple(_comparable(v) for v in row) for row in relation.fetchall()), key=repr)
+    table = metrics.read_mart(lake, mart)
+    return sorted((tuple(_comparable(v) for v in row.values()) for row in table.to_pylist()), key=repr)
 
 
 def _comparable(value):

@@ -22,6 +22,7 @@ from fakes.x_api import ACCOUNT_ID as X_ACCOUNT_ID
 from fakes.x_api import FakeXApi
 from fakes.youtube_api import CHANNEL_ID, FakeYouTubeApi
 
+from socialpulse import metrics
 from socialpulse.domain import Interval
 
 UTC = dt.UTC
@@ -275,6 +276,5 @@ def test_the_reports_data_quality_section_lists_items_skipped_and_metrics_unavai
 
 
 def read_mart(lake) -> list[dict]:
-    import pyarrow.parquet as pq
 
-    return pq.read_table(lake.mart_path("extraction_issues_monthly")).to_pylist()
+    return metrics.read_mart(lake, "extraction_issues_monthly").to_pylist()

@@ -8,6 +8,7 @@ import pytest
 from fakes.harness import FAST, TOKEN, assert_no_secret, lake_rows, run_pipeline
 from fakes.x_api import ACCOUNT_ID, FakeXApi, recording, snowflake_time
 
+from socialpulse import metrics
 from socialpulse.domain import Account, Interval
 from socialpulse.networks.base import ConnectorError
 from socialpulse.networks.x import XNetwork
@@ -214,9 +215,8 @@ def test_x_direct_messages_count_as_service_requests_answered_in_their_conversat
 
 
 def lake_rows_of_mart(lake) -> list[dict]:
-    import pyarrow.parquet as pq
 
-    return pq.read_table(lake.mart_path("service_requests")).to_pylist()
+    return metrics.read_mart(lake, "service_requests").to_pylist()
 
 
 def test_x_direct_messages_rate_limited_wait_and_carry_on(api, credentials, sleeps):

@@ -14,6 +14,7 @@ from fakes.oauth1 import OAuth1Keys
 from fakes.x_api import ACCOUNT_ID, FakeXApi
 from fakes.youtube_api import CHANNEL_ID, FakeYouTubeApi
 
+from socialpulse import metrics
 from socialpulse.config import load_config
 from socialpulse.local import Mailbox, load_dags, output_to
 
@@ -145,7 +146,7 @@ def test_customers_who_asked_for_help_are_not_named_in_the_report_or_email(scann
     root = scanned_run["root"]
     from socialpulse.lake import Lake
 
-    requests = pq.read_table(Lake(root / "lake").mart_path("service_requests")).to_pylist()
+    requests = metrics.read_mart(Lake(root / "lake"), "service_requests").to_pylist()
     messages = {
         m["message_id"]: m
         for f in (root / "lake" / "lake" / "messages").rglob("*.parquet")

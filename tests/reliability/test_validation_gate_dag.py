@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from helpers import write_config
 
+from socialpulse import metrics
 from socialpulse.config import load_config
 from socialpulse.lake import Lake
 from socialpulse.local import load_dags, output_to
@@ -70,12 +70,12 @@ def test_a_corrupted_day_fails_validation_and_never_reaches_the_marts(tmp_path, 
     assert published_days == {GOOD_DAY}
     assert (lake.root / "staging" / "simulated" / "care").is_dir()  # kept for inspection
     assert any(lake.root.glob("validation/simulated/care/20260602*/result.html"))
-    requests = pq.read_table(lake.mart_path("service_requests")).to_pylist()
+    requests = metrics.read_mart(lake, "service_requests").to_pylist()
     assert requests and all(r["created_at"].date() == GOOD_DAY for r in requests)
     assert (
         min(
             r["likes"]
-            for r in pq.read_table(lake.mart_path("post_performance")).to_pylist()
+            for r in metrics.read_mart(lake, "post_performance").to_pylist()
             if r["likes"] is not None
         )
         >= 0

@@ -1,0 +1,66 @@
+-- service_requests as readers see it: the stored rows (service_requests_rows, written by
+-- include/sql/service_requests.sql without what the clock decides) and, at the mart set's as_of
+-- (the table mart_clock(network, as_of): the as_of the set was computed for, else the network's
+-- latest message), the columns that change while only time passes:
+-- as_of: the report time the set was computed for.
+-- sla_clock_hours, sla_status of a request still unanswered: the SLA clock from the request to
+-- as_of; 'missed' past the target, else 'pending'.
+-- resolution_status: 'resolved' when no request follows our last reply of the turn within
+-- resolution_quiet_hours (calendar hours; variable resolution_quiet_hours) and as_of is at least
+-- that long after it; resolved_at is that reply and resolution_hours the calendar hours from the
+-- request to it. 'reopened': a request followed within those hours (it is a request of its own).
+-- 'open': unanswered at as_of, or answered less than those hours before it.
+WITH judged AS (
+    SELECT
+        r.*,
+        c.as_of,
+        CASE
+            WHEN r.responded_at IS NULL THEN 'open'
+            WHEN
+                epoch_us(r.next_request_at) - epoch_us(r.last_reply_at)
+                <= getvariable('resolution_quiet_hours') * 3600e6
+                THEN 'reopened'
+            WHEN
+                epoch_us(c.as_of) - epoch_us(r.last_reply_at)
+                >= getvariable('resolution_quiet_hours') * 3600e6
+                THEN 'resolved'
+            ELSE 'open'
+        END AS resolution_status
+    FROM service_requests_rows AS r
+    INNER JOIN mart_clock AS c ON r.network = c.network
+)
+
+SELECT
+    network,
+    account_id,
+    message_id,
+    thread_id,
+    channel,
+    intent,
+    negative,
+    created_at,
+    month,
+    responded_at,
+    responder,
+    response_message_id,
+    community_replies,
+    sla_hours,
+    as_of,
+    resolution_status,
+    response_month,
+    response_hours,
+    CASE WHEN resolution_status = 'resolved' THEN last_reply_at END AS resolved_at,
+    CASE
+        WHEN resolution_status = 'resolved'
+            THEN (epoch_us(last_reply_at) - epoch_us(created_at)) / 3600e6
+    END AS resolution_hours,
+    CASE
+        WHEN responded_at IS NULL THEN sla_clock_hours(created_at, as_of, time_zone)
+        ELSE sla_clock_hours
+    END AS sla_clock_hours,
+    CASE
+        WHEN responded_at IS NOT NULL THEN sla_status
+        WHEN sla_clock_hours(created_at, as_of, time_zone) > sla_hours THEN 'missed'
+        ELSE 'pending'
+    END AS sla_status
+FROM judged
