@@ -1,6 +1,7 @@
 -- service_backlog: the requests still unanswered at as_of, oldest first.
 -- Grain: network, account_id, message_id (of the request). See service_requests for as_of and the SLA.
 -- age_hours: calendar hours from the request to as_of; overdue: past the SLA already.
+-- Computed whenever it is read (metrics.VIEW_MARTS), never stored: the clock ages every row.
 SELECT
     network,
     account_id,

@@ -64,6 +64,10 @@ def mart_order(sql_dir: Path = SQL_DIR) -> tuple[str, ...]:
 
 # Every mart, in dependency order: derived from the SQL, never kept by hand.
 MARTS = mart_order()
+# Marts stored as their SQL only, computed whenever they are read: each row is a row of the marts
+# it reads, filtered, with the clock in it (service_backlog: every request still unanswered, aged
+# to as_of). Storing it would write the whole backlog again each run as the clock ages it.
+VIEW_MARTS = ("service_backlog",)
 
 
 def mart_sql(mart: str) -> str:
@@ -235,7 +239,8 @@ def compute_marts(
                 query, kept_parts = incremental.recompute_parts(con, mart, query, previous_parts)
                 kept = {part: previous["files"][mart][part] for part in kept_parts}
             try:
-                files[mart] = {**kept, **_write_mart(con, lake, query, mart, run_id, parted)}
+                written = {} if mart in VIEW_MARTS else _write_mart(con, lake, query, mart, run_id, parted)
+                files[mart] = {**kept, **written}
             except duckdb.Error as exc:
                 raise RuntimeError(f"mart {mart} ({SQL_DIR / mart}.sql) failed: {exc}") from exc
             # Later marts read the written files: a table in between would copy every row once more.
@@ -470,6 +475,8 @@ def _part_of(name: str) -> str:
 def mart_query(lake: Lake, mart: str, files: Mapping[str, str], clock: Mapping[str, str | None]) -> str:
     """The SQL that reads a mart of a set as readers see it: its files (relative to marts/) and,
     for a mart with a read SQL, the set's clock (the as_of each network's requests are judged at)."""
+    if mart in VIEW_MARTS:  # its SQL reads the marts before it, which are views of the same names
+        return mart_sql(mart)
     stored = _parquet_list(str(lake.marts_dir() / name) for name in files.values())
     read = read_sql(mart)
     if read is None:
