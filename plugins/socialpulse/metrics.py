@@ -239,7 +239,11 @@ def compute_marts(
                 query, kept_parts = incremental.recompute_parts(con, mart, query, previous_parts)
                 kept = {part: previous["files"][mart][part] for part in kept_parts}
             try:
-                written = {} if mart in VIEW_MARTS else _write_mart(con, lake, query, mart, run_id, parted)
+                written = (
+                    {}
+                    if mart in VIEW_MARTS
+                    else _write_mart(con, lake, query, mart, run_id, parted, bool(kept))
+                )
                 files[mart] = {**kept, **written}
             except duckdb.Error as exc:
                 raise RuntimeError(f"mart {mart} ({SQL_DIR / mart}.sql) failed: {exc}") from exc
@@ -425,45 +429,48 @@ def read_sql(mart: str) -> str | None:
     return path.read_text() if path.exists() else None
 
 
-_PART_FILE = "part-{uuid}"
+_COPY = "FORMAT parquet, COMPRESSION zstd, RETURN_FILES true"
 
 
-def _write_mart(con, lake: Lake, query: str, mart: str, run_id: str, parted: bool) -> dict[str, str]:
+def _write_mart(
+    con, lake: Lake, query: str, mart: str, run_id: str, parted: bool, has_kept_parts: bool = False
+) -> dict[str, str]:
     """Write a query's rows as a mart of the run's set; returns {part: file relative to marts/}.
 
     DuckDB writes the Parquet itself (no copy through Python). A mart that reads a windowed table
     is written in month parts (marts/<run>/<mart>/month=YYYY-MM/), so that a later incremental run
     can share the months it does not recompute; the others are one file (part 'all'). A parted
-    mart without rows is one empty file (part 'empty'), which gives readers its columns. Files get
-    unique names, and the run's folder is read by nobody until its manifest and the switch name it:
-    a run killed mid-write leaves files that no set names.
+    mart without rows (and no part kept from the previous set) is one empty file (part 'empty'),
+    which gives readers its columns. Files get unique names, and the run's folder is read by nobody
+    until its manifest and the switch name it: a run killed mid-write leaves files no set names.
     """
     folder = lake.mart_run_dir(run_id) / mart
-    marts_dir = str(lake.marts_dir())
-    options = (
-        f"FORMAT parquet, COMPRESSION zstd, RETURN_FILES true, APPEND true, FILENAME_PATTERN '{_PART_FILE}'"
-    )
     if not parted:
-        return {"all": _copy(con, query, folder / "all", options)[0][len(marts_dir) + 1 :]}
+        return {"all": _relative(lake, _copy(con, query, folder / "all"))}
     if not is_remote(folder):
         folder.mkdir(parents=True, exist_ok=True)
     # the newline ends a -- comment on the query's last line
     written = con.execute(
-        f"COPY ({query}\n) TO '{folder}' ({options}, PARTITION_BY (month), WRITE_PARTITION_COLUMNS true)"
+        f"COPY ({query}\n) TO '{folder}' ({_COPY}, PARTITION_BY (month), WRITE_PARTITION_COLUMNS true, "
+        "APPEND true, FILENAME_PATTERN 'part-{uuid}')"
     ).fetchone()[1]
-    if not written:
-        written = _copy(con, f"SELECT * FROM ({query}\n) LIMIT 0", folder / "empty", options)
-        return {"empty": written[0][len(marts_dir) + 1 :]}
-    return {_part_of(name): name[len(marts_dir) + 1 :] for name in written}
+    if not written and not has_kept_parts:
+        return {"empty": _relative(lake, _copy(con, f"SELECT * FROM ({query}\n) LIMIT 0", folder / "empty"))}
+    return {_part_of(name): _relative(lake, name) for name in written}
 
 
-def _copy(con, query: str, folder: Any, options: str) -> list[str]:
+def _copy(con, query: str, folder: Any) -> str:
     """COPY a query into a folder as one file with a unique name; returns its path."""
     if not is_remote(folder):
         folder.mkdir(parents=True, exist_ok=True)
-    target = f"{folder}/{_PART_FILE.format(uuid=uuid.uuid4())}.parquet"
-    options = options.replace(", APPEND true", "").replace(f", FILENAME_PATTERN '{_PART_FILE}'", "")
-    return con.execute(f"COPY ({query}\n) TO '{target}' ({options})").fetchone()[1]
+    target = f"{folder}/part-{uuid.uuid4()}.parquet"
+    con.execute(f"COPY ({query}\n) TO '{target}' ({_COPY})")
+    return target
+
+
+def _relative(lake: Lake, name: str) -> str:
+    """A mart file's name relative to marts/, as manifests record it."""
+    return name[len(str(lake.marts_dir())) + 1 :]
 
 
 def _part_of(name: str) -> str:

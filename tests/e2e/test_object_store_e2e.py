@@ -88,7 +88,9 @@ def test_every_run_succeeds_with_every_file_in_the_bucket(s3_run):
         if key.startswith("lake/lake/") and key.endswith(".parquet")
     )
     current = json.loads(s3_run["lake"].marts_dir().joinpath("current.json").read_text())["run_id"]
-    assert {f"lake/marts/{current}/{mart}.parquet" for mart in metrics.MARTS} <= keys
+    files = s3_run["lake"].marts_manifest(current)["files"]
+    assert {mart for mart, parts in files.items() if parts} == set(metrics.MARTS) - set(metrics.VIEW_MARTS)
+    assert {f"lake/marts/{name}" for parts in files.values() for name in parts.values()} <= keys
     assert f"lake/marts/{current}/manifest.json" in keys
     assert {
         f"lake/reports/board/{MONTH}/{name}" for name in ("report.html", "email.html", "delivery.json")

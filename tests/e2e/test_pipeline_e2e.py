@@ -11,7 +11,6 @@ import io
 import json
 import statistics
 
-import pyarrow.parquet as pq
 import pytest
 from helpers import write_config
 
@@ -66,7 +65,7 @@ def pipeline_run(tmp_path_factory, airflow_db):
         # Run the extraction of two days and the metrics again: the marts must not change.
         lake = Lake(root / "lake")
         set_before = lake.current_marts_run()
-        marts_before = {p.name: pq.read_table(p) for p in lake.mart_run_dir(set_before).glob("*.parquet")}
+        marts_before = {mart: metrics.read_mart(lake, mart, set_before) for mart in metrics.MARTS}
         for i in (0, DAYS - 1):
             day_after = FIRST_DAY + dt.timedelta(days=i + 1)
             states.append(
@@ -78,7 +77,7 @@ def pipeline_run(tmp_path_factory, airflow_db):
             )
         states.append(str(dags["socialpulse_metrics"].test().state))
         set_after = lake.current_marts_run()
-        marts_after = {p.name: pq.read_table(p) for p in lake.mart_run_dir(set_after).glob("*.parquet")}
+        marts_after = {mart: metrics.read_mart(lake, mart, set_after) for mart in metrics.MARTS}
         messages = mailbox.messages()
         recipients = mailbox.recipients()
     patch.undo()
