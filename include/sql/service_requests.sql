@@ -82,22 +82,30 @@ unclassified AS (
     WHERE i.direction = 'inbound' AND i.network_intent IS NULL AND i.is_request
 ),
 turn_openers AS (
-    SELECT * EXCLUDE (after_our_reply_at)
+    SELECT *
     FROM unclassified
     QUALIFY row_number() OVER (
         PARTITION BY network, account_id, thread_id, after_our_reply_at ORDER BY created_at, message_id
     ) = 1
 ),
--- Requests sent after as_of do not exist yet: they are dropped before any other join.
+-- Requests sent after as_of do not exist yet: they are dropped before any other join. The
+-- network's questions and complaints are tagged like the turns, with our latest reply before them:
+-- a request with one is in a thread of several turns (multi_turn).
 requests AS (
     SELECT r.*, c.as_of, c.sla_hours, c.time_zone
     FROM (
-        SELECT network, account_id, thread_id, message_id, created_at, channel, intent, author_id, negative
+        SELECT network, account_id, thread_id, message_id, created_at, channel, intent, author_id, negative, after_our_reply_at
         FROM turn_openers
         UNION ALL
-        SELECT network, account_id, thread_id, message_id, created_at, channel, intent, author_id, is_negative
-        FROM messages
-        WHERE direction = 'inbound' AND network_intent IN ('question', 'complaint')
+        SELECT
+            i.network, i.account_id, i.thread_id, i.message_id, i.created_at, i.channel, i.intent, i.author_id, i.is_negative,
+            o.created_at AS after_our_reply_at
+        FROM messages i
+        LEFT JOIN ours o
+            ON o.network = i.network AND o.account_id = i.account_id AND o.thread_id = i.thread_id
+            AND o.created_at < i.created_at
+            AND (o.next_at IS NULL OR o.next_at >= i.created_at)
+        WHERE i.direction = 'inbound' AND i.network_intent IN ('question', 'complaint')
     ) r
     JOIN clock c USING (network, account_id)
     WHERE r.created_at <= c.as_of
@@ -112,14 +120,13 @@ community_replies AS (
         AND c.author_id <> r.author_id
     GROUP BY ALL
 ),
--- Threads where a request follows our first reply. Elsewhere (most threads) a request's turn runs
--- to our last reply in the thread; only these need the timeline below.
+-- Threads where a request follows our first reply, that is a request with a reply of ours before
+-- it. Elsewhere (most threads) a request's turn runs to our last reply in the thread; only these
+-- need the timeline below (no grouping of every request by thread: docs/metrics.md, "Speed").
 multi_turn AS (
-    SELECT o.network, o.account_id, o.thread_id
-    FROM ours o
-    JOIN (SELECT network, account_id, thread_id, max(created_at) AS last_request_at FROM requests GROUP BY ALL) r
-        USING (network, account_id, thread_id)
-    WHERE o.previous_at IS NULL AND r.last_request_at > o.created_at
+    SELECT DISTINCT network, account_id, thread_id
+    FROM requests
+    WHERE after_our_reply_at IS NOT NULL
 ),
 -- In those threads, our replies and the requests on one timeline (a request in the same second as
 -- our reply comes first): each reply knows the next request after it, and the replies before that

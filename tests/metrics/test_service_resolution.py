@@ -87,6 +87,19 @@ def test_the_customer_writing_again_within_the_quiet_hours_reopens_the_request(m
     )
 
 
+def test_a_follow_up_in_the_same_second_as_our_reply_is_answered_by_it_and_reopens_nothing(marts):
+    # In one second the customer's message comes before ours: the follow-up is in the first turn,
+    # our reply answers both, and no request follows that reply.
+    question = message("q1", at("2026-03-02", "10:00"), author="ann")
+    answer = reply("r1", question, at("2026-03-02", "12:00"))
+    again = follow_up("q2", question, at("2026-03-02", "12:00"), author="ann")
+    marts.publish(messages=[question, answer, again, later()]).compute()
+    first, second = marts.request("q1"), marts.request("q2")
+    assert (first["resolution_status"], first["resolved_at"]) == ("resolved", at("2026-03-02", "12:00"))
+    assert (second["response_message_id"], second["response_hours"]) == ("r1", 0.0)
+    assert second["resolution_status"] == "resolved"
+
+
 def test_the_quiet_hours_come_from_the_sla_configuration(marts):
     question = message("q1", at("2026-03-02", "10:00"), author="ann")
     answer = reply("r1", question, at("2026-03-02", "12:00"))
