@@ -217,12 +217,16 @@ def test_an_answer_exactly_at_the_sla_limit_meets_it_and_a_second_later_misses_i
     assert (marts.request("q1")["sla_status"], marts.request("q2")["sla_status"]) == ("met", "missed")
 
 
-def test_the_unanswered_backlog_lists_open_requests_oldest_first(marts):
+def test_the_unanswered_backlog_lists_open_requests_aged_to_the_report_time(marts):
     old = message("old", at("2026-03-01", "08:00"))
     new = message("new", at("2026-03-04", "08:00"))
     done = message("done", at("2026-03-02", "08:00"))
     marts.publish(messages=[new, old, done, reply("r1", done, at("2026-03-02", "09:00"))]).compute()
-    assert [r["message_id"] for r in marts.rows("service_backlog")] == ["old", "new"]
+    backlog = marts.rows("service_backlog", order="ORDER BY created_at")
+    assert [(r["message_id"], r["age_hours"], r["overdue"]) for r in backlog] == [
+        ("old", 72.0, True),
+        ("new", 0.0, False),
+    ]
 
 
 def test_requests_are_split_per_channel(marts):
