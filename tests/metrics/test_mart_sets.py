@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 from helpers import CARE, DEALS, day_interval
@@ -211,6 +212,27 @@ def test_the_analyst_database_has_every_table_and_current_mart_by_name(lake):
         [sys.executable, "-c", ANALYST_QUERY, str(path)], capture_output=True, text=True, check=True
     )
     assert json.loads(again.stdout)["run"] == lake.current_marts_run()
+
+
+def test_the_analyst_database_judges_requests_with_the_sets_business_hours_sla(lake):
+    """A database file keeps no DuckDB variables: the SLA the read SQL and macros use is written
+    into the analyst views, so they show what the run computed, not calendar hours."""
+    from socialpulse.config import SlaPolicy
+
+    sla = SlaPolicy(default_hours=4, business_start="09:00", business_end="17:00", resolution_quiet_hours=6)
+    metrics.compute_marts(lake, sla=sla)
+    query = "SELECT message_id, sla_clock_hours, sla_status, resolution_status FROM service_requests"
+    shown = duckdb.connect(str(lake.root / "analyst.duckdb"), read_only=True).execute(query).fetchall()
+    computed = [
+        tuple(r.values())
+        for r in metrics.read_mart(lake, "service_requests")
+        .select(["message_id", "sla_clock_hours", "sla_status", "resolution_status"])
+        .to_pylist()
+    ]
+    assert sorted(shown, key=repr) == sorted(computed, key=repr)
+    calendar = metrics.read_mart(lake, "service_requests").to_pylist()
+    # business hours really decided: some request's clock is shorter than its calendar wait
+    assert any(r["sla_clock_hours"] < r["response_hours"] for r in calendar if r["response_hours"])
 
 
 def test_a_run_is_incremental_by_default_and_full_when_the_sla_changes_or_asked(lake):
