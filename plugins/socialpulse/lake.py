@@ -873,6 +873,11 @@ def _sql_list(items: list[str]) -> str:
     return "[" + ", ".join(map(_quote, items)) + "]"
 
 
+def parquet_files_sql(paths: Iterable[Any]) -> str:
+    """DuckDB's read_parquet over these files (plain Parquet, no partition folders): a mart's parts."""
+    return f"read_parquet({_sql_list([str(path) for path in paths])})"
+
+
 def _row_days(data: pa.Table, spec: model.CanonicalTable) -> pa.Array:
     column = data.column(spec.date_column)
     if pa.types.is_timestamp(column.type):

@@ -27,7 +27,15 @@ from typing import Any
 
 from socialpulse import incremental
 from socialpulse.config import WEEKDAYS, SlaPolicy
-from socialpulse.lake import MANIFEST, Lake, atomic_write_json, is_remote, new_run_id, temporary_name
+from socialpulse.lake import (
+    MANIFEST,
+    Lake,
+    atomic_write_json,
+    is_remote,
+    new_run_id,
+    parquet_files_sql,
+    temporary_name,
+)
 from socialpulse.paths import SQL_DIR
 
 log = logging.getLogger(__name__)
@@ -423,8 +431,8 @@ def recompute_run(lake: Lake, run_id: str, sla: SlaPolicy | None = None) -> dict
 
 
 def read_sql(mart: str) -> str | None:
-    """include/sql/read/<mart>.sql: the mart as readers see it, from its stored rows (the view
-    <mart>_rows) and the set's clock (table mart_clock), for a mart that stores no clock."""
+    """include/sql/read/<mart>.sql: the mart as readers see it, from its stored rows (<mart>_rows)
+    and the set's clock (mart_clock: network, as_of), for a mart that stores no clock."""
     path = SQL_DIR / "read" / f"{mart}.sql"
     return path.read_text() if path.exists() else None
 
@@ -484,12 +492,14 @@ def mart_query(lake: Lake, mart: str, files: Mapping[str, str], clock: Mapping[s
     for a mart with a read SQL, the set's clock (the as_of each network's requests are judged at)."""
     if mart in VIEW_MARTS:  # its SQL reads the marts before it, which are views of the same names
         return mart_sql(mart)
-    stored = _parquet_list(str(lake.marts_dir() / name) for name in files.values())
+    stored = parquet_files_sql(str(lake.marts_dir() / name) for name in files.values())
     read = read_sql(mart)
     if read is None:
         return f"SELECT * FROM {stored}"
     values = ", ".join(
-        f"('{network}', CAST('{as_of}' AS TIMESTAMPTZ))" for network, as_of in clock.items() if as_of
+        f"({_literal(network)}, CAST({_literal(as_of)} AS TIMESTAMPTZ))"
+        for network, as_of in clock.items()
+        if as_of
     )
     clock_sql = (
         f"SELECT * FROM (VALUES {values}) AS c(network, as_of)"
@@ -501,16 +511,15 @@ def mart_query(lake: Lake, mart: str, files: Mapping[str, str], clock: Mapping[s
     )
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def set_clock(manifest: Mapping[str, Any]) -> dict[str, str | None]:
     """The as_of each network's requests were judged at in a set: its as_of, else the network's latest message."""
     return {
         network: manifest["as_of"] or latest for network, latest in (manifest["network_clock"] or {}).items()
     }
-
-
-def _parquet_list(paths) -> str:
-    quoted = ", ".join("'" + str(path).replace("'", "''") + "'" for path in paths)
-    return f"read_parquet([{quoted}])"
 
 
 def attach_marts(con, lake: Lake, manifest: Mapping[str, Any]) -> None:
@@ -519,7 +528,7 @@ def attach_marts(con, lake: Lake, manifest: Mapping[str, Any]) -> None:
     if "files" not in manifest:  # a set written before month parts: one file a mart, the clock stored
         for mart in manifest["marts"]:
             path = lake.mart_run_dir(manifest["run_id"]) / f"{mart}.parquet"
-            con.execute(f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM {_parquet_list([path])}")
+            con.execute(f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM {parquet_files_sql([path])}")
         return
     _set_sla_variables(con, _manifest_sla(manifest))
     for mart in manifest["marts"]:
