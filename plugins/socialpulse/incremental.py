@@ -195,16 +195,14 @@ def plan(
     """)
     # Daily marts run to the account's last message (of each direction): when it moves on, the
     # days after the previous last one appear, in that message's month if it ended before the month did.
+    last_messages_before(
+        con, "messages", "SELECT network, account_id, CAST(from_month || '-01' AS TIMESTAMPTZ) FROM _plan"
+    )
     con.execute("""
         UPDATE _plan SET from_month = l.month
         FROM (
             SELECT network, account_id, min(strftime(last_at, '%Y-%m')) AS month
-            FROM (
-                SELECT m.network, m.account_id, m.direction, max(m.created_at) AS last_at
-                FROM messages m JOIN _plan p USING (network, account_id)
-                WHERE m.created_at < CAST(p.from_month || '-01' AS TIMESTAMPTZ)
-                GROUP BY ALL
-            )
+            FROM _last_before
             WHERE CAST(last_at AS DATE) < last_day(last_at)
             GROUP BY ALL
         ) l
@@ -236,22 +234,20 @@ def restrict(con) -> None:
     """
     for table in WINDOWED_TABLES:
         con.execute(f"ALTER VIEW {table} RENAME TO _full_{table}")
+    # the spike baseline of the first recomputed day counts the days back to the last inbound (or
+    # outbound) message before its 28-day window: read from the earlier of the two
+    last_messages_before(
+        con,
+        "_full_messages",
+        "SELECT network, account_id, CAST(from_month || '-01' AS TIMESTAMPTZ) - INTERVAL 28 DAY FROM _plan",
+    )
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _window AS
         WITH plan AS (
             SELECT network, account_id, from_month, CAST(from_month || '-01' AS TIMESTAMPTZ) AS from_ts FROM _plan
         ),
-        -- the spike baseline of the first recomputed day counts the days back to the last inbound
-        -- (or outbound) message before its 28-day window: read from the earlier of the two
         before_baseline AS (
-            SELECT network, account_id, min(last_at) AS last_at
-            FROM (
-                SELECT m.network, m.account_id, m.direction, max(m.created_at) AS last_at
-                FROM _full_messages m JOIN plan p USING (network, account_id)
-                WHERE m.created_at < p.from_ts - INTERVAL 28 DAY
-                GROUP BY ALL
-            )
-            GROUP BY ALL
+            SELECT network, account_id, min(last_at) AS last_at FROM _last_before GROUP BY ALL
         )
         SELECT
             p.network,
@@ -296,6 +292,44 @@ def restrict(con) -> None:
             ON w.network = d.network AND w.account_id = d.account_id AND d.date >= CAST(w.posts_from AS DATE)
         WHERE d.date >= CAST(CAST('{lowest[1]}' AS TIMESTAMPTZ) AS DATE)
     """)
+
+
+def last_messages_before(con, messages: str, bounds: str) -> None:
+    """The temp table _last_before (network, account_id, direction, last_at): each account's last
+    message of each direction before its bound; bounds is SQL giving (network, account_id, bound).
+
+    The month before the bounds is read first: a constant lower bound lets DuckDB skip the files
+    and row groups of all earlier history by their statistics. Only the accounts without a message
+    of both directions there (a quiet account, or one that never replies) are looked up in all of
+    history.
+    """
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _bounds AS SELECT * FROM ({bounds}\n) b(network, account_id, bound)"
+    )
+    lowest = con.execute("SELECT coalesce(min(bound), TIMESTAMPTZ '9999-01-01') FROM _bounds").fetchone()[0]
+    last = f"""
+        SELECT m.network, m.account_id, m.direction, max(m.created_at) AS last_at
+        FROM {messages} m
+        JOIN {{accounts}} b ON b.network = m.network AND b.account_id = m.account_id
+        WHERE m.created_at < b.bound {{since}}
+        GROUP BY ALL
+    """
+    since = f"AND m.created_at >= CAST('{lowest}' AS TIMESTAMPTZ) - INTERVAL 31 DAY"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _last_before AS {last.format(accounts='_bounds', since=since)}"
+    )
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _quiet AS
+        SELECT b.* FROM _bounds b
+        LEFT JOIN (SELECT network, account_id, count(*) AS directions FROM _last_before GROUP BY ALL) l
+            USING (network, account_id)
+        WHERE coalesce(l.directions, 0) < 2
+    """)
+    if con.execute("SELECT count(*) FROM _quiet").fetchone()[0]:
+        con.execute(
+            "DELETE FROM _last_before l USING _quiet q WHERE l.network = q.network AND l.account_id = q.account_id"
+        )
+        con.execute(f"INSERT INTO _last_before {last.format(accounts='_quiet', since='')}")
 
 
 def use_window(con, mart: str | None) -> None:
