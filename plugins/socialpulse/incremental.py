@@ -53,6 +53,14 @@ WINDOWED_TABLES = ("messages", "posts", "post_metrics_daily")
 # on the clock: replaced thread by thread, so a day's run recomputes the day's threads, not months.
 THREAD_MARTS = ("service_requests",)
 _READS_WINDOWED = re.compile(r"\b(?:FROM|JOIN)\s+(" + "|".join(WINDOWED_TABLES) + r")\b", re.IGNORECASE)
+# Marts whose rows each belong to a month (service_requests: the request's) and change only when
+# the plan recomputes that month: a month mart that reads one reads it, like the windowed tables,
+# from the month before from_month on (month-over-month figures read the month before).
+WINDOWED_MARTS = ("service_requests",)
+# Marts that read every month of a windowed mart however few changed, recomputed whole instead:
+# service_monthly's backlog at month end is a running balance over all of history.
+WHOLE_HISTORY_MARTS = ("service_monthly",)
+_READS_WINDOWED_MART = re.compile(r"\b(?:FROM|JOIN)\s+(" + "|".join(WINDOWED_MARTS) + r")\b", re.IGNORECASE)
 _NOT_CODE = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 
 
@@ -60,9 +68,14 @@ class FullRunNeeded(Exception):
     """The changes cannot be located by month (the message says why): recompute every month."""
 
 
-def reads_windowed_table(sql: str) -> bool:
-    """Whether a mart's SQL reads messages, posts or post_metrics_daily (FROM or JOIN them)."""
-    return bool(_READS_WINDOWED.search(_NOT_CODE.sub(" ", sql)))
+def is_windowed(mart: str, sql: str) -> bool:
+    """Whether a mart reads a window of its inputs, so is stored in month parts and replaced month
+    by month: its SQL reads (FROM or JOIN) messages, posts or post_metrics_daily, or a windowed mart
+    unless it is one of WHOLE_HISTORY_MARTS."""
+    code = _NOT_CODE.sub(" ", sql)
+    if _READS_WINDOWED.search(code):
+        return True
+    return mart not in WHOLE_HISTORY_MARTS and bool(_READS_WINDOWED_MART.search(code))
 
 
 def _files(items: list[str]) -> str:
@@ -332,10 +345,20 @@ def last_messages_before(con, messages: str, bounds: str) -> None:
         con.execute(f"INSERT INTO _last_before {last.format(accounts='_quiet', since='')}")
 
 
-def use_window(con, mart: str | None) -> None:
-    """Point the view messages at what `mart` reads: its threads for a thread mart, else the months."""
+def use_window(con, mart: str | None, windowed: bool = True, computed: tuple[str, ...] = ()) -> None:
+    """Point the view messages at what `mart` reads: its threads for a thread mart, else the months;
+    and each windowed mart already computed (view _full_<mart>) at the months a windowed mart reads
+    of it, or at all of it for a mart recomputed whole."""
     window = "_thread_messages" if mart in THREAD_MARTS else "_month_messages"
     con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS SELECT * FROM {window}")
+    for source in (m for m in WINDOWED_MARTS if m in computed):
+        rows = (
+            f"SELECT s.* FROM _full_{source} s SEMI JOIN _window w ON w.network = s.network "
+            "AND w.account_id = s.account_id AND s.month >= previous_month(w.from_month)"
+            if windowed
+            else f"SELECT * FROM _full_{source}"
+        )
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {source} AS {rows}")
 
 
 def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple[str, set[str]]:

@@ -237,10 +237,11 @@ def compute_marts(
         for mart in marts:
             began = time.perf_counter()
             query = mart_sql(mart)
-            parted = incremental.reads_windowed_table(query)
+            parted = mart not in VIEW_MARTS and incremental.is_windowed(mart, query)
             kept: dict[str, str] = {}
+            if plan is not None:
+                incremental.use_window(con, mart, parted, tuple(files))
             if plan is not None and previous is not None and parted:
-                incremental.use_window(con, mart)
                 previous_parts = {
                     part: str(lake.marts_dir() / name) for part, name in previous["files"][mart].items()
                 }
@@ -256,7 +257,10 @@ def compute_marts(
             except duckdb.Error as exc:
                 raise RuntimeError(f"mart {mart} ({SQL_DIR / mart}.sql) failed: {exc}") from exc
             # Later marts read the written files: a table in between would copy every row once more.
-            con.execute(f"CREATE OR REPLACE VIEW {mart} AS {mart_query(lake, mart, files[mart], run_clock)}")
+            view = f"_full_{mart}" if mart in incremental.WINDOWED_MARTS else mart
+            con.execute(f"CREATE OR REPLACE VIEW {view} AS {mart_query(lake, mart, files[mart], run_clock)}")
+            if view != mart:  # a run's windows narrow it for the marts that read it (use_window)
+                con.execute(f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM {view}")
             rows[mart] = con.execute(f"SELECT count(*) FROM {mart}").fetchone()[0]
             seconds[mart] = round(time.perf_counter() - began, 3)
             log.info(
