@@ -701,10 +701,6 @@ class Lake:
             raise FileNotFoundError(f"mart run {run_id} not found: no {path}")
         return json.loads(path.read_text())
 
-    def mart_part_path(self, mart: str, run_id: str, part: str) -> Any:
-        """Where a run writes one part of a mart: marts/<run_id>/<mart>/<part>.parquet (a month, or all)."""
-        return self.mart_run_dir(run_id) / mart / f"{part}.parquet"
-
     def mart_files(self, mart: str, run_id: str | None = None) -> list[Any]:
         """A mart's files in a set (default: the current set), from its manifest: a set shares the
         month parts its run did not recompute with the set it was built on."""
