@@ -218,7 +218,12 @@ def compute_marts(
         if previous is not None:
             try:
                 reach = {
-                    mart: (mart_query(lake, mart, previous["files"][mart], set_clock(previous)), sql)
+                    mart: (
+                        mart_query(
+                            lake, mart, previous["files"][mart], set_clock(previous), _manifest_sla(previous)
+                        ),
+                        sql,
+                    )
                     for mart in marts
                     if (sql := reach_sql(mart)) is not None
                 }
@@ -258,7 +263,9 @@ def compute_marts(
                 raise RuntimeError(f"mart {mart} ({SQL_DIR / mart}.sql) failed: {exc}") from exc
             # Later marts read the written files: a table in between would copy every row once more.
             view = f"_full_{mart}" if mart in incremental.WINDOWED_MARTS else mart
-            con.execute(f"CREATE OR REPLACE VIEW {view} AS {mart_query(lake, mart, files[mart], run_clock)}")
+            con.execute(
+                f"CREATE OR REPLACE VIEW {view} AS {mart_query(lake, mart, files[mart], run_clock, sla)}"
+            )
             if view != mart:  # a run's windows narrow it for the marts that read it (use_window)
                 con.execute(f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM {view}")
             rows[mart] = con.execute(f"SELECT count(*) FROM {mart}").fetchone()[0]
@@ -327,7 +334,9 @@ def refresh_analyst_db(lake: Lake, manifest: dict) -> Path | None:
             variables = sla_variables(_manifest_sla(manifest))
             con.execute(inline_variables(mart_sql(MACROS), variables))
             for mart in manifest["marts"]:
-                query = mart_query(lake, mart, manifest["files"][mart], set_clock(manifest))
+                query = mart_query(
+                    lake, mart, manifest["files"][mart], set_clock(manifest), _manifest_sla(manifest)
+                )
                 con.execute(f"CREATE OR REPLACE VIEW {mart} AS {inline_variables(query, variables)}")
             con.execute(
                 "CREATE TABLE mart_set AS SELECT ? AS run_id, CAST(? AS TIMESTAMPTZ) AS finished_at, ? AS table_versions",
@@ -491,9 +500,12 @@ def _part_of(name: str) -> str:
     return folder.split("=", 1)[1]
 
 
-def mart_query(lake: Lake, mart: str, files: Mapping[str, str], clock: Mapping[str, str | None]) -> str:
+def mart_query(
+    lake: Lake, mart: str, files: Mapping[str, str], clock: Mapping[str, str | None], sla: SlaPolicy
+) -> str:
     """The SQL that reads a mart of a set as readers see it: its files (relative to marts/) and,
-    for a mart with a read SQL, the set's clock (the as_of each network's requests are judged at)."""
+    for a mart with a read SQL, the set's clock (the as_of each network's requests are judged at)
+    and each network's SLA target."""
     if mart in VIEW_MARTS:  # its SQL reads the marts before it, which are views of the same names
         return mart_sql(mart)
     stored = parquet_files_sql(str(lake.marts_dir() / name) for name in files.values())
@@ -501,14 +513,15 @@ def mart_query(lake: Lake, mart: str, files: Mapping[str, str], clock: Mapping[s
     if read is None:
         return f"SELECT * FROM {stored}"
     values = ", ".join(
-        f"({_literal(network)}, CAST({_literal(as_of)} AS TIMESTAMPTZ))"
+        f"({_literal(network)}, CAST({_literal(as_of)} AS TIMESTAMPTZ), CAST({float(sla.hours_for(network))!r} AS DOUBLE))"
         for network, as_of in clock.items()
         if as_of
     )
     clock_sql = (
-        f"SELECT * FROM (VALUES {values}) AS c(network, as_of)"
+        f"SELECT * FROM (VALUES {values}) AS c(network, as_of, sla_hours)"
         if values
-        else "SELECT CAST(NULL AS VARCHAR) AS network, CAST(NULL AS TIMESTAMPTZ) AS as_of WHERE FALSE"
+        else "SELECT CAST(NULL AS VARCHAR) AS network, CAST(NULL AS TIMESTAMPTZ) AS as_of, "
+        "CAST(NULL AS DOUBLE) AS sla_hours WHERE FALSE"
     )
     return (
         f"WITH mart_clock AS ({clock_sql}), {mart}_rows AS (SELECT * FROM {stored})\nSELECT * FROM ({read}\n)"
@@ -537,7 +550,7 @@ def attach_marts(con, lake: Lake, manifest: Mapping[str, Any]) -> None:
     _set_sla_variables(con, _manifest_sla(manifest))
     for mart in manifest["marts"]:
         con.execute(
-            f"CREATE OR REPLACE VIEW {mart} AS {mart_query(lake, mart, manifest['files'][mart], set_clock(manifest))}"
+            f"CREATE OR REPLACE VIEW {mart} AS {mart_query(lake, mart, manifest['files'][mart], set_clock(manifest), _manifest_sla(manifest))}"
         )
 
 

@@ -1,19 +1,28 @@
 -- service_requests as readers see it: the stored rows (service_requests_rows, written by
 -- include/sql/service_requests.sql without what the clock decides) and, at the mart set's as_of
--- (the table mart_clock(network, as_of): the as_of the set was computed for, else the network's
--- latest message), the columns that change while only time passes:
--- as_of: the report time the set was computed for.
--- sla_clock_hours, sla_status of a request still unanswered: the SLA clock from the request to
--- as_of; 'missed' past the target, else 'pending'.
+-- (the table mart_clock(network, as_of, sla_hours): the as_of the set was computed for, else the
+-- network's latest message, and the network's SLA target in hours), the columns that change while
+-- only time passes or that the SLA target decides:
+-- as_of: the report time the set was computed for; sla_hours: the target.
+-- sla_clock_hours of a request still unanswered: the SLA clock from the request to as_of.
+-- sla_status: 'met' when answered with the clock at or under the target, 'missed' when answered
+-- later or, unanswered, past the target at as_of, else 'pending'.
 -- resolution_status: 'resolved' when no request follows our last reply of the turn within
 -- resolution_quiet_hours (calendar hours; variable resolution_quiet_hours) and as_of is at least
 -- that long after it; resolved_at is that reply and resolution_hours the calendar hours from the
 -- request to it. 'reopened': a request followed within those hours (it is a request of its own).
 -- 'open': unanswered at as_of, or answered less than those hours before it.
-WITH judged AS (
+-- Sets stored before 2 Dec 2026 also hold sla_hours and sla_status (answered requests'), judged
+-- here now: the stored columns are read without them, so those sets still read as they did.
+WITH stored AS (
+    SELECT COLUMNS(lambda c: c NOT IN ('sla_hours', 'sla_status')) FROM service_requests_rows
+),
+
+judged AS (
     SELECT
         r.*,
         c.as_of,
+        c.sla_hours,
         CASE
             WHEN r.responded_at IS NULL THEN 'open'
             WHEN
@@ -26,7 +35,7 @@ WITH judged AS (
                 THEN 'resolved'
             ELSE 'open'
         END AS resolution_status
-    FROM service_requests_rows AS r
+    FROM stored AS r
     INNER JOIN mart_clock AS c ON r.network = c.network
 )
 
@@ -55,12 +64,13 @@ SELECT
             THEN (epoch_us(last_reply_at) - epoch_us(created_at)) / 3600e6
     END AS resolution_hours,
     CASE
-        WHEN responded_at IS NULL THEN sla_clock_hours(created_at, as_of, time_zone)
+        WHEN responded_at IS NULL THEN sla_clock_hours(created_at, as_of, coalesce(time_zone, 'UTC'))
         ELSE sla_clock_hours
     END AS sla_clock_hours,
     CASE
-        WHEN responded_at IS NOT NULL THEN sla_status
-        WHEN sla_clock_hours(created_at, as_of, time_zone) > sla_hours THEN 'missed'
+        WHEN responded_at IS NOT NULL AND sla_clock_hours <= sla_hours THEN 'met'
+        WHEN responded_at IS NOT NULL THEN 'missed'
+        WHEN sla_clock_hours(created_at, as_of, coalesce(time_zone, 'UTC')) > sla_hours THEN 'missed'
         ELSE 'pending'
     END AS sla_status
 FROM judged
