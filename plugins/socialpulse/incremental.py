@@ -42,7 +42,7 @@ import re
 from typing import Any
 
 from socialpulse import model
-from socialpulse.lake import HIVE_TYPES, Lake, parquet_files_sql
+from socialpulse.lake import HIVE_TYPES, Lake, mart_parts_sql
 
 log = logging.getLogger(__name__)
 
@@ -385,7 +385,7 @@ def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple
         months |= {
             m
             for (m,) in con.execute(
-                f"SELECT DISTINCT month FROM {parquet_files_sql(previous[p] for p in sorted(months_of_parts))} p "
+                f"SELECT DISTINCT month FROM {mart_parts_sql({p: previous[p] for p in months_of_parts})} p "
                 "SEMI JOIN _recompute_threads t "
                 "ON t.network = p.network AND t.account_id = p.account_id AND t.thread_id = p.thread_id"
             ).fetchall()
@@ -405,5 +405,5 @@ def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple
         else "ANTI JOIN _window w "
         "ON w.network = p.network AND w.account_id = p.account_id AND p.month >= w.from_month"
     )
-    carried = f"SELECT p.* FROM {parquet_files_sql(previous[m] for m in rewritten)} p {not_recomputed}"
+    carried = f"SELECT p.* FROM {mart_parts_sql({m: previous[m] for m in rewritten})} p {not_recomputed}"
     return f"SELECT * FROM ({carried}) UNION ALL BY NAME SELECT * FROM _recomputed", kept

@@ -707,7 +707,8 @@ class Lake:
         manifest = self.marts_manifest(run_id)
         if "files" not in manifest:  # a set written before month parts: one file a mart
             return [self.mart_run_dir(manifest["run_id"]) / f"{mart}.parquet"]
-        return [self.marts_dir() / name for name in manifest["files"][mart].values()]
+        # a full run's file holds every month: named once per month, listed once
+        return [self.marts_dir() / name for name in dict.fromkeys(manifest["files"][mart].values())]
 
     def switch_marts(self, run_id: str) -> None:
         """Make a finished run's set the one readers read: one atomic write of marts/current.json."""
@@ -872,6 +873,33 @@ def _sql_list(items: list[str]) -> str:
 def parquet_files_sql(paths: Iterable[Any]) -> str:
     """DuckDB's read_parquet over these files (plain Parquet, no partition folders): a mart's parts."""
     return f"read_parquet({_sql_list([str(path) for path in paths])})"
+
+
+def mart_parts_sql(parts: Mapping[str, Any]) -> str:
+    """SQL to read FROM: a mart's parts ({part: file}), each file once.
+
+    A part is a month ('YYYY-MM'), or 'all' or 'empty' for a mart not stored by month. A month's
+    file is its own (written in a month=YYYY-MM folder) or one holding several months: a full run
+    writes each mart as one file, which an incremental run then keeps for the months it did not
+    recompute. Such a file is read for the months that name it only.
+    """
+    months_of: dict[str, list[str]] = {}
+    for part, path in parts.items():
+        months_of.setdefault(str(path), []).append(part)
+    whole = [
+        path
+        for path, months in months_of.items()
+        if months in (["all"], ["empty"]) or path.rsplit("/", 2)[-2] == f"month={months[0]}"
+    ]
+    reads = [f"SELECT * FROM {parquet_files_sql(whole)}"] if whole else []
+    reads += [
+        f"SELECT * FROM {parquet_files_sql([path])} WHERE month IN ({', '.join(map(_quote, sorted(months)))})"
+        for path, months in months_of.items()
+        if path not in whole
+    ]
+    if len(reads) == 1 and whole:
+        return parquet_files_sql(whole)
+    return "(" + " UNION ALL BY NAME ".join(reads) + ")"
 
 
 def _row_days(data: pa.Table, spec: model.CanonicalTable) -> pa.Array:

@@ -32,6 +32,7 @@ from socialpulse.lake import (
     Lake,
     atomic_write_json,
     is_remote,
+    mart_parts_sql,
     new_run_id,
     parquet_files_sql,
     temporary_name,
@@ -256,7 +257,9 @@ def compute_marts(
                 written = (
                     {}
                     if mart in VIEW_MARTS
-                    else _write_mart(con, lake, query, mart, run_id, parted, bool(kept))
+                    else _write_mart(
+                        con, lake, query, mart, run_id, parted, bool(kept), one_file=plan is None
+                    )
                 )
                 files[mart] = {**kept, **written}
             except duckdb.Error as exc:
@@ -454,20 +457,41 @@ _COPY = "FORMAT parquet, COMPRESSION zstd, RETURN_FILES true"
 
 
 def _write_mart(
-    con, lake: Lake, query: str, mart: str, run_id: str, parted: bool, has_kept_parts: bool = False
+    con,
+    lake: Lake,
+    query: str,
+    mart: str,
+    run_id: str,
+    parted: bool,
+    has_kept_parts: bool = False,
+    one_file: bool = False,
 ) -> dict[str, str]:
     """Write a query's rows as a mart of the run's set; returns {part: file relative to marts/}.
 
     DuckDB writes the Parquet itself (no copy through Python). A mart that reads a windowed table
-    is written in month parts (marts/<run>/<mart>/month=YYYY-MM/), so that a later incremental run
-    can share the months it does not recompute; the others are one file (part 'all'). A parted
-    mart without rows (and no part kept from the previous set) is one empty file (part 'empty'),
-    which gives readers its columns. Files get unique names, and the run's folder is read by nobody
-    until its manifest and the switch name it: a run killed mid-write leaves files no set names.
+    is stored by month, so that a later incremental run can share the months it does not
+    recompute: an incremental run writes the months it recomputed in month parts
+    (marts/<run>/<mart>/month=YYYY-MM/), a full run (one_file) writes one file that every month
+    names (a write partitioned by month cost service_requests 1.2 to 1.7 s of 8 at 10 M messages).
+    The others are one file (part 'all'). A parted mart without rows (and no part kept from the
+    previous set) is one empty file (part 'empty'), which gives readers its columns. Files get
+    unique names, and the run's folder is read by nobody until its manifest and the switch name
+    it: a run killed mid-write leaves files no set names.
     """
     folder = lake.mart_run_dir(run_id) / mart
-    if not parted:
-        return {"all": _relative(lake, _copy(con, query, folder / "all"))}
+    if not parted or one_file:
+        name = _relative(lake, _copy(con, query, folder / "all"))
+        if not parted:
+            return {"all": name}
+        months = [
+            m
+            for (m,) in con.execute(
+                f"SELECT DISTINCT month FROM {parquet_files_sql([lake.marts_dir() / name])}"
+            ).fetchall()
+        ]
+        if None in months:
+            raise RuntimeError(f"mart {mart} has rows without a month: it is stored by month")
+        return {month: name for month in sorted(months)} or {"empty": name}
     if not is_remote(folder):
         folder.mkdir(parents=True, exist_ok=True)
     # the newline ends a -- comment on the query's last line
@@ -508,7 +532,7 @@ def mart_query(
     and each network's SLA target."""
     if mart in VIEW_MARTS:  # its SQL reads the marts before it, which are views of the same names
         return mart_sql(mart)
-    stored = parquet_files_sql(str(lake.marts_dir() / name) for name in files.values())
+    stored = mart_parts_sql({part: lake.marts_dir() / name for part, name in files.items()})
     read = read_sql(mart)
     if read is None:
         return f"SELECT * FROM {stored}"
