@@ -18,9 +18,19 @@ WITH latest AS (
     FROM post_metrics_daily
     GROUP BY ALL
 ),
-posts_with_text AS (
-    SELECT *, normalised_text(text) AS normalised
-    FROM posts
+-- is_repeat by a window over narrow rows: a window sorts whole rows, and a post carries its text
+-- (7% of the mart's CPU at 1 M posts)
+repeats AS (
+    SELECT
+        network,
+        post_id,
+        coalesce(
+            normalised <> ''
+            AND lag(created_at) OVER (PARTITION BY network, account_id, normalised ORDER BY created_at, post_id)
+                >= created_at - INTERVAL 30 DAY,
+            FALSE
+        ) AS is_repeat
+    FROM (SELECT network, account_id, post_id, created_at, normalised_text(text) AS normalised FROM posts) AS p
 )
 SELECT
     p.network,
@@ -35,12 +45,7 @@ SELECT
     p.staff_member,
     (p.kind = 'reply' OR p.in_reply_to_id IS NOT NULL) AS is_conversation,
     is_promotional(p.text) AS is_promotional,
-    coalesce(
-        p.normalised <> ''
-        AND lag(p.created_at) OVER (PARTITION BY p.network, p.account_id, p.normalised ORDER BY p.created_at, p.post_id)
-            >= p.created_at - INTERVAL 30 DAY,
-        FALSE
-    ) AS is_repeat,
+    r.is_repeat,
     m.date AS observed_on,
     m.totals.impressions,
     m.totals.likes,
@@ -55,5 +60,6 @@ SELECT
          ELSE coalesce(m.totals.likes, 0) + coalesce(m.totals.shares, 0) + coalesce(m.totals.replies, 0)
               + coalesce(m.totals.link_clicks, 0) + coalesce(m.totals.saves, 0)
     END AS engagements
-FROM posts_with_text p
+FROM posts p
+JOIN repeats r USING (network, post_id)
 LEFT JOIN latest m USING (network, post_id)
