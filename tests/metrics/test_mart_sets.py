@@ -356,3 +356,42 @@ def test_a_run_after_a_compaction_recomputes_only_what_the_clock_reaches_and_kee
     assert manifest["recomputed"] == unchanged
     for mart in metrics.MARTS:
         assert rows_of(lake, mart, previous) == rows_of(lake, mart), mart
+
+
+def test_a_full_runs_file_is_read_for_the_months_that_name_it_only(lake):
+    metrics.compute_marts(lake)
+    files = lake.marts_manifest()["files"]["service_requests"]
+    assert len(set(files.values())) == 1 and len(files) >= 2  # one file, every month names it
+    every_month = metrics.read_mart(lake, "service_requests").to_pylist()
+    manifest_path = lake.mart_run_dir(lake.current_marts_run()) / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    dropped = sorted(files)[0]
+    del manifest["files"]["service_requests"][dropped]
+    manifest_path.write_text(json.dumps(manifest))
+    read = metrics.read_mart(lake, "service_requests").to_pylist()
+    assert {r["month"] for r in read} == set(files) - {dropped}
+    assert len(read) == sum(r["month"] != dropped for r in every_month) > 0
+
+
+def test_a_set_stored_before_the_sla_was_judged_when_read_still_reads_as_it_did(lake):
+    # sets stored before 2 Dec 2026 held sla_hours, sla_status, response_month, response_hours and
+    # the calendar SLA clock in service_requests' rows; the read SQL judges them now
+    metrics.compute_marts(lake)
+    before = metrics.read_mart(lake, "service_requests", order="ORDER BY network, account_id, message_id")
+    (name,) = set(lake.marts_manifest()["files"]["service_requests"].values())
+    path = lake.marts_dir() / name
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE rows AS SELECT * FROM read_parquet('{path}')")
+    con.register("judged", before)
+    con.execute(f"""
+        COPY (
+            SELECT r.* EXCLUDE (sla_clock_hours), j.sla_hours, j.sla_status, j.response_month,
+                j.response_hours, CASE WHEN j.responded_at IS NOT NULL THEN j.sla_clock_hours END AS sla_clock_hours
+            FROM rows r JOIN judged j USING (network, account_id, message_id)
+        ) TO '{path}' (FORMAT parquet)
+    """)
+    assert "sla_status" in [
+        c for (c, *_) in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()
+    ]
+    after = metrics.read_mart(lake, "service_requests", order="ORDER BY network, account_id, message_id")
+    assert after.to_pylist() == before.to_pylist()
