@@ -219,8 +219,8 @@ def many_accounts(count: int, years: int) -> None:
         f"   daily publish of every account: {sum(per_commit) / len(per_commit):.3f} s per commit "
         f"(max {max(per_commit):.3f})"
     )
-    # the run that day's publishes trigger: it recomputes the day's threads and months, and shares
-    # every other month part with the set before
+    # the run that day's publishes trigger: it recomputes the day's threads and months, and reads
+    # every other month from the set before's files (a full run's file holds every month)
     daily = mart_run(lake, full=False)
     manifest = lake.marts_manifest()
     shared = sum(
@@ -231,7 +231,8 @@ def many_accounts(count: int, years: int) -> None:
     say(
         f"   the mart run after it: {daily.seconds['total']:.2f} s ({manifest['mode']}, "
         f"{daily.seconds['total'] / run.seconds['total']:.0%} of every mart in full), "
-        f"{shared} of {sum(map(len, manifest['files'].values()))} mart files shared with the set before"
+        f"{shared} of {sum(map(len, manifest['files'].values()))} mart parts (a month's, or a whole mart's) "
+        "read from the set before's files"
     )
 
 
