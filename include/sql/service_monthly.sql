@@ -9,7 +9,12 @@
 -- requests have none), calendar hours, continuous quantiles.
 -- open_requests: the month's requests still unanswered at as_of.
 -- backlog_at_month_end: every request sent up to the month's end (of any month) and not answered
--- by then, i.e. the unanswered pile as it stood when the month closed.
+-- by then, i.e. the unanswered pile as it stood when the month closed. A running balance over all
+-- of history: an incremental run reads the requests of its window only (the month before its
+-- first recomputed month on) and the flows of the earlier requests from backlog_carried (network,
+-- account_id, month, opened, closed; socialpulse/incremental.py, carry_backlog): the balance at the
+-- end of the last earlier month with requests, and the earlier requests answered after it. A full
+-- run reads every request, and backlog_carried is empty.
 -- negative_requests: requests the classifier marks is_negative.
 -- spike_days: days of the month flagged in negative_spikes_daily.
 -- <metric>_change = this month minus the previous calendar month (rates in rate points).
@@ -45,6 +50,8 @@ flows AS (
     SELECT network, account_id, month, 1 AS opened, 0 AS closed FROM service_requests
     UNION ALL
     SELECT network, account_id, response_month, 0, 1 FROM service_requests WHERE responded_at IS NOT NULL
+    UNION ALL
+    SELECT network, account_id, month, opened, closed FROM backlog_carried
 ),
 backlog AS (
     SELECT

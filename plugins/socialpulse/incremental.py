@@ -57,9 +57,9 @@ _READS_WINDOWED = re.compile(r"\b(?:FROM|JOIN)\s+(" + "|".join(WINDOWED_TABLES) 
 # the plan recomputes that month: a month mart that reads one reads it, like the windowed tables,
 # from the month before from_month on (month-over-month figures read the month before).
 WINDOWED_MARTS = ("service_requests",)
-# Marts that read every month of a windowed mart however few changed, recomputed whole instead:
-# service_monthly's backlog at month end is a running balance over all of history.
-WHOLE_HISTORY_MARTS = ("service_monthly",)
+# Marts with a running balance over all of history (service_monthly's backlog at month end): an
+# incremental run gives them the balance carried into their window (carry_backlog).
+CARRIED_MARTS = ("service_monthly",)
 _READS_WINDOWED_MART = re.compile(r"\b(?:FROM|JOIN)\s+(" + "|".join(WINDOWED_MARTS) + r")\b", re.IGNORECASE)
 _NOT_CODE = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 
@@ -68,14 +68,11 @@ class FullRunNeeded(Exception):
     """The changes cannot be located by month (the message says why): recompute every month."""
 
 
-def is_windowed(mart: str, sql: str) -> bool:
+def is_windowed(sql: str) -> bool:
     """Whether a mart reads a window of its inputs, so is stored in month parts and replaced month
-    by month: its SQL reads (FROM or JOIN) messages, posts or post_metrics_daily, or a windowed mart
-    unless it is one of WHOLE_HISTORY_MARTS."""
+    by month: its SQL reads (FROM or JOIN) messages, posts or post_metrics_daily, or a windowed mart."""
     code = _NOT_CODE.sub(" ", sql)
-    if _READS_WINDOWED.search(code):
-        return True
-    return mart not in WHOLE_HISTORY_MARTS and bool(_READS_WINDOWED_MART.search(code))
+    return bool(_READS_WINDOWED.search(code) or _READS_WINDOWED_MART.search(code))
 
 
 def _files(items: list[str]) -> str:
@@ -351,14 +348,77 @@ def use_window(con, mart: str | None, windowed: bool = True, computed: tuple[str
     of it, or at all of it for a mart recomputed whole."""
     window = "_thread_messages" if mart in THREAD_MARTS else "_month_messages"
     con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS SELECT * FROM {window}")
-    for source in (m for m in WINDOWED_MARTS if m in computed):
+    sources = [m for m in WINDOWED_MARTS if m in computed]
+    if sources and windowed:
+        # the constant bound lets DuckDB skip the earlier month parts by their statistics
+        lowest = con.execute(
+            "SELECT coalesce(min(previous_month(from_month)), '9999-01') FROM _window"
+        ).fetchone()[0]
+    for source in sources:
         rows = (
             f"SELECT s.* FROM _full_{source} s SEMI JOIN _window w ON w.network = s.network "
-            "AND w.account_id = s.account_id AND s.month >= previous_month(w.from_month)"
+            f"AND w.account_id = s.account_id AND s.month >= previous_month(w.from_month) WHERE s.month >= '{lowest}'"
             if windowed
             else f"SELECT * FROM _full_{source}"
         )
         con.execute(f"CREATE OR REPLACE TEMP VIEW {source} AS {rows}")
+
+
+def no_carry(con) -> None:
+    """backlog_carried, empty: what service_monthly reads besides its requests in a full run, which
+    reads every request (carry_backlog fills it for an incremental run)."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE backlog_carried "
+        "(network VARCHAR, account_id VARCHAR, month VARCHAR, opened BIGINT, closed BIGINT)"
+    )
+
+
+def carry_backlog(con, monthly: dict[str, str], requests: dict[str, str]) -> None:
+    """backlog_carried for an incremental run: the flows of service_monthly's running backlog that
+    come from before its window (it reads the requests from the month before from_month on).
+
+    Per recomputed account: the backlog at the end of the last earlier month with requests, as the
+    previous set has it (monthly: that set's service_monthly parts, part -> file), opened in that month; and the
+    requests sent up to that month and answered after it (requests: this set's service_requests
+    parts, part -> file), closed in the month of their answer. The previous set's backlog of those
+    months is today's: they hold no changed thread (a thread's requests are in or after the month
+    it begins, from which the plan recomputes its account).
+    """
+    no_carry(con)
+    if not monthly:
+        return
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _carried_from AS
+        SELECT p.network, p.account_id, max(p.month) AS month, arg_max(p.backlog_at_month_end, p.month) AS backlog
+        FROM {mart_parts_sql(monthly)} p
+        SEMI JOIN _window w
+            ON w.network = p.network AND w.account_id = p.account_id AND p.month < previous_month(w.from_month)
+        GROUP BY ALL
+    """)
+    con.execute(
+        "INSERT INTO backlog_carried SELECT network, account_id, month, backlog, 0 FROM _carried_from"
+    )
+    low, high = con.execute("SELECT min(month), max(month) FROM _carried_from").fetchone()
+    if high is None:  # no recomputed account had requests before its window
+        return
+    parts = {
+        part: file for part, file in requests.items() if part == "all" or (part != "empty" and part <= high)
+    }
+    if not parts:
+        return
+    # answered after the earliest such month: the constant bound lets DuckDB skip by statistics
+    year, month = map(int, low.split("-"))
+    after = f"{year + month // 12:04d}-{month % 12 + 1:02d}-01T00:00:00+00:00"
+    con.execute(f"""
+        INSERT INTO backlog_carried
+        SELECT r.network, r.account_id, utc_month(r.responded_at), 0, count(*)
+        FROM {mart_parts_sql(parts)} r
+        JOIN _carried_from c
+            ON c.network = r.network AND c.account_id = r.account_id
+            AND r.month <= c.month AND utc_month(r.responded_at) > c.month
+        WHERE r.responded_at >= TIMESTAMPTZ '{after}'
+        GROUP BY ALL
+    """)
 
 
 def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple[str, set[str]]:

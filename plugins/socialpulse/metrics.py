@@ -240,10 +240,11 @@ def compute_marts(
             mode if plan is None or previous is None else f"incremental from {previous['run_id']}: {plan}",
         )
         log.info("mart run %s: before the marts %s s", run_id, setup)
+        incremental.no_carry(con)  # a full run's service_monthly reads every request
         for mart in marts:
             began = time.perf_counter()
             query = mart_sql(mart)
-            parted = mart not in VIEW_MARTS and incremental.is_windowed(mart, query)
+            parted = mart not in VIEW_MARTS and incremental.is_windowed(query)
             kept: dict[str, str] = {}
             if plan is not None:
                 incremental.use_window(con, mart, parted, tuple(files))
@@ -251,6 +252,15 @@ def compute_marts(
                 previous_parts = {
                     part: str(lake.marts_dir() / name) for part, name in previous["files"][mart].items()
                 }
+                if mart in incremental.CARRIED_MARTS:
+                    incremental.carry_backlog(
+                        con,
+                        previous_parts,
+                        {
+                            part: str(lake.marts_dir() / name)
+                            for part, name in files["service_requests"].items()
+                        },
+                    )
                 query, kept_parts = incremental.recompute_parts(con, mart, query, previous_parts)
                 kept = {part: previous["files"][mart][part] for part in kept_parts}
             try:

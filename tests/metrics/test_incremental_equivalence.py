@@ -289,3 +289,33 @@ def test_a_request_answered_just_before_a_month_ends_is_resolved_by_the_next_mon
     assert marts.lake.marts_manifest()["mode"] == "incremental"
     assert marts.lake.marts_manifest()["recomputed"] == {CARE.key: "2026-01"}
     assert marts.request("r1")["resolution_status"] == "resolved"
+
+
+def test_the_backlog_of_an_incremental_run_carries_the_requests_before_its_window(tmp_path):
+    # January's two requests stay open past February; one is answered in March. The run of April
+    # recomputes from March (its pending request) and reads the requests from February on:
+    # January's backlog comes from the previous set, and its request answered in March leaves the
+    # backlog in March.
+    from mart_lake import MartLake, at, reply
+
+    marts = MartLake(tmp_path / "lake")
+    late, never = message("r1", at("2026-01-10", "09:00")), message("r2", at("2026-01-12", "09:00"))
+    quick = message("r3", at("2026-02-28", "09:00"))  # February's last messages: on its last day
+    march = message("r5", at("2026-03-08", "09:00"))
+    marts.publish(
+        messages=[
+            late,
+            never,
+            quick,
+            reply("o3", quick, at("2026-02-28", "10:00")),
+            reply("o1", late, at("2026-03-05", "09:00")),
+            march,
+        ]
+    ).compute()
+    marts.publish(messages=[message("r4", at("2026-04-02", "09:00"))]).compute()
+    manifest = marts.lake.marts_manifest()
+    assert manifest["mode"] == "incremental"
+    assert manifest["recomputed"] == {"x/care": "2026-03"}
+    backlog = {r["month"]: r["backlog_at_month_end"] for r in marts.rows("service_monthly")}
+    assert backlog == {"2026-01": 2, "2026-02": 2, "2026-03": 2, "2026-04": 3}
+    assert_incremental_equals_full(marts.lake, "a request of April")
