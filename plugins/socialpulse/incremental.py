@@ -23,7 +23,8 @@ The windowed tables (messages, posts, post_metrics_daily) are then restricted, p
 what the recomputed months read: messages from the month before from_month (and back to the last
 inbound and the last outbound message before the 28-day spike baseline of from_month's first
 day; whole threads are only the thread marts' to read),
-posts and post metrics from 31 days before from_month. A mart that reads a windowed table is
+posts from 31 days before from_month (the 30-day repeats) and post metrics from from_month (a
+post's metrics are dated on or after its publication). A mart that reads a windowed table is
 stored in month parts (metrics._write_mart) and keeps the previous set's rows of the months before
 from_month; every other mart reads only marts and small tables and is recomputed whole from them.
 A thread mart (THREAD_MARTS: service_requests) is replaced thread by thread instead: it reads the
@@ -264,14 +265,19 @@ def restrict(con) -> None:
             p.account_id,
             p.from_month,
             least(p.from_ts - INTERVAL 1 MONTH, coalesce(b.last_at, p.from_ts)) AS messages_from,
-            p.from_ts - INTERVAL 31 DAY AS posts_from
+            p.from_ts - INTERVAL 31 DAY AS posts_from,
+            -- the recomputed posts' metrics (dated on or after their publication); the posts
+            -- before them are only read for the 30-day repeats
+            CAST(p.from_ts AS DATE) AS metrics_from
         FROM plan p
         LEFT JOIN before_baseline b USING (network, account_id)
     """)
     # the constant bound lets DuckDB skip files and row groups by their statistics; the join is exact
     # (nothing to recompute: the far future, an empty window)
     lowest = con.execute(
-        "SELECT coalesce(min(messages_from), TIMESTAMPTZ '9999-01-01'), coalesce(min(posts_from), TIMESTAMPTZ '9999-01-01') FROM _window"
+        "SELECT coalesce(min(messages_from), TIMESTAMPTZ '9999-01-01'), "
+        "coalesce(min(posts_from), TIMESTAMPTZ '9999-01-01'), coalesce(min(metrics_from), DATE '9999-01-01') "
+        "FROM _window"
     ).fetchone()
     con.execute(f"""
         CREATE VIEW _month_messages AS
@@ -299,8 +305,8 @@ def restrict(con) -> None:
     con.execute(f"""
         CREATE VIEW post_metrics_daily AS
         SELECT d.* FROM _full_post_metrics_daily d SEMI JOIN _window w
-            ON w.network = d.network AND w.account_id = d.account_id AND d.date >= CAST(w.posts_from AS DATE)
-        WHERE d.date >= CAST(CAST('{lowest[1]}' AS TIMESTAMPTZ) AS DATE)
+            ON w.network = d.network AND w.account_id = d.account_id AND d.date >= w.metrics_from
+        WHERE d.date >= DATE '{lowest[2]}'
     """)
 
 
@@ -441,18 +447,21 @@ def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple
         """)
     months = {m for (m,) in con.execute("SELECT DISTINCT month FROM _recomputed").fetchall()}
     months_of_parts = {part for part in previous if part not in ("all", "empty")}
-    if thread_mart and months_of_parts:  # where the recomputed threads' earlier rows were
+    lowest = con.execute("SELECT min(from_month) FROM _window").fetchone()[0]
+    # where the recomputed threads' earlier rows were: in or after the month each began (in the
+    # previous set), from which the plan recomputes (a removed first message is a changed row)
+    searched = sorted(m for m in months_of_parts if lowest is not None and m >= lowest)
+    if thread_mart and searched:
         months |= {
             m
             for (m,) in con.execute(
-                f"SELECT DISTINCT month FROM {mart_parts_sql({p: previous[p] for p in months_of_parts})} p "
+                f"SELECT DISTINCT month FROM {mart_parts_sql({p: previous[p] for p in searched})} p "
                 "SEMI JOIN _recompute_threads t "
                 "ON t.network = p.network AND t.account_id = p.account_id AND t.thread_id = p.thread_id"
             ).fetchall()
         }
     elif not thread_mart:
-        lowest = con.execute("SELECT min(from_month) FROM _window").fetchone()[0]
-        months |= {m for m in months_of_parts if lowest is not None and m >= lowest}
+        months |= set(searched)
     rewritten = sorted(months & months_of_parts)
     kept = set(previous) - set(rewritten) - {"empty"}
     if not rewritten:

@@ -207,10 +207,7 @@ def compute_marts(
     try:
         # each network's latest message over the whole table, before any window (service_requests' as_of)
         began = time.perf_counter()
-        con.execute(
-            "CREATE TABLE network_clock AS SELECT network, max(created_at) AS latest FROM messages GROUP BY ALL"
-        )
-        clock = {n: t.isoformat() for n, t in con.execute("SELECT * FROM network_clock").fetchall()}
+        clock = _network_clock(con, lake)
         run_clock = {n: as_of.isoformat() if as_of else latest for n, latest in clock.items()}
         setup["network_clock"] = round(time.perf_counter() - began, 3)
         began = time.perf_counter()
@@ -428,6 +425,30 @@ def _previous_set(
         # a reply once inside the clock could fall outside it: nothing can be carried
         return None, "full: a network's latest message is older than in the current set"
     return previous, "incremental"
+
+
+def _network_clock(con, lake: Lake) -> dict[str, str]:
+    """Each network's latest message: the table network_clock, and as ISO strings.
+
+    Searched first from the earliest latest message of the current set's clock: a constant lower
+    bound lets DuckDB skip all earlier history by the files' statistics, and every network found
+    there has its latest message there. Only when a network of that clock is not found (its latest
+    message is older now: a re-published day removed it, or the tables are pinned to earlier
+    versions) or the table holds a network the clock did not, is all of history read.
+    """
+    before = (lake.marts_manifest().get("network_clock") or {}) if lake.current_marts_run() else {}
+    latest = "CREATE OR REPLACE TABLE network_clock AS SELECT network, max(created_at) AS latest FROM messages {} GROUP BY ALL"
+    if before:
+        con.execute(latest.format("WHERE created_at >= CAST(? AS TIMESTAMPTZ)"), [min(before.values())])
+        found = {network for (network,) in con.execute("SELECT network FROM network_clock").fetchall()}
+        others = ", ".join(_literal(network) for network in sorted(found)) or "NULL"
+        # network is a partition column: the files of the networks found are skipped by their paths
+        unseen = con.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT network FROM messages WHERE network NOT IN ({others}))"
+        ).fetchone()[0]
+    if not before or unseen or set(before) - found:
+        con.execute(latest.format(""))
+    return {n: t.isoformat() for n, t in con.execute("SELECT * FROM network_clock").fetchall()}
 
 
 def _switch(lake: Lake, manifest: dict) -> None:
