@@ -6,6 +6,8 @@
 -- and engagements per post that day (negative: more posts, less engagement each).
 -- repetition_share = near-duplicate posts / posts; promotional_share = promotional posts / posts.
 -- <metric>_change = this month minus the previous calendar month.
+-- The sums and the correlation of doubles add the days in date order: cadence_daily is stored in
+-- month parts, read in any order, and a sum of doubles differs in its last bits with the order.
 WITH monthly AS (
     SELECT
         network,
@@ -16,11 +18,11 @@ WITH monthly AS (
         sum(posts) * 1.0 / day(last_day(min(post_date))) AS posts_per_day,
         max(posts) AS max_posts_per_day,
         count(*) FILTER (WHERE posts > 4) AS busy_days,
-        sum(engagements_per_post * posts) FILTER (WHERE posts > 4)
+        sum(engagements_per_post * posts ORDER BY post_date) FILTER (WHERE posts > 4)
             / nullif(sum(posts) FILTER (WHERE posts > 4 AND engagements_per_post IS NOT NULL), 0) AS engagements_per_post_busy_days,
-        sum(engagements_per_post * posts) FILTER (WHERE posts <= 4)
+        sum(engagements_per_post * posts ORDER BY post_date) FILTER (WHERE posts <= 4)
             / nullif(sum(posts) FILTER (WHERE posts <= 4 AND engagements_per_post IS NOT NULL), 0) AS engagements_per_post_other_days,
-        corr(posts, engagements_per_post) AS cadence_correlation,
+        corr(posts, engagements_per_post ORDER BY post_date) AS cadence_correlation,
         sum(repeated_posts)::BIGINT AS repeated_posts,
         sum(repeated_posts) * 1.0 / sum(posts) AS repetition_share,
         sum(promotional_posts)::BIGINT AS promotional_posts,

@@ -15,42 +15,59 @@ WITH zones AS (
     FROM accounts
     GROUP BY ALL
 ),
+-- Each local month's cells first (a few thousand rows, not a million posts), then summed over
+-- the window's three months: counts and integer sums add up exactly, and the ratios are taken
+-- of the sums, as over the posts themselves.
 local_posts AS (
     SELECT
         p.network,
         p.account_id,
         p.engagements,
         p.impressions,
-        timezone(coalesce(z.time_zone, 'UTC'), p.created_at) AS local_at,
-        strftime(timezone(coalesce(z.time_zone, 'UTC'), p.created_at), '%Y-%m') AS local_month
+        timezone(coalesce(z.time_zone, 'UTC'), p.created_at) AS local_at
     FROM post_performance p
     LEFT JOIN zones z USING (network, account_id)
+),
+cells AS (
+    SELECT
+        network,
+        account_id,
+        strftime(local_at, '%Y-%m') AS local_month,
+        isodow(local_at) AS weekday,
+        hour(local_at) AS hour,
+        count(*) AS posts,
+        count(engagements) AS posts_with_engagements,
+        sum(engagements) AS engagements,
+        count(*) FILTER (WHERE engagements IS NOT NULL AND impressions IS NOT NULL) AS posts_reporting_both,
+        sum(engagements) FILTER (WHERE impressions IS NOT NULL) AS engagements_reporting_both,
+        sum(impressions) FILTER (WHERE engagements IS NOT NULL) AS impressions_reporting_both
+    FROM local_posts
+    GROUP BY ALL
 ),
 -- Every month whose window holds a post: a post's month and the two after it (a month without
 -- posts of its own still has the two before it). An equality join on these pairs, not an IN over
 -- computed months: that was a nested comparison per post and month (8 s at a million posts).
 windows AS (
     SELECT DISTINCT
-        p.local_month,
-        strftime(CAST(p.local_month || '-01' AS DATE) + to_months(n.n), '%Y-%m') AS month
-    FROM (SELECT DISTINCT local_month FROM local_posts) AS p
+        c.local_month,
+        strftime(CAST(c.local_month || '-01' AS DATE) + to_months(n.n), '%Y-%m') AS month
+    FROM (SELECT DISTINCT local_month FROM cells) AS c
     CROSS JOIN (VALUES (0), (1), (2)) AS n (n)
 )
 
 SELECT
-    p.network,
-    p.account_id,
+    c.network,
+    c.account_id,
     w.month,
     previous_month(previous_month(w.month)) AS window_start,
-    isodow(p.local_at) AS weekday,
-    hour(p.local_at) AS hour,
-    count(*) AS posts,
-    count(p.engagements) AS posts_with_engagements,
-    sum(p.engagements) * 1.0 / nullif(count(p.engagements), 0) AS engagements_per_post,
-    count(*) FILTER (WHERE p.engagements IS NOT NULL AND p.impressions IS NOT NULL) AS posts_reporting_both,
-    sum(p.engagements) FILTER (WHERE p.impressions IS NOT NULL) * 1.0
-    / nullif(sum(p.impressions) FILTER (WHERE p.engagements IS NOT NULL), 0) AS engagement_rate
-FROM local_posts AS p
-INNER JOIN windows AS w ON p.local_month = w.local_month
+    c.weekday,
+    c.hour,
+    CAST(sum(c.posts) AS BIGINT) AS posts,
+    CAST(sum(c.posts_with_engagements) AS BIGINT) AS posts_with_engagements,
+    sum(c.engagements) * 1.0 / nullif(sum(c.posts_with_engagements), 0) AS engagements_per_post,
+    CAST(sum(c.posts_reporting_both) AS BIGINT) AS posts_reporting_both,
+    sum(c.engagements_reporting_both) * 1.0 / nullif(sum(c.impressions_reporting_both), 0) AS engagement_rate
+FROM cells AS c
+INNER JOIN windows AS w ON c.local_month = w.local_month
 GROUP BY ALL
-ORDER BY p.network ASC, p.account_id ASC, w.month ASC, weekday ASC, hour ASC
+ORDER BY c.network ASC, c.account_id ASC, w.month ASC, c.weekday ASC, c.hour ASC

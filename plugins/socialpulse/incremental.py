@@ -54,10 +54,17 @@ WINDOWED_TABLES = ("messages", "posts", "post_metrics_daily")
 # on the clock: replaced thread by thread, so a day's run recomputes the day's threads, not months.
 THREAD_MARTS = ("service_requests",)
 _READS_WINDOWED = re.compile(r"\b(?:FROM|JOIN)\s+(" + "|".join(WINDOWED_TABLES) + r")\b", re.IGNORECASE)
-# Marts whose rows each belong to a month (service_requests: the request's) and change only when
-# the plan recomputes that month: a month mart that reads one reads it, like the windowed tables,
-# from the month before from_month on (month-over-month figures read the month before).
-WINDOWED_MARTS = ("service_requests",)
+# Marts whose rows each belong to a month (service_requests: the request's; post_performance: the
+# post's) and change only when the plan recomputes that month: a month mart that reads one reads
+# it, like the windowed tables, from the month before from_month on (month-over-month figures read
+# the month before).
+WINDOWED_MARTS = ("service_requests", "post_performance")
+# Marts that read a windowed mart by the account's local months (its time zone, up to 14 hours from
+# UTC): (months before from_month they recompute, months before from_month they read). A post of
+# from_month's first hours can be on the last local day of the month before, which they recompute;
+# cadence_daily's local days read the UTC month before theirs, posting_times_monthly's three-month
+# windows two months more.
+LOCAL_MONTH_MARTS = {"cadence_daily": (1, 2), "posting_times_monthly": (1, 4)}
 # Marts with a running balance over all of history (service_monthly's backlog at month end): an
 # incremental run gives them the balance carried into their window (carry_backlog).
 CARRIED_MARTS = ("service_monthly",)
@@ -355,19 +362,25 @@ def use_window(con, mart: str | None, windowed: bool = True, computed: tuple[str
     window = "_thread_messages" if mart in THREAD_MARTS else "_month_messages"
     con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS SELECT * FROM {window}")
     sources = [m for m in WINDOWED_MARTS if m in computed]
+    first = months_before("w.from_month", LOCAL_MONTH_MARTS.get(mart or "", (0, 1))[1])
     if sources and windowed:
         # the constant bound lets DuckDB skip the earlier month parts by their statistics
-        lowest = con.execute(
-            "SELECT coalesce(min(previous_month(from_month)), '9999-01') FROM _window"
-        ).fetchone()[0]
+        lowest = con.execute(f"SELECT coalesce(min({first}), '9999-01') FROM _window w").fetchone()[0]
     for source in sources:
         rows = (
             f"SELECT s.* FROM _full_{source} s SEMI JOIN _window w ON w.network = s.network "
-            f"AND w.account_id = s.account_id AND s.month >= previous_month(w.from_month) WHERE s.month >= '{lowest}'"
+            f"AND w.account_id = s.account_id AND s.month >= {first} WHERE s.month >= '{lowest}'"
             if windowed
             else f"SELECT * FROM _full_{source}"
         )
         con.execute(f"CREATE OR REPLACE TEMP VIEW {source} AS {rows}")
+
+
+def months_before(month: str, months: int) -> str:
+    """SQL of the month (a 'YYYY-MM' SQL expression) so many calendar months earlier."""
+    return (
+        month if months == 0 else f"strftime(CAST({month} || '-01' AS DATE) - to_months({months}), '%Y-%m')"
+    )
 
 
 def no_carry(con) -> None:
@@ -437,17 +450,18 @@ def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple
     the previous set's file, shared: a day's run writes the months it changed, not all of history.
     """
     thread_mart = mart in THREAD_MARTS
+    first = months_before("w.from_month", LOCAL_MONTH_MARTS.get(mart, (0, 1))[0])
     if thread_mart:  # its messages are the recomputed threads': every row it makes is new
         con.execute(f"CREATE OR REPLACE TEMP TABLE _recomputed AS SELECT * FROM ({sql}\n)")
     else:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _recomputed AS
             SELECT n.* FROM ({sql}\n) n SEMI JOIN _window w
-                ON w.network = n.network AND w.account_id = n.account_id AND n.month >= w.from_month
+                ON w.network = n.network AND w.account_id = n.account_id AND n.month >= {first}
         """)
     months = {m for (m,) in con.execute("SELECT DISTINCT month FROM _recomputed").fetchall()}
     months_of_parts = {part for part in previous if part not in ("all", "empty")}
-    lowest = con.execute("SELECT min(from_month) FROM _window").fetchone()[0]
+    lowest = con.execute(f"SELECT min({first}) FROM _window w").fetchone()[0]
     # where the recomputed threads' earlier rows were: in or after the month each began (in the
     # previous set), from which the plan recomputes (a removed first message is a changed row)
     searched = sorted(m for m in months_of_parts if lowest is not None and m >= lowest)
@@ -472,7 +486,7 @@ def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple
         "ON t.network = p.network AND t.account_id = p.account_id AND t.thread_id = p.thread_id"
         if thread_mart
         else "ANTI JOIN _window w "
-        "ON w.network = p.network AND w.account_id = p.account_id AND p.month >= w.from_month"
+        f"ON w.network = p.network AND w.account_id = p.account_id AND p.month >= {first}"
     )
     carried = f"SELECT p.* FROM {mart_parts_sql({m: previous[m] for m in rewritten})} p {not_recomputed}"
     return f"SELECT * FROM ({carried}) UNION ALL BY NAME SELECT * FROM _recomputed", kept

@@ -416,6 +416,10 @@ def _previous_set(
         return None, f"full: the current set {previous['run_id']} was stored before month parts"
     if previous.get("sql_hash") != sql_hash():
         return None, "full: the mart SQL changed since the current set"
+    for mart in marts:  # month parts or one file: incremental.WINDOWED_MARTS decides it too
+        parted = mart not in VIEW_MARTS and incremental.is_windowed(mart_sql(mart))
+        if mart not in VIEW_MARTS and parted == ("all" in previous["files"].get(mart, {})):
+            return None, f"full: the current set stores {mart} {'whole' if parted else 'in month parts'}"
     if previous.get("sla_hash") != sla_hash(sla):
         return None, "full: the SLA configuration changed since the current set"
     if previous.get("as_of") != (as_of.isoformat() if as_of else None):
