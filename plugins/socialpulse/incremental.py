@@ -131,15 +131,14 @@ def plan(
     lake: Lake,
     previous: dict[str, Any],
     versions: dict[str, int | None],
-    reach: dict[str, tuple[str, str]] | None = None,
+    reach: dict[str, list[list[str]]] | None = None,
 ) -> list[tuple[str, str, str]]:
     """(network, account_id, from_month) of every account whose months from from_month on must be
     recomputed; raises FullRunNeeded when the changes cannot be read (e.g. vacuumed files).
 
     con has the canonical views at `versions`; previous is the current set's manifest. reach maps a
-    mart to (the SQL that reads it in the previous set, its include/sql/reach/<mart>.sql): the
-    account-months of the previous set's rows that must be recomputed whatever changed (rows, as
-    read, that the clock changes).
+    mart to the account-months of the previous set's rows that must be recomputed whatever changed
+    (rows, as read, that the clock changes: reach_rows, include/sql/reach/<mart>.sql).
     """
     import duckdb
 
@@ -177,12 +176,9 @@ def plan(
             raise FullRunNeeded(
                 f"the changes to {table} since version {old_versions.get(table)} cannot be read: {exc}"
             ) from exc
-    for mart, (previous_source, sql) in (reach or {}).items():
-        con.execute(f"CREATE OR REPLACE TEMP VIEW previous AS {previous_source}")
-        try:
-            con.execute(f"INSERT INTO _changed SELECT network, account_id, month FROM ({sql}\n)")
-        except duckdb.Error as exc:
-            raise RuntimeError(f"include/sql/reach/{mart}.sql failed: {exc}") from exc
+    rows = [tuple(row) for months in (reach or {}).values() for row in months]
+    if rows:
+        con.executemany("INSERT INTO _changed VALUES (?, ?, ?)", rows)
     if _zones_changed(con, lake, old_versions.get("accounts"), versions.get("accounts")):
         raise FullRunNeeded("an account's time zone changed: every SLA clock of the account moves")
     # The threads the thread marts recompute and when each began, in one scan.
@@ -227,6 +223,37 @@ def plan(
         WHERE _plan.network = l.network AND _plan.account_id = l.account_id AND l.month < _plan.from_month
     """)
     return [tuple(r) for r in con.execute("SELECT * FROM _plan ORDER BY ALL").fetchall()]
+
+
+def reach_rows(con, mart: str, source: str, sql: str) -> list[list[str]]:
+    """The account-months include/sql/reach/<mart>.sql names of a set's mart, read by source (the
+    mart as read at that set's clock: the view previous)."""
+    import duckdb
+
+    con.execute(f"CREATE OR REPLACE TEMP VIEW previous AS {source}")
+    try:
+        found = con.execute(
+            f"SELECT DISTINCT network, account_id, month FROM ({sql}\n) ORDER BY ALL"
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise RuntimeError(f"include/sql/reach/{mart}.sql failed: {exc}") from exc
+    return [list(row) for row in found]
+
+
+def reach_parts(files: dict[str, str], run_id: str, before: list[list[str]] | None) -> dict[str, str]:
+    """The parts of a set's mart (files: part -> file relative to marts/) that its reach SQL must
+    read: those its run wrote and those of the months the reach named in the set before (before:
+    that set's, None after a full run, which wrote every part).
+
+    A row that the clock changes at a set's clock was changing at the clock of the set before (a
+    request pending now was pending then, one open now was open then: the clock only moves on, or
+    the run is full), so a part the run kept unchanged holds such rows only in the months named then.
+    """
+    if before is None:
+        return files
+    months = {month for _, _, month in before}
+    own = run_id + "/"
+    return {part: name for part, name in files.items() if name.startswith(own) or part in months}
 
 
 def _zones_changed(con, lake: Lake, old: int | None, new: int | None) -> bool:

@@ -213,10 +213,14 @@ def compute_marts(
         began = time.perf_counter()
         previous, mode = _previous_set(lake, marts, sla, as_of, versions, full, clock)
         plan: list[tuple[str, str, str]] | None = None
+        # per mart with a reach SQL, the previous set's rows the clock changes (its manifest's)
+        before: dict[str, list[list[str]]] | None = None
         if previous is not None:
             try:
-                reach = {
-                    mart: (
+                before = previous.get("reach") or {
+                    mart: incremental.reach_rows(
+                        con,
+                        mart,
                         mart_query(
                             lake, mart, previous["files"][mart], set_clock(previous), _manifest_sla(previous)
                         ),
@@ -225,7 +229,7 @@ def compute_marts(
                     for mart in marts
                     if (sql := reach_sql(mart)) is not None
                 }
-                plan = incremental.plan(con, lake, previous, read, reach)
+                plan = incremental.plan(con, lake, previous, read, before)
                 incremental.restrict(con)
             except incremental.FullRunNeeded as exc:
                 mode = f"full: {exc}"
@@ -288,6 +292,19 @@ def compute_marts(
                 len(files[mart]) - len(kept),
                 len(kept),
             )
+        # read only where such rows can be: the parts this run wrote, and the months named before
+        reach = {}
+        for mart in marts:
+            if (sql := reach_sql(mart)) is None:
+                continue
+            parts = incremental.reach_parts(
+                files[mart], run_id, before.get(mart) if plan is not None and before is not None else None
+            )
+            reach[mart] = (
+                incremental.reach_rows(con, mart, mart_query(lake, mart, parts, run_clock, sla), sql)
+                if parts
+                else []
+            )
     finally:
         con.close()
     manifest = {
@@ -304,6 +321,9 @@ def compute_marts(
         "base_run": previous["run_id"] if plan is not None and previous is not None else None,
         # the months recomputed: every month of each listed account from from_month on (full: all)
         "recomputed": {f"{n}/{a}": m for n, a, m in plan} if plan is not None else "all",
+        # per mart with a reach SQL, the account-months of this set's rows that, as read, the
+        # clock changes (include/sql/reach): the next run recomputes them
+        "reach": reach,
         "marts": list(marts),
         # every mart's files (relative to marts/), by month part: a part this run did not
         # recompute is the previous set's file, shared
