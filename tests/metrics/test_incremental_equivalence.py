@@ -272,7 +272,11 @@ def test_incremental_runs_equal_a_full_recompute_row_for_row(seed, steps):
             elif step == "compact":
                 lake.maintain(retention_hours=1000)
             assert_incremental_equals_full(lake, step)
-            assert lake.marts_manifest()["mode"] == "incremental", lake.marts_manifest()["why"]
+            manifest = lake.marts_manifest()
+            # a republished day can remove a network's latest message: the clock moves back, and
+            # nothing computed at the later clock can be kept
+            clock_moved_back = step == "republish" and "latest message is older" in (manifest["why"] or "")
+            assert manifest["mode"] == "incremental" or clock_moved_back, manifest["why"]
 
 
 def test_a_request_answered_just_before_a_month_ends_is_resolved_by_the_next_months_run(tmp_path):
