@@ -22,13 +22,15 @@ reach-back that widens it, documented in docs/metrics.md ("Incremental runs"):
 The windowed tables (messages, posts, post_metrics_daily) are then restricted, per account, to
 what the recomputed months read: messages from the month before from_month (and back to the last
 inbound and the last outbound message before the 28-day spike baseline of from_month's first
-day; whole threads are only the thread marts' to read),
-posts from 31 days before from_month (the 30-day repeats) and post metrics from from_month (a
-post's metrics are dated on or after its publication). A mart that reads a windowed table is
+day; whole threads are only the thread marts' to read); posts and post metrics are the post
+marts' only (below). A mart that reads a windowed table is
 stored in month parts (metrics._write_mart) and keeps the previous set's rows of the months before
 from_month; every other mart reads only marts and small tables and is recomputed whole from them.
 A thread mart (THREAD_MARTS: service_requests) is replaced thread by thread instead: it reads the
-changed threads, each whole, and keeps every other thread's rows. Either way only the month parts
+changed threads, each whole, and keeps every other thread's rows. A post mart (POST_MARTS:
+post_performance) is replaced post by post: every post of an account from its earliest changed
+post on (its row or its metrics changed), reading the posts of the 30 days before that one (the
+repeats) and the recomputed posts' metrics. Either way only the month parts
 that hold a recomputed row are written again (recompute_parts); the others are the previous set's
 files, shared, so a day's run writes the months it changed, not all of history. A mart can share
 its rows because they hold nothing the clock decides: service_requests stores no as_of, and its
@@ -53,6 +55,16 @@ WINDOWED_TABLES = ("messages", "posts", "post_metrics_daily")
 # thread_id: a reply is in its parent's thread, thread_id being the root of the reply chain) and
 # on the clock: replaced thread by thread, so a day's run recomputes the day's threads, not months.
 THREAD_MARTS = ("service_requests",)
+# Marts whose every row is one post's, depending only on that post, its metrics and the account's
+# posts of the 30 days before it (is_repeat): replaced post by post, from each account's earliest
+# changed post on (a changed post can make a later one a repeat, or no longer one).
+POST_MARTS = ("post_performance",)
+# A mart replaced row by row rather than by month: the temp table of the keys it recomputes
+# (plan() fills them) and their columns.
+KEYED_MARTS = {
+    **{mart: ("_recompute_threads", ("network", "account_id", "thread_id")) for mart in THREAD_MARTS},
+    **{mart: ("_recompute_posts", ("network", "account_id", "post_id")) for mart in POST_MARTS},
+}
 _READS_WINDOWED = re.compile(r"\b(?:FROM|JOIN)\s+(" + "|".join(WINDOWED_TABLES) + r")\b", re.IGNORECASE)
 # Marts whose rows each belong to a month (service_requests: the request's; post_performance: the
 # post's) and change only when the plan recomputes that month: a month mart that reads one reads
@@ -148,6 +160,10 @@ def plan(
         "CREATE OR REPLACE TEMP TABLE _changed_threads (network VARCHAR, account_id VARCHAR, thread_id VARCHAR)"
     )
     con.execute("CREATE OR REPLACE TEMP TABLE _changed_posts (network VARCHAR, post_id VARCHAR)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _changed_post_rows "
+        "(network VARCHAR, account_id VARCHAR, post_id VARCHAR, created_at TIMESTAMPTZ)"
+    )
     from deltalake.exceptions import DeltaError
 
     for table, spec in model.TABLES.items():
@@ -167,6 +183,11 @@ def plan(
             if table == "messages":
                 con.execute(
                     f"INSERT INTO _changed_threads SELECT DISTINCT network, account_id, thread_id FROM {_files(files)}"
+                )
+            if table == "posts":  # a removed post's key too: its row is dropped
+                con.execute(
+                    "INSERT INTO _changed_post_rows "
+                    f"SELECT DISTINCT network, account_id, post_id, created_at FROM {_files(files)}"
                 )
             if table == "post_metrics_daily":
                 con.execute(
@@ -207,6 +228,7 @@ def plan(
         )
         SELECT network, account_id, min(month) AS from_month FROM starts GROUP BY ALL
     """)
+    _plan_posts(con)
     # Daily marts run to the account's last message (of each direction): when it moves on, the
     # days after the previous last one appear, in that message's month if it ended before the month did.
     last_messages_before(
@@ -223,6 +245,34 @@ def plan(
         WHERE _plan.network = l.network AND _plan.account_id = l.account_id AND l.month < _plan.from_month
     """)
     return [tuple(r) for r in con.execute("SELECT * FROM _plan ORDER BY ALL").fetchall()]
+
+
+def _plan_posts(con) -> None:
+    """The posts the post marts recompute (_recompute_posts) and, per account, the earliest of them
+    (_post_from): every post from the account's earliest changed post on (a changed row of posts or
+    of its metrics), and the changed posts no longer in the table, whose rows are dropped."""
+    con.execute("""
+        INSERT INTO _changed_post_rows
+        SELECT p.network, p.account_id, p.post_id, p.created_at
+        FROM posts p SEMI JOIN _changed_posts c USING (network, post_id)
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _post_from AS
+        SELECT network, account_id, min(created_at) AS post_from FROM _changed_post_rows GROUP BY ALL
+    """)
+    lowest = con.execute(
+        "SELECT coalesce(min(post_from), TIMESTAMPTZ '9999-01-01') FROM _post_from"
+    ).fetchone()[0]
+    # the constant bound lets DuckDB skip the files and row groups of earlier posts
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _recompute_posts AS
+        SELECT network, account_id, post_id FROM _changed_post_rows
+        UNION
+        SELECT p.network, p.account_id, p.post_id
+        FROM posts p JOIN _post_from f
+            ON f.network = p.network AND f.account_id = p.account_id AND p.created_at >= f.post_from
+        WHERE p.created_at >= CAST('{lowest}' AS TIMESTAMPTZ)
+    """)
 
 
 def reach_rows(con, mart: str, source: str, sql: str) -> list[list[str]]:
@@ -298,26 +348,20 @@ def restrict(con) -> None:
             p.network,
             p.account_id,
             p.from_month,
-            least(p.from_ts - INTERVAL 1 MONTH, coalesce(b.last_at, p.from_ts)) AS messages_from,
-            p.from_ts - INTERVAL 31 DAY AS posts_from,
-            -- the recomputed posts' metrics (dated on or after their publication); the posts
-            -- before them are only read for the 30-day repeats
-            CAST(p.from_ts AS DATE) AS metrics_from
+            least(p.from_ts - INTERVAL 1 MONTH, coalesce(b.last_at, p.from_ts)) AS messages_from
         FROM plan p
         LEFT JOIN before_baseline b USING (network, account_id)
     """)
     # the constant bound lets DuckDB skip files and row groups by their statistics; the join is exact
     # (nothing to recompute: the far future, an empty window)
     lowest = con.execute(
-        "SELECT coalesce(min(messages_from), TIMESTAMPTZ '9999-01-01'), "
-        "coalesce(min(posts_from), TIMESTAMPTZ '9999-01-01'), coalesce(min(metrics_from), DATE '9999-01-01') "
-        "FROM _window"
-    ).fetchone()
+        "SELECT coalesce(min(messages_from), TIMESTAMPTZ '9999-01-01') FROM _window"
+    ).fetchone()[0]
     con.execute(f"""
         CREATE VIEW _month_messages AS
         SELECT m.* FROM _full_messages m SEMI JOIN _window w
             ON w.network = m.network AND w.account_id = m.account_id AND m.created_at >= w.messages_from
-        WHERE m.created_at >= CAST('{lowest[0]}' AS TIMESTAMPTZ)
+        WHERE m.created_at >= CAST('{lowest}' AS TIMESTAMPTZ)
     """)
     first = con.execute(
         "SELECT coalesce(min(first_at), TIMESTAMPTZ '9999-01-01') FROM _thread_starts"
@@ -330,17 +374,23 @@ def restrict(con) -> None:
         WHERE m.created_at >= CAST('{first}' AS TIMESTAMPTZ)
     """)
     use_window(con, None)
+    # the recomputed posts and the 30 days of posts before each account's earliest one (the
+    # repeats), and the recomputed posts' metrics (dated on or after their publication, by a
+    # network that may date them in the account's zone: a day's margin for the constant bound)
+    post_from = con.execute(
+        "SELECT coalesce(min(post_from), TIMESTAMPTZ '9999-01-01') FROM _post_from"
+    ).fetchone()[0]
     con.execute(f"""
         CREATE VIEW posts AS
-        SELECT p.* FROM _full_posts p SEMI JOIN _window w
-            ON w.network = p.network AND w.account_id = p.account_id AND p.created_at >= w.posts_from
-        WHERE p.created_at >= CAST('{lowest[1]}' AS TIMESTAMPTZ)
+        SELECT p.* FROM _full_posts p SEMI JOIN _post_from f
+            ON f.network = p.network AND f.account_id = p.account_id
+            AND p.created_at >= f.post_from - INTERVAL 30 DAY
+        WHERE p.created_at >= CAST('{post_from}' AS TIMESTAMPTZ) - INTERVAL 30 DAY
     """)
     con.execute(f"""
         CREATE VIEW post_metrics_daily AS
-        SELECT d.* FROM _full_post_metrics_daily d SEMI JOIN _window w
-            ON w.network = d.network AND w.account_id = d.account_id AND d.date >= w.metrics_from
-        WHERE d.date >= DATE '{lowest[2]}'
+        SELECT d.* FROM _full_post_metrics_daily d SEMI JOIN _recompute_posts r USING (network, post_id)
+        WHERE d.date >= CAST(CAST('{post_from}' AS TIMESTAMPTZ) - INTERVAL 1 DAY AS DATE)
     """)
 
 
@@ -471,15 +521,21 @@ def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple
     """The query of a windowed mart's rows in the month parts this run rewrites, and the parts of
     the previous set (previous: part -> file) it keeps as they are.
 
-    The recomputed rows are those of the recomputed threads (a thread mart) or of the months from
-    each account's from_month on; a month part is rewritten when it holds or held any of them, with
-    the previous rows of that month that were not recomputed carried into it. Every other part is
-    the previous set's file, shared: a day's run writes the months it changed, not all of history.
+    The recomputed rows are those of the recomputed keys (a keyed mart: threads or posts) or of the
+    months from each account's from_month on; a month part is rewritten when it holds or held any
+    of them, with the previous rows of that month that were not recomputed carried into it. Every
+    other part is the previous set's file, shared: a day's run writes the months it changed, not
+    all of history.
     """
-    thread_mart = mart in THREAD_MARTS
+    keyed = KEYED_MARTS.get(mart)
     first = months_before("w.from_month", LOCAL_MONTH_MARTS.get(mart, (0, 1))[0])
-    if thread_mart:  # its messages are the recomputed threads': every row it makes is new
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _recomputed AS SELECT * FROM ({sql}\n)")
+    if keyed:  # only the keys' rows: a post mart also reads the posts before them, for the repeats
+        keys, columns = keyed
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _recomputed AS SELECT * FROM ({sql}\n) "
+            f"SEMI JOIN {keys} USING ({', '.join(columns)})"
+        )
+        on = " AND ".join(f"k.{c} = p.{c}" for c in columns)
     else:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _recomputed AS
@@ -488,20 +544,22 @@ def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple
         """)
     months = {m for (m,) in con.execute("SELECT DISTINCT month FROM _recomputed").fetchall()}
     months_of_parts = {part for part in previous if part not in ("all", "empty")}
-    lowest = con.execute(f"SELECT min({first}) FROM _window w").fetchone()[0]
+    if mart in POST_MARTS:  # a recomputed post's earlier row is in its month, at or after post_from
+        lowest = con.execute("SELECT min(utc_month(post_from)) FROM _post_from").fetchone()[0]
+    else:
+        lowest = con.execute(f"SELECT min({first}) FROM _window w").fetchone()[0]
     # where the recomputed threads' earlier rows were: in or after the month each began (in the
     # previous set), from which the plan recomputes (a removed first message is a changed row)
     searched = sorted(m for m in months_of_parts if lowest is not None and m >= lowest)
-    if thread_mart and searched:
+    if mart in THREAD_MARTS and searched:
         months |= {
             m
             for (m,) in con.execute(
                 f"SELECT DISTINCT month FROM {mart_parts_sql({p: previous[p] for p in searched})} p "
-                "SEMI JOIN _recompute_threads t "
-                "ON t.network = p.network AND t.account_id = p.account_id AND t.thread_id = p.thread_id"
+                f"SEMI JOIN {keys} k ON {on}"
             ).fetchall()
         }
-    elif not thread_mart:
+    elif mart not in THREAD_MARTS:
         months |= set(searched)
     rewritten = sorted(months & months_of_parts)
     kept = set(previous) - set(rewritten) - {"empty"}
@@ -509,9 +567,8 @@ def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple
         return "SELECT * FROM _recomputed", kept
     # the previous rows of the rewritten months that this run did not recompute
     not_recomputed = (
-        "ANTI JOIN _recompute_threads t "
-        "ON t.network = p.network AND t.account_id = p.account_id AND t.thread_id = p.thread_id"
-        if thread_mart
+        f"ANTI JOIN {keys} k ON {on}"
+        if keyed
         else "ANTI JOIN _window w "
         f"ON w.network = p.network AND w.account_id = p.account_id AND p.month >= {first}"
     )
