@@ -212,6 +212,19 @@ class Lake:
     def __init__(self, root: str | os.PathLike[str], storage_options: dict[str, Any] | None = None):
         self.root = lake_path(root, storage_options)
         self.delta_options = delta_storage_options(storage_options or {}) if self.remote else None
+        # (table, version) -> DeltaTable while versions_cached() is open
+        self._deltas: dict[tuple[str, int], Any] | None = None
+
+    @contextlib.contextmanager
+    def versions_cached(self) -> Iterator[None]:
+        """Within it, each version of a table is loaded once (a version's files never change, and a
+        log of many commits costs 15 ms a load): a mart run reads the same versions to register its
+        views, find the changed files and build the analyst database."""
+        self._deltas = {}
+        try:
+            yield
+        finally:
+            self._deltas = None
 
     @classmethod
     def from_config(cls, config: Config) -> Lake:
@@ -279,8 +292,11 @@ class Lake:
 
         # not DeltaTable.is_deltatable: it holds the GIL while it waits for the store, and a store
         # served from this process (moto in the tests) could never answer it
+        cache = self._deltas
+        if cache is not None and version is not None and (table, version) in cache:
+            return cache[(table, version)]
         try:
-            return DeltaTable(self.table_uri(table), version=version, storage_options=self.delta_options)
+            delta = DeltaTable(self.table_uri(table), version=version, storage_options=self.delta_options)
         except TableNotFoundError:
             if self.old_layout_files(table):
                 raise LakeLayoutError(
@@ -288,6 +304,9 @@ class Lake:
                     f"tables; convert the lake once with `python -m socialpulse migrate-lake`"
                 ) from None
             return None
+        if cache is not None:
+            cache[(table, delta.version())] = delta
+        return delta
 
     def versions(self) -> dict[str, int | None]:
         """Every canonical table's current version (None: never published)."""

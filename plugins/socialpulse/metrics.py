@@ -192,6 +192,11 @@ def compute_marts(
     versions pins the canonical tables to earlier versions (time travel) and run_id names the set:
     together they rebuild a pruned set (recompute_run); such a set never becomes current.
     """
+    with lake.versions_cached():
+        return _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run_id, full)
+
+
+def _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run_id, full) -> dict[str, int]:
     import duckdb
 
     sla = sla or SlaPolicy()
