@@ -42,6 +42,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from socialpulse import model
@@ -432,24 +433,37 @@ def last_messages_before(con, messages: str, bounds: str) -> None:
         con.execute(f"INSERT INTO _last_before {last.format(accounts='_quiet', since='')}")
 
 
-def use_window(con, mart: str | None, windowed: bool = True, computed: tuple[str, ...] = ()) -> None:
+def use_window(
+    con,
+    mart: str | None,
+    windowed: bool = True,
+    computed: Mapping[str, Mapping[str, str]] | None = None,
+    read: Callable[[str, Mapping[str, str]], str] | None = None,
+) -> None:
     """Point the view messages at what `mart` reads: its threads for a thread mart, else the months;
-    and each windowed mart already computed (view _full_<mart>) at the months a windowed mart reads
-    of it, or at all of it for a mart recomputed whole."""
+    and each windowed mart already computed (computed: mart -> its parts, part -> file; view
+    _full_<mart>) at the months a windowed mart reads of it, or at all of it for a mart recomputed
+    whole. read(mart, parts) is the SQL reading those parts of a mart as readers see it."""
     window = "_thread_messages" if mart in THREAD_MARTS else "_month_messages"
     con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS SELECT * FROM {window}")
-    sources = [m for m in WINDOWED_MARTS if m in computed]
+    sources = [m for m in WINDOWED_MARTS if m in (computed or {})]
     first = months_before("w.from_month", LOCAL_MONTH_MARTS.get(mart or "", (0, 1))[1])
     if sources and windowed:
         # the constant bound lets DuckDB skip the earlier month parts by their statistics
         lowest = con.execute(f"SELECT coalesce(min({first}), '9999-01') FROM _window w").fetchone()[0]
     for source in sources:
-        rows = (
-            f"SELECT s.* FROM _full_{source} s SEMI JOIN _window w ON w.network = s.network "
-            f"AND w.account_id = s.account_id AND s.month >= {first} WHERE s.month >= '{lowest}'"
-            if windowed
-            else f"SELECT * FROM _full_{source}"
-        )
+        if windowed:
+            assert computed is not None and read is not None
+            # only the parts of those months: a full run's one file holds every month, and its row
+            # groups' statistics span them all, so a filter by month would still read all of it
+            parts = {p: f for p, f in computed[source].items() if p in ("all", "empty") or p >= lowest}
+            rows = (
+                f"SELECT s.* FROM ({read(source, parts or computed[source])}\n) s SEMI JOIN _window w "
+                f"ON w.network = s.network AND w.account_id = s.account_id AND s.month >= {first} "
+                f"WHERE s.month >= '{lowest}'"
+            )
+        else:
+            rows = f"SELECT * FROM _full_{source}"
         con.execute(f"CREATE OR REPLACE TEMP VIEW {source} AS {rows}")
 
 

@@ -253,7 +253,13 @@ def _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run
             parted = mart not in VIEW_MARTS and incremental.is_windowed(query)
             kept: dict[str, str] = {}
             if plan is not None:
-                incremental.use_window(con, mart, parted, tuple(files))
+                incremental.use_window(
+                    con,
+                    mart,
+                    parted,
+                    files,
+                    lambda source, parts: mart_query(lake, source, parts, run_clock, sla),
+                )
             if plan is not None and previous is not None and parted:
                 previous_parts = {
                     part: str(lake.marts_dir() / name) for part, name in previous["files"][mart].items()
