@@ -92,9 +92,9 @@ SCALE = 1.0  # --scale: a share of that traffic
 TIME_ZONES = ("Europe/London", "America/New_York", "Asia/Tokyo", "Europe/Paris", "Australia/Sydney")
 RESPONSE_TIME_MARTS = ("service_requests", "negative_spikes_daily", "service_monthly")
 SLA_HOURS = 24.0
-# DuckDB's buffer limit: past it, joins and sorts spill to disk, keeping the process under 4 GiB.
 # the mid-month daily run: day DAYS + MID_MONTH (14 Jan after a year from 1 Jan)
 MID_MONTH = 13
+# DuckDB's buffer limit: past it, joins and sorts spill to disk, keeping the process under 4 GiB.
 MEMORY_LIMIT = "3.5GB"  # DuckDB counts 10^9 bytes: 3.26 GiB
 GIB = 1024**3
 
