@@ -9,7 +9,8 @@
 -- distinct_repliers: how many different members replied.
 -- score = messages + 3 x replies_received: being answered weighs three times posting.
 -- Only members with at least one reply received are listed; rank 1 is the highest score of the
--- account's month (ties broken by author_id). score_change: this month minus the previous one.
+-- account's month (ties broken by author_id). Each month's own figures: score_change is added
+-- when read (include/sql/read/influence_leaders_monthly.sql).
 -- Each reply from another member, credited to the author and month of the message it answers.
 -- Two plain scans of messages, not one shared CTE: DuckDB materialised it (7 M wide rows).
 WITH replies AS (
@@ -67,13 +68,6 @@ monthly AS (
     JOIN posted p USING (network, account_id, month, author_id)
 )
 SELECT
-    m.*,
-    row_number() OVER (PARTITION BY m.network, m.account_id, m.month ORDER BY m.score DESC, m.author_id ASC) AS rank,
-    m.score - prev.score AS score_change
-FROM monthly m
-LEFT JOIN monthly prev
-    ON prev.network = m.network
-    AND prev.account_id = m.account_id
-    AND prev.author_id = m.author_id
-    AND prev.month = previous_month(m.month)
-ORDER BY m.network ASC, m.account_id ASC, m.month ASC, m.score DESC, m.author_id ASC
+    *,
+    row_number() OVER (PARTITION BY network, account_id, month ORDER BY score DESC, author_id ASC) AS rank
+FROM monthly

@@ -10,15 +10,34 @@
 -- open_requests: the month's requests still unanswered at as_of.
 -- backlog_at_month_end: every request sent up to the month's end (of any month) and not answered
 -- by then, i.e. the unanswered pile as it stood when the month closed. A running balance over all
--- of history: an incremental run reads the requests of its window only (the month before its
--- first recomputed month on) and the flows of the earlier requests from backlog_carried (network,
+-- of history: an incremental run reads the requests of its window only (its first recomputed
+-- month on) and the flows of the earlier requests from backlog_carried (network,
 -- account_id, month, opened, closed; socialpulse/incremental.py, carry_backlog): the balance at the
 -- end of the last earlier month with requests, and the earlier requests answered after it. A full
 -- run reads every request, and backlog_carried is empty.
 -- negative_requests: requests the classifier marks is_negative.
 -- spike_days: days of the month flagged in negative_spikes_daily.
--- <metric>_change = this month minus the previous calendar month (rates in rate points).
-WITH monthly AS (
+-- Each month's own figures: the <metric>_change and prev_ columns are added when read
+-- (include/sql/read/service_monthly.sql).
+-- The requests are read once (a view of them would be scanned by each of the three reads).
+WITH request_rows AS MATERIALIZED (
+    SELECT
+        network,
+        account_id,
+        month,
+        response_month,
+        responded_at,
+        response_hours,
+        resolution_status,
+        resolution_hours,
+        sla_status,
+        community_replies,
+        intent,
+        negative
+    FROM service_requests
+),
+
+monthly AS (
     SELECT
         network,
         account_id,
@@ -42,14 +61,14 @@ WITH monthly AS (
         count(*) FILTER (WHERE community_replies > 0) AS community_replied,
         count(*) FILTER (WHERE intent = 'complaint') AS complaints,
         count(*) FILTER (WHERE negative) AS negative_requests
-    FROM service_requests
+    FROM request_rows
     GROUP BY ALL
 ),
 -- The backlog as a running balance: +1 in the month a request arrives, -1 in the month answered.
 flows AS (
-    SELECT network, account_id, month, 1 AS opened, 0 AS closed FROM service_requests
+    SELECT network, account_id, month, 1 AS opened, 0 AS closed FROM request_rows
     UNION ALL
-    SELECT network, account_id, response_month, 0, 1 FROM service_requests WHERE responded_at IS NOT NULL
+    SELECT network, account_id, response_month, 0, 1 FROM request_rows WHERE responded_at IS NOT NULL
     UNION ALL
     SELECT network, account_id, month, opened, closed FROM backlog_carried
 ),
@@ -66,29 +85,9 @@ spikes AS (
     SELECT network, account_id, month, count(*) FILTER (WHERE spike) AS spike_days
     FROM negative_spikes_daily
     GROUP BY ALL
-),
-joined AS (
-    SELECT m.*, b.backlog_at_month_end::BIGINT AS backlog_at_month_end, coalesce(s.spike_days, 0) AS spike_days
-    FROM monthly m
-    LEFT JOIN backlog b USING (network, account_id, month)
-    LEFT JOIN spikes s USING (network, account_id, month)
 )
-SELECT
-    m.*,
-    m.requests - prev.requests AS requests_change,
-    prev.response_rate AS prev_response_rate,
-    m.response_rate - prev.response_rate AS response_rate_change,
-    prev.median_response_hours AS prev_median_response_hours,
-    m.median_response_hours - prev.median_response_hours AS median_response_hours_change,
-    m.p90_response_hours - prev.p90_response_hours AS p90_response_hours_change,
-    m.median_resolution_hours - prev.median_resolution_hours AS median_resolution_hours_change,
-    prev.within_sla_share AS prev_within_sla_share,
-    m.within_sla_share - prev.within_sla_share AS within_sla_share_change,
-    m.backlog_at_month_end - prev.backlog_at_month_end AS backlog_change,
-    m.negative_requests - prev.negative_requests AS negative_requests_change
-FROM joined m
-LEFT JOIN joined prev
-    ON prev.network = m.network
-    AND prev.account_id = m.account_id
-    AND prev.month = previous_month(m.month)
-ORDER BY m.network, m.account_id, m.month
+
+SELECT m.*, b.backlog_at_month_end::BIGINT AS backlog_at_month_end, coalesce(s.spike_days, 0) AS spike_days
+FROM monthly m
+LEFT JOIN backlog b USING (network, account_id, month)
+LEFT JOIN spikes s USING (network, account_id, month)

@@ -7,7 +7,8 @@
 -- Time to resolution is the first responder's (who took the request), whoever sent the turn's
 -- last reply: resolved, and median_ and p90_resolution_hours over those resolved requests.
 -- Only people with at least one first response in the month have a row.
--- <metric>_change = this month minus the previous calendar month for the same person.
+-- Each month's own figures: the <metric>_change columns are added when read
+-- (include/sql/read/staff_monthly.sql).
 WITH first_responses AS (
     SELECT
         network,
@@ -35,34 +36,20 @@ replies AS (
     FROM messages
     WHERE direction = 'outbound'
     GROUP BY ALL
-),
-monthly AS (
-    SELECT
-        network,
-        account_id,
-        month,
-        staff_member,
-        f.first_responses,
-        f.median_response_hours,
-        f.p90_response_hours,
-        f.within_sla_share,
-        f.resolved,
-        f.median_resolution_hours,
-        f.p90_resolution_hours,
-        coalesce(r.replies, 0) AS replies
-    FROM first_responses f
-    LEFT JOIN replies r USING (network, account_id, month, staff_member)
 )
+
 SELECT
-    m.*,
-    m.first_responses - prev.first_responses AS first_responses_change,
-    m.median_response_hours - prev.median_response_hours AS median_response_hours_change,
-    m.median_resolution_hours - prev.median_resolution_hours AS median_resolution_hours_change,
-    m.within_sla_share - prev.within_sla_share AS within_sla_share_change
-FROM monthly m
-LEFT JOIN monthly prev
-    ON prev.network = m.network
-    AND prev.account_id = m.account_id
-    AND prev.staff_member = m.staff_member
-    AND prev.month = previous_month(m.month)
-ORDER BY m.network ASC, m.account_id ASC, m.month ASC, m.first_responses DESC, m.staff_member ASC
+    network,
+    account_id,
+    month,
+    staff_member,
+    f.first_responses,
+    f.median_response_hours,
+    f.p90_response_hours,
+    f.within_sla_share,
+    f.resolved,
+    f.median_resolution_hours,
+    f.p90_resolution_hours,
+    coalesce(r.replies, 0) AS replies
+FROM first_responses f
+LEFT JOIN replies r USING (network, account_id, month, staff_member)

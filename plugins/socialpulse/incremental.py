@@ -20,11 +20,13 @@ reach-back that widens it, documented in docs/metrics.md ("Incremental runs"):
   before its month's end, the rest of that month gets its days.
 
 The windowed tables (messages, posts, post_metrics_daily) are then restricted, per account, to
-what the recomputed months read: messages from the month before from_month (and back to the last
-inbound and the last outbound message before the 28-day spike baseline of from_month's first
-day; whole threads are only the thread marts' to read); posts and post metrics are the post
-marts' only (below). A mart that reads a windowed table is
-stored in month parts (metrics._write_mart) and keeps the previous set's rows of the months before
+what the recomputed months read: messages from from_month's first day (the spike baseline's
+marts from the month before, and back to the last inbound and the last outbound message before
+the 28 days before that day; whole threads are only the thread marts' to read); posts and post
+metrics are the post marts' only (below). A month-over-month change needs no earlier messages:
+a month mart stores each month's own figures, and its read SQL (include/sql/read/) adds the
+changes from the month before, whose stored rows the run keeps. A mart that reads a windowed
+table is stored in month parts (metrics._write_mart) and keeps the previous set's rows of the months before
 from_month; every other mart reads only marts and small tables and is recomputed whole from them.
 A thread mart (THREAD_MARTS: service_requests) is replaced thread by thread instead: it reads the
 changed threads, each whole, and keeps every other thread's rows. A post mart (POST_MARTS:
@@ -76,8 +78,13 @@ WINDOWED_MARTS = ("service_requests", "post_performance")
 # UTC): (months before from_month they recompute, months before from_month they read). A post of
 # from_month's first hours can be on the last local day of the month before, which they recompute;
 # cadence_daily's local days read the UTC month before theirs, posting_times_monthly's three-month
-# windows two months more.
+# windows two months more. Every other month mart recomputes and reads from from_month on: its
+# month-over-month changes are added when it is read (include/sql/read/), from the stored months.
 LOCAL_MONTH_MARTS = {"cadence_daily": (1, 2), "posting_times_monthly": (1, 4)}
+# Marts whose days read the messages of the days before them: negative_spikes_daily's baseline is
+# the 28 days before each day, and counts the days back to the last message of each direction
+# before them. Every other mart reads messages from from_month's first day on.
+BASELINE_MARTS = ("negative_spikes_daily",)
 # Marts with a running balance over all of history (service_monthly's backlog at month end): an
 # incremental run gives them the balance carried into their window (carry_backlog).
 CARRIED_MARTS = ("service_monthly",)
@@ -349,21 +356,23 @@ def restrict(con) -> None:
             p.network,
             p.account_id,
             p.from_month,
-            least(p.from_ts - INTERVAL 1 MONTH, coalesce(b.last_at, p.from_ts)) AS messages_from
+            p.from_ts,
+            least(p.from_ts - INTERVAL 1 MONTH, coalesce(b.last_at, p.from_ts)) AS baseline_from
         FROM plan p
         LEFT JOIN before_baseline b USING (network, account_id)
     """)
-    # the constant bound lets DuckDB skip files and row groups by their statistics; the join is exact
-    # (nothing to recompute: the far future, an empty window)
-    lowest = con.execute(
-        "SELECT coalesce(min(messages_from), TIMESTAMPTZ '9999-01-01') FROM _window"
-    ).fetchone()[0]
-    con.execute(f"""
-        CREATE VIEW _month_messages AS
-        SELECT m.* FROM _full_messages m SEMI JOIN _window w
-            ON w.network = m.network AND w.account_id = m.account_id AND m.created_at >= w.messages_from
-        WHERE m.created_at >= CAST('{lowest}' AS TIMESTAMPTZ)
-    """)
+    for view, start in (("_month_messages", "from_ts"), ("_baseline_messages", "baseline_from")):
+        # the constant bound lets DuckDB skip files and row groups by their statistics; the join is
+        # exact (nothing to recompute: the far future, an empty window)
+        lowest = con.execute(
+            f"SELECT coalesce(min({start}), TIMESTAMPTZ '9999-01-01') FROM _window"
+        ).fetchone()[0]
+        con.execute(f"""
+            CREATE VIEW {view} AS
+            SELECT m.* FROM _full_messages m SEMI JOIN _window w
+                ON w.network = m.network AND w.account_id = m.account_id AND m.created_at >= w.{start}
+            WHERE m.created_at >= CAST('{lowest}' AS TIMESTAMPTZ)
+        """)
     first = con.execute(
         "SELECT coalesce(min(first_at), TIMESTAMPTZ '9999-01-01') FROM _thread_starts"
     ).fetchone()[0]
@@ -440,14 +449,20 @@ def use_window(
     computed: Mapping[str, Mapping[str, str]] | None = None,
     read: Callable[[str, Mapping[str, str]], str] | None = None,
 ) -> None:
-    """Point the view messages at what `mart` reads: its threads for a thread mart, else the months;
-    and each windowed mart already computed (computed: mart -> its parts, part -> file; view
+    """Point the view messages at what `mart` reads: its threads for a thread mart, the months and
+    the spike baseline before them for a baseline mart, else the months; and each windowed mart already computed (computed: mart -> its parts, part -> file; view
     _full_<mart>) at the months a windowed mart reads of it, or at all of it for a mart recomputed
     whole. read(mart, parts) is the SQL reading those parts of a mart as readers see it."""
-    window = "_thread_messages" if mart in THREAD_MARTS else "_month_messages"
+    window = (
+        "_thread_messages"
+        if mart in THREAD_MARTS
+        else "_baseline_messages"
+        if mart in BASELINE_MARTS
+        else "_month_messages"
+    )
     con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS SELECT * FROM {window}")
     sources = [m for m in WINDOWED_MARTS if m in (computed or {})]
-    first = months_before("w.from_month", LOCAL_MONTH_MARTS.get(mart or "", (0, 1))[1])
+    first = months_before("w.from_month", LOCAL_MONTH_MARTS.get(mart or "", (0, 0))[1])
     if sources and windowed:
         # the constant bound lets DuckDB skip the earlier month parts by their statistics
         lowest = con.execute(f"SELECT coalesce(min({first}), '9999-01') FROM _window w").fetchone()[0]
@@ -485,7 +500,7 @@ def no_carry(con) -> None:
 
 def carry_backlog(con, monthly: dict[str, str], requests: dict[str, str]) -> None:
     """backlog_carried for an incremental run: the flows of service_monthly's running backlog that
-    come from before its window (it reads the requests from the month before from_month on).
+    come from before its window (it reads the requests from from_month on).
 
     Per recomputed account: the backlog at the end of the last earlier month with requests, as the
     previous set has it (monthly: that set's service_monthly parts, part -> file), opened in that month; and the
@@ -502,7 +517,7 @@ def carry_backlog(con, monthly: dict[str, str], requests: dict[str, str]) -> Non
         SELECT p.network, p.account_id, max(p.month) AS month, arg_max(p.backlog_at_month_end, p.month) AS backlog
         FROM {mart_parts_sql(monthly)} p
         SEMI JOIN _window w
-            ON w.network = p.network AND w.account_id = p.account_id AND p.month < previous_month(w.from_month)
+            ON w.network = p.network AND w.account_id = p.account_id AND p.month < w.from_month
         GROUP BY ALL
     """)
     con.execute(
@@ -542,7 +557,7 @@ def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple
     all of history.
     """
     keyed = KEYED_MARTS.get(mart)
-    first = months_before("w.from_month", LOCAL_MONTH_MARTS.get(mart, (0, 1))[0])
+    first = months_before("w.from_month", LOCAL_MONTH_MARTS.get(mart, (0, 0))[0])
     if keyed:  # only the keys' rows: a post mart also reads the posts before them, for the repeats
         keys, columns = keyed
         con.execute(

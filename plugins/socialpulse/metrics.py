@@ -293,7 +293,9 @@ def _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run
             )
             if view != mart:  # a run's windows narrow it for the marts that read it (use_window)
                 con.execute(f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM {view}")
-            rows[mart] = con.execute(f"SELECT count(*) FROM {mart}").fetchone()[0]
+            # a read SQL adds columns to the stored rows, never rows: count those, not the view's joins
+            counted = mart if mart in VIEW_MARTS else _stored_sql(lake, files[mart])
+            rows[mart] = con.execute(f"SELECT count(*) FROM {counted}").fetchone()[0]
             seconds[mart] = round(time.perf_counter() - began, 3)
             log.info(
                 "mart %s: %d rows in %.2f s (%d parts written, %d kept)",
@@ -514,7 +516,8 @@ def recompute_run(lake: Lake, run_id: str, sla: SlaPolicy | None = None) -> dict
 
 def read_sql(mart: str) -> str | None:
     """include/sql/read/<mart>.sql: the mart as readers see it, from its stored rows (<mart>_rows)
-    and the set's clock (mart_clock: network, as_of), for a mart that stores no clock."""
+    and the set's clock (mart_clock: network, as_of), for a mart that stores no clock, or no
+    month-over-month changes (a stored month never depends on the month before)."""
     path = SQL_DIR / "read" / f"{mart}.sql"
     return path.read_text() if path.exists() else None
 
@@ -598,7 +601,7 @@ def mart_query(
     and each network's SLA target."""
     if mart in VIEW_MARTS:  # its SQL reads the marts before it, which are views of the same names
         return mart_sql(mart)
-    stored = mart_parts_sql({part: lake.marts_dir() / name for part, name in files.items()})
+    stored = _stored_sql(lake, files)
     read = read_sql(mart)
     if read is None:
         return f"SELECT * FROM {stored}"
@@ -616,6 +619,11 @@ def mart_query(
     return (
         f"WITH mart_clock AS ({clock_sql}), {mart}_rows AS (SELECT * FROM {stored})\nSELECT * FROM ({read}\n)"
     )
+
+
+def _stored_sql(lake: Lake, files: Mapping[str, str]) -> str:
+    """SQL to read FROM: a mart's stored rows in a set (its files, relative to marts/)."""
+    return mart_parts_sql({part: lake.marts_dir() / name for part, name in files.items()})
 
 
 def _literal(text: str) -> str:
