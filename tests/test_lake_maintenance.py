@@ -7,6 +7,7 @@ import datetime as dt
 import subprocess
 import sys
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from helpers import CARE, DEALS, day_interval
@@ -142,3 +143,25 @@ def test_migrate_lake_to_a_new_root_copies_the_tables_and_the_validation_results
     assert (tmp_path / "new" / "validation" / "simulated" / "care" / "x" / "result.json").is_file()
     assert _migrate("--root", str(tmp_path / "old"), "--to", str(tmp_path / "new")).returncode == 0
     assert {t: new.read(t).num_rows for t in model.TABLES} == rows  # idempotent: nothing doubled
+
+
+def test_tables_checkpoint_every_ten_commits_and_maintenance_sets_it_on_older_ones(tmp_path):
+    from deltalake import DeltaTable, write_deltalake
+
+    from socialpulse.lake import TABLE_PROPERTIES
+
+    lake = Lake(tmp_path)
+    _daily_publishes(lake, days=6)  # 12 commits per table: two accounts a day
+    log_dir = lake.table_dir("messages") / "_delta_log"
+    assert lake.delta("messages").metadata().configuration == TABLE_PROPERTIES
+    assert list(log_dir.glob("*.checkpoint.parquet"))  # a load replays the commits after it only
+
+    # a table created before the property (delta-rs's default: a checkpoint every 100 commits)
+    older = Lake(tmp_path / "older")
+    uri = older.table_uri("audience_daily")
+    rows = lake.read("audience_daily")
+    rows = rows.append_column("month", pa.array(["2026-03"] * rows.num_rows))
+    write_deltalake(uri, rows, partition_by=["network", "month"])
+    assert "delta.checkpointInterval" not in DeltaTable(uri).metadata().configuration
+    older.maintain()
+    assert DeltaTable(uri).metadata().configuration == TABLE_PROPERTIES

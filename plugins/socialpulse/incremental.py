@@ -110,13 +110,15 @@ def _files(items: list[str]) -> str:
     )
 
 
-# Delta operations that move rows between files or delete unreferenced files, never change a row.
-_NO_DATA_CHANGE = {"OPTIMIZE", "VACUUM START", "VACUUM END"}
+# Delta operations that move rows between files, delete unreferenced files or set the table's
+# properties (maintenance: lake.TABLE_PROPERTIES), never change a row.
+_NO_DATA_CHANGE = {"OPTIMIZE", "VACUUM START", "VACUUM END", "SET TBLPROPERTIES"}
 
 
 def only_compacted(lake: Lake, table: str, old: int | None, new: int | None) -> bool:
-    """Whether every commit after version old, up to new, only compacted or vacuumed the table (the
-    maintenance DAG's): then its rows are those of old, though its files are not.
+    """Whether every commit after version old, up to new, only compacted or vacuumed the table or
+    set its properties (the maintenance DAG's): then its rows are those of old, though its files
+    are not.
 
     Reads each commit's commitInfo from the Delta log through the lake's own file system, not
     DeltaTable.history(): that holds the GIL while it waits for the store (a store served from this

@@ -66,6 +66,11 @@ HIVE_TYPES = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in PARTITION_COLUMNS) + "
 
 # Versions younger than this stay readable (time travel) after maintenance; older ones are vacuumed.
 DEFAULT_RETENTION_HOURS = 168
+# Each table's Delta properties, set when it is created (and by maintenance on older tables): a
+# checkpoint every 10 commits, not delta-rs's 100, so that loading a version replays a few JSON
+# commits. A table receives a commit per account and publish; every mart run loads each table at
+# two versions, and 30 commits since the last checkpoint cost those loads 0.1 s against 0.03 s.
+TABLE_PROPERTIES = {"delta.checkpointInterval": "10"}
 # marts/current.json names the mart set readers read; each set's folder holds its manifest.json.
 CURRENT_MARTS = "current.json"
 MANIFEST = "manifest.json"
@@ -370,7 +375,7 @@ class Lake:
 
         def overwrite(before) -> None:
             if before is None:  # the table's first commit; a concurrent creator makes it fail
-                write_deltalake(uri, data, mode="append", **options)
+                write_deltalake(uri, data, mode="append", configuration=TABLE_PROPERTIES, **options)
             else:
                 write_deltalake(uri, data, mode="overwrite", predicate=predicate, **options)
 
@@ -489,6 +494,7 @@ class Lake:
                     mode="append",
                     partition_by=list(PARTITION_COLUMNS),
                     storage_options=self.delta_options,
+                    configuration=TABLE_PROPERTIES,
                 )
                 before = self.delta(name)
             assert before is not None
@@ -596,6 +602,9 @@ class Lake:
             delta = self.delta(name)
             if delta is None:
                 continue
+            configured = delta.metadata().configuration
+            if any(configured.get(key) != value for key, value in TABLE_PROPERTIES.items()):
+                delta.alter.set_table_properties(TABLE_PROPERTIES)  # a table created before them
             try:
                 compacted = delta.optimize.compact(writer_properties=WriterProperties(compression="ZSTD"))
             except CommitFailedError as exc:  # a publish committed meanwhile: compact next time
@@ -663,6 +672,7 @@ class Lake:
                     partition_by=list(PARTITION_COLUMNS),
                     schema_mode="merge",
                     storage_options=target.delta_options,
+                    configuration=TABLE_PROPERTIES,
                     writer_properties=WriterProperties(compression="ZSTD"),
                     commit_properties=CommitProperties(custom_metadata={MIGRATION_MARK: str(len(files))}),
                 )
