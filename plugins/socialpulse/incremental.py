@@ -26,8 +26,9 @@ the 28 days before that day; whole threads are only the thread marts' to read); 
 metrics are the post marts' only (below). A month-over-month change needs no earlier messages:
 a month mart stores each month's own figures, and its read SQL (include/sql/read/) adds the
 changes from the month before, whose stored rows the run keeps. A mart that reads a windowed
-table is stored in month parts (metrics._write_mart) and keeps the previous set's rows of the months before
-from_month; every other mart reads only marts and small tables and is recomputed whole from them.
+table is stored in month parts (metrics._write_mart) and keeps the previous set's rows of the
+months before from_month; every other mart reads only marts and small tables and is recomputed
+whole from them.
 A thread mart (THREAD_MARTS: service_requests) is replaced thread by thread instead: it reads the
 changed threads, each whole, and keeps every other thread's rows. A post mart (POST_MARTS:
 post_performance) is replaced post by post: every post of an account from its earliest changed
@@ -452,9 +453,10 @@ def use_window(
     read: Callable[[str, Mapping[str, str]], str] | None = None,
 ) -> None:
     """Point the view messages at what `mart` reads: its threads for a thread mart, the months and
-    the spike baseline before them for a baseline mart, else the months; and each windowed mart already computed (computed: mart -> its parts, part -> file; view
-    _full_<mart>) at the months a windowed mart reads of it, or at all of it for a mart recomputed
-    whole. read(mart, parts) is the SQL reading those parts of a mart as readers see it."""
+    the spike baseline before them for a baseline mart, else the months; and each windowed mart
+    already computed (computed: mart -> its parts, part -> file; view _full_<mart>) at the months
+    a windowed mart reads of it, or at all of it for a mart recomputed whole. read(mart, parts) is
+    the SQL reading those parts of a mart as readers see it."""
     window = (
         "_thread_messages"
         if mart in THREAD_MARTS
