@@ -395,3 +395,25 @@ def test_a_set_stored_before_the_sla_was_judged_when_read_still_reads_as_it_did(
     ]
     after = metrics.read_mart(lake, "service_requests", order="ORDER BY network, account_id, message_id")
     assert after.to_pylist() == before.to_pylist()
+
+
+@pytest.mark.parametrize(
+    "mart", ["service_monthly", "staff_monthly", "service_channel_monthly", "influence_leaders_monthly"]
+)
+def test_a_set_stored_with_its_month_over_month_changes_still_reads_as_it_did(lake, mart):
+    # sets stored before 2 Dec 2026 held the <metric>_change and prev_ columns in the month marts'
+    # rows; the read SQL adds them now, from the stored month before
+    metrics.compute_marts(lake)
+    before = metrics.read_mart(lake, mart)
+    added = [c for c in before.column_names if c.endswith("_change") or c.startswith("prev_")]
+    assert added and before.num_rows
+    (name,) = set(lake.marts_manifest()["files"][mart].values())
+    path = lake.marts_dir() / name
+    con = duckdb.connect()
+    # the old rows carried them, with values the read must not take for its own
+    stale = ", ".join(f"-1 AS {c}" for c in added)
+    con.execute(f"CREATE TABLE old AS SELECT *, {stale} FROM read_parquet('{path}')")
+    con.execute(f"COPY old TO '{path}' (FORMAT parquet)")
+    after = metrics.read_mart(lake, mart)
+    assert after.column_names == before.column_names
+    assert after.to_pylist() == before.to_pylist()
