@@ -398,7 +398,14 @@ def test_a_set_stored_before_the_sla_was_judged_when_read_still_reads_as_it_did(
 
 
 @pytest.mark.parametrize(
-    "mart", ["service_monthly", "staff_monthly", "service_channel_monthly", "influence_leaders_monthly"]
+    "mart",
+    [
+        "service_monthly",
+        "staff_monthly",
+        "service_channel_monthly",
+        "engagement_monthly",
+        "influence_leaders_monthly",
+    ],
 )
 def test_a_set_stored_with_its_month_over_month_changes_still_reads_as_it_did(lake, mart):
     # sets stored before 2 Dec 2026 held the <metric>_change and prev_ columns in the month marts'
