@@ -224,6 +224,12 @@ def plan(
         FROM messages SEMI JOIN _recompute_threads USING (network, account_id, thread_id)
         GROUP BY ALL
     """)
+    # the posts of the changed metrics, beside the changed rows of posts (a removed post's too)
+    con.execute("""
+        INSERT INTO _changed_post_rows
+        SELECT p.network, p.account_id, p.post_id, p.created_at
+        FROM posts p SEMI JOIN _changed_posts c USING (network, post_id)
+    """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _plan AS
         WITH starts AS (
@@ -233,9 +239,8 @@ def plan(
             SELECT s.network, s.account_id, utc_month(s.first_at)
             FROM _thread_starts s SEMI JOIN _changed_threads t USING (network, account_id, thread_id)
             UNION ALL
-            -- a post's changed metrics: the post's month of publication
-            SELECT p.network, p.account_id, strftime(p.created_at, '%Y-%m')
-            FROM posts p SEMI JOIN _changed_posts c USING (network, post_id)
+            -- a changed post or its changed metrics: the post's month of publication
+            SELECT network, account_id, strftime(created_at, '%Y-%m') FROM _changed_post_rows
         )
         SELECT network, account_id, min(month) AS from_month FROM starts GROUP BY ALL
     """)
@@ -261,12 +266,8 @@ def plan(
 def _plan_posts(con) -> None:
     """The posts the post marts recompute (_recompute_posts) and, per account, the earliest of them
     (_post_from): every post from the account's earliest changed post on (a changed row of posts or
-    of its metrics), and the changed posts no longer in the table, whose rows are dropped."""
-    con.execute("""
-        INSERT INTO _changed_post_rows
-        SELECT p.network, p.account_id, p.post_id, p.created_at
-        FROM posts p SEMI JOIN _changed_posts c USING (network, post_id)
-    """)
+    of its metrics), and the changed posts no longer in the table, whose rows are dropped. Reads
+    the changed posts from _changed_post_rows, which plan() fills."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _post_from AS
         SELECT network, account_id, min(created_at) AS post_from FROM _changed_post_rows GROUP BY ALL
