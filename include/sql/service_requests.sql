@@ -1,7 +1,7 @@
 -- service_requests: one row per inbound customer service request and our first response to it.
 -- Grain: network, account_id, message_id (of the request): a message addressed to two of our
 -- accounts is stored by each and is a request of each. A request belongs to the month (UTC) it
--- was sent, even when it is answered in a later month.
+-- was sent, even when it is answered in a later month; it is stored by the day (UTC) it was sent.
 --
 -- Threads: messages are linked by thread_id (the connector or importer sets it to the root of the
 -- reply chain), ordered by created_at; in the same second a customer's message comes before ours.
@@ -146,6 +146,8 @@ judged AS (
         r.negative,
         r.created_at,
         utc_month(r.created_at) AS month,
+        -- the part it is stored in (incremental.DAY_MARTS); readers read month
+        utc_date(r.created_at) AS day,
         o.created_at AS responded_at,
         o.staff_member AS responder,
         o.message_id AS response_message_id,
@@ -179,6 +181,7 @@ SELECT
     negative,
     created_at,
     month,
+    day,
     responded_at,
     responder,
     response_message_id,

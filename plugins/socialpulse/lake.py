@@ -8,6 +8,7 @@ Layout under the root (a local folder by default, or an object store URL such as
         network=<network>/month=<YYYY-MM>/part-*.parquet            its data files
     validation/<network>/<account_id>/<interval>/result.{json,html}         every validation run
     marts/<run_id>/<mart>/month=<YYYY-MM>/part-*.parquet, manifest.json    one run's set of metric tables
+        (day=<YYYY-MM-DD>/ for a mart stored by day, all/ for one not stored by month)
     marts/current.json                                                       the set readers read
     analyst.duckdb                                  views of every table and current mart, for DuckDB's CLI
     reports/<report>/<YYYY-MM>/report.html, email.html, *.pdf, delivery.json  what was sent
@@ -217,19 +218,21 @@ class Lake:
     def __init__(self, root: str | os.PathLike[str], storage_options: dict[str, Any] | None = None):
         self.root = lake_path(root, storage_options)
         self.delta_options = delta_storage_options(storage_options or {}) if self.remote else None
-        # (table, version) -> DeltaTable while versions_cached() is open
+        # (table, version) -> DeltaTable, and a file list's read_parquet SQL, while versions_cached() is open
         self._deltas: dict[tuple[str, int], Any] | None = None
+        self._sources: dict[tuple[str, ...], str] | None = None
 
     @contextlib.contextmanager
     def versions_cached(self) -> Iterator[None]:
         """Within it, each version of a table is loaded once (a version's files never change, and a
-        log of many commits costs 15 ms a load): a mart run reads the same versions to register its
-        views, find the changed files and build the analyst database."""
-        self._deltas = {}
+        log of many commits costs 15 ms a load), and its files' schemas are read once: a mart run
+        reads the same versions to register its views, find the changed files and build the
+        analyst database."""
+        self._deltas, self._sources = {}, {}
         try:
             yield
         finally:
-            self._deltas = None
+            self._deltas, self._sources = None, None
 
     @classmethod
     def from_config(cls, config: Config) -> Lake:
@@ -548,7 +551,12 @@ class Lake:
                 continue
             stored = set(delta.schema().to_arrow().names)
             columns = ", ".join(f.name for f in spec.schema)
-            source = _parquet_source(con, files, stored - set(PARTITION_COLUMNS))
+            key = (*files, "\0", *sorted(stored))
+            source = (self._sources or {}).get(key) or _parquet_source(
+                con, files, stored - set(PARTITION_COLUMNS)
+            )
+            if self._sources is not None:
+                self._sources[key] = source
             if all(f.name in stored for f in spec.schema):
                 con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {columns} FROM {source}")
             else:  # columns the model gained since the table's last write: null until then
@@ -904,26 +912,33 @@ def parquet_files_sql(paths: Iterable[Any]) -> str:
     return f"read_parquet({_sql_list([str(path) for path in paths])})"
 
 
+def part_column(part: str) -> str:
+    """The column a mart's part is of: 'day' for a day ('YYYY-MM-DD': a mart stored by day), else 'month'."""
+    return "day" if len(part) == len("YYYY-MM-DD") else "month"
+
+
 def mart_parts_sql(parts: Mapping[str, Any]) -> str:
     """SQL to read FROM: a mart's parts ({part: file}), each file once.
 
-    A part is a month ('YYYY-MM'), or 'all' or 'empty' for a mart not stored by month. A month's
-    file is its own (written in a month=YYYY-MM folder) or one holding several months: a full run
-    writes each mart as one file, which an incremental run then keeps for the months it did not
-    recompute. Such a file is read for the months that name it only.
+    A part is a month ('YYYY-MM'), a day ('YYYY-MM-DD', of a mart stored by day:
+    incremental.DAY_MARTS), or 'all' or 'empty' for a mart not stored by month. A part's file is
+    its own (written in a month=YYYY-MM or day=YYYY-MM-DD folder) or one holding several parts: a
+    full run writes each mart as one file, which an incremental run then keeps for the parts it did
+    not recompute. Such a file is read for the parts that name it only.
     """
-    months_of: dict[str, list[str]] = {}
+    parts_of: dict[str, list[str]] = {}
     for part, path in parts.items():
-        months_of.setdefault(str(path), []).append(part)
+        parts_of.setdefault(str(path), []).append(part)
     whole = [
         path
-        for path, months in months_of.items()
-        if months in (["all"], ["empty"]) or path.rsplit("/", 2)[-2] == f"month={months[0]}"
+        for path, named in parts_of.items()
+        if named in (["all"], ["empty"]) or path.rsplit("/", 2)[-2] == f"{part_column(named[0])}={named[0]}"
     ]
     reads = [f"SELECT * FROM {parquet_files_sql(whole)}"] if whole else []
     reads += [
-        f"SELECT * FROM {parquet_files_sql([path])} WHERE month IN ({', '.join(map(_quote, sorted(months)))})"
-        for path, months in months_of.items()
+        f"SELECT * FROM {parquet_files_sql([path])} "
+        f"WHERE {part_column(named[0])} IN ({', '.join(map(_quote, sorted(named)))})"
+        for path, named in parts_of.items()
         if path not in whole
     ]
     if len(reads) == 1 and whole:

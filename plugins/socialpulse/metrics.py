@@ -246,6 +246,8 @@ def _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run
             mode if plan is None or previous is None else f"incremental from {previous['run_id']}: {plan}",
         )
         log.info("mart run %s: before the marts %s s", run_id, setup)
+        if plan is None:
+            incremental.no_earlier_posts(con)  # a full run's post_performance reads every post
         incremental.no_carry(con)  # a full run's service_monthly reads every request
         for mart in marts:
             began = time.perf_counter()
@@ -540,14 +542,16 @@ def _write_mart(
     DuckDB writes the Parquet itself (no copy through Python). A mart that reads a windowed table
     is stored by month, so that a later incremental run can share the months it does not
     recompute: an incremental run writes the months it recomputed in month parts
-    (marts/<run>/<mart>/month=YYYY-MM/), a full run (one_file) writes one file that every month
-    names (a write partitioned by month cost service_requests 1.2 to 1.7 s of 8 at 10 M messages).
+    (marts/<run>/<mart>/month=YYYY-MM/; by day for incremental.DAY_MARTS, day=YYYY-MM-DD/), a full
+    run (one_file) writes one file that every month (or day) names (a write partitioned by month
+    cost service_requests 1.2 to 1.7 s of 8 at 10 M messages).
     The others are one file (part 'all'). A parted mart without rows (and no part kept from the
     previous set) is one empty file (part 'empty'), which gives readers its columns. Files get
     unique names, and the run's folder is read by nobody until its manifest and the switch name
     it: a run killed mid-write leaves files no set names.
     """
     folder = lake.mart_run_dir(run_id) / mart
+    column = incremental.part_column(mart)
     if not parted or one_file:
         name = _relative(lake, _copy(con, query, folder / "all"))
         if not parted:
@@ -555,17 +559,17 @@ def _write_mart(
         months = [
             m
             for (m,) in con.execute(
-                f"SELECT DISTINCT month FROM {parquet_files_sql([lake.marts_dir() / name])}"
+                f"SELECT DISTINCT CAST({column} AS VARCHAR) FROM {parquet_files_sql([lake.marts_dir() / name])}"
             ).fetchall()
         ]
         if None in months:
-            raise RuntimeError(f"mart {mart} has rows without a month: it is stored by month")
+            raise RuntimeError(f"mart {mart} has rows without a {column}: it is stored by {column}")
         return {month: name for month in sorted(months)} or {"empty": name}
     if not is_remote(folder):
         folder.mkdir(parents=True, exist_ok=True)
     # the newline ends a -- comment on the query's last line
     written = con.execute(
-        f"COPY ({query}\n) TO '{folder}' ({_COPY}, PARTITION_BY (month), WRITE_PARTITION_COLUMNS true, "
+        f"COPY ({query}\n) TO '{folder}' ({_COPY}, PARTITION_BY ({column}), WRITE_PARTITION_COLUMNS true, "
         "APPEND true, FILENAME_PATTERN 'part-{uuid}')"
     ).fetchone()[1]
     if not written and not has_kept_parts:
@@ -588,7 +592,7 @@ def _relative(lake: Lake, name: str) -> str:
 
 
 def _part_of(name: str) -> str:
-    """The month of a part file written with PARTITION_BY (month): .../month=2025-01/part-....parquet."""
+    """The part of a file written with PARTITION_BY (month) or (day): .../month=2025-01/part-....parquet."""
     folder = name.rsplit("/", 2)[-2]
     return folder.split("=", 1)[1]
 

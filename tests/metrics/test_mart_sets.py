@@ -83,7 +83,7 @@ def test_pruning_keeps_the_current_set_and_every_manifest(lake):
     assert lake.pinned_versions()["messages"] == {lake.marts_manifest(current)["versions"]["messages"]}
 
 
-def test_a_daily_run_writes_the_months_it_recomputes_and_shares_the_others_until_no_set_needs_them(lake):
+def test_a_daily_run_writes_the_parts_it_recomputes_and_shares_the_others_until_no_set_needs_them(lake):
     metrics.compute_marts(lake)
     old = lake.marts_manifest()
     network = SimulatedNetwork(seed=4)
@@ -92,10 +92,17 @@ def test_a_daily_run_writes_the_months_it_recomputes_and_shares_the_others_until
     metrics.compute_marts(lake)
     new = lake.marts_manifest()
     assert new["mode"] == "incremental"
+    # service_requests is stored by day: no thread of September changed, so the new set reads the
+    # old set's file for those days, and it writes only the days of the changed threads' requests
     old_parts, new_parts = old["files"]["service_requests"], new["files"]["service_requests"]
-    # no September thread changed: the new set reads the old set's September file
-    assert new_parts["2026-09"] == old_parts["2026-09"]
-    assert new_parts["2026-10"] != old_parts["2026-10"]
+    september = [day for day in old_parts if day.startswith("2026-09-")]
+    assert september and all(new_parts[day] == old_parts[day] for day in september)
+    rewritten = {day for day, name in new_parts.items() if name != old_parts.get(day)}
+    assert "2026-10-16" in rewritten and min(rewritten) >= "2026-10-01", sorted(rewritten)
+    assert len(rewritten) < len([day for day in old_parts if day.startswith("2026-10-")])
+    # a month mart is stored by month: October is rewritten, September shared
+    old_months, new_months = old["files"]["service_monthly"], new["files"]["service_monthly"]
+    assert new_months["2026-09"] == old_months["2026-09"] and new_months["2026-10"] != old_months["2026-10"]
     shared = {lake.marts_dir() / name for files in new["files"].values() for name in files.values()} & stored(
         lake, old["run_id"]
     )
@@ -358,10 +365,10 @@ def test_a_run_after_a_compaction_recomputes_only_what_the_clock_reaches_and_kee
         assert rows_of(lake, mart, previous) == rows_of(lake, mart), mart
 
 
-def test_a_full_runs_file_is_read_for_the_months_that_name_it_only(lake):
+def test_a_full_runs_file_is_read_for_the_parts_that_name_it_only(lake):
     metrics.compute_marts(lake)
     files = lake.marts_manifest()["files"]["service_requests"]
-    assert len(set(files.values())) == 1 and len(files) >= 2  # one file, every month names it
+    assert len(set(files.values())) == 1 and len(files) >= 2  # one file, every day names it
     every_month = metrics.read_mart(lake, "service_requests").to_pylist()
     manifest_path = lake.mart_run_dir(lake.current_marts_run()) / MANIFEST
     manifest = json.loads(manifest_path.read_text())
@@ -369,8 +376,12 @@ def test_a_full_runs_file_is_read_for_the_months_that_name_it_only(lake):
     del manifest["files"]["service_requests"][dropped]
     manifest_path.write_text(json.dumps(manifest))
     read = metrics.read_mart(lake, "service_requests").to_pylist()
-    assert {r["month"] for r in read} == set(files) - {dropped}
-    assert len(read) == sum(r["month"] != dropped for r in every_month) > 0
+
+    def day(row: dict) -> str:
+        return row["created_at"].astimezone(dt.UTC).date().isoformat()
+
+    assert {day(r) for r in read} == set(files) - {dropped}
+    assert len(read) == sum(day(r) != dropped for r in every_month) > 0
 
 
 def test_a_set_stored_before_the_sla_was_judged_when_read_still_reads_as_it_did(lake):
