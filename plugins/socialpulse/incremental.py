@@ -49,7 +49,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from socialpulse import model
-from socialpulse.lake import HIVE_TYPES, Lake, mart_parts_sql
+from socialpulse.lake import HIVE_TYPES, PARTITION_COLUMNS, Lake, mart_parts_sql
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +109,12 @@ def is_windowed(sql: str) -> bool:
     return bool(_READS_WINDOWED.search(code) or _READS_WINDOWED_MART.search(code))
 
 
+def _sql_list(items: list[str]) -> str:
+    return "[" + ", ".join("'" + item.replace("'", "''") + "'" for item in items) + "]"
+
+
 def _files(items: list[str]) -> str:
-    quoted = ", ".join("'" + item.replace("'", "''") + "'" for item in items)
-    return (
-        f"read_parquet([{quoted}], hive_partitioning = true, union_by_name = true, hive_types = {HIVE_TYPES})"
-    )
+    return f"read_parquet({_sql_list(items)}, hive_partitioning = true, union_by_name = true, hive_types = {HIVE_TYPES})"
 
 
 # Delta operations that move rows between files, delete unreferenced files or set the table's
@@ -152,6 +153,53 @@ def changed_files(lake: Lake, table: str, old: int | None, new: int | None) -> l
     before = set(lake.table_files(table, old)) if old is not None else set()
     after = set(lake.table_files(table, new)) if new is not None else set()
     return sorted(before ^ after)
+
+
+def rows_of_keys(
+    con, lake: Lake, table: str, version: int | None, keys: str, columns: tuple[str, ...]
+) -> str:
+    """SQL to read FROM: the table's rows (its canonical columns, at version) in the files that may
+    hold a key of `keys` (a temp table of the key columns: ids, strings), by the statistics of the
+    files' row groups. The other files hold none of its keys.
+
+    Ids that grow with time (X, Instagram) or begin with the account's (Facebook) keep the recent
+    files of a few accounts only: a scan of every message's thread for a day's threads cost 0.25 to
+    0.33 s at 10 M messages. Statistics that are missing or not exact bound nothing.
+    """
+    files = lake.table_files(table, version)
+    stored = [c for c in columns if c not in PARTITION_COLUMNS]
+    names = ", ".join(f"'{c}'" for c in stored)
+    bounds = ", ".join(
+        f"max(stats_min_value) FILTER (WHERE path_in_schema = '{c}' AND min_is_exact) AS {c}_low, "
+        f"max(stats_max_value) FILTER (WHERE path_in_schema = '{c}' AND max_is_exact) AS {c}_high"
+        for c in stored
+    )
+    admits = " AND ".join(
+        f"(g.{c}_low IS NULL OR k.{c} >= g.{c}_low) AND (g.{c}_high IS NULL OR k.{c} <= g.{c}_high)"
+        for c in stored
+    )
+    candidates = (
+        [
+            name
+            for (name,) in con.execute(f"""
+                SELECT DISTINCT g.file_name
+                FROM (
+                    SELECT file_name, row_group_id, {bounds}
+                    FROM parquet_metadata({_sql_list(files)})
+                    WHERE path_in_schema IN ({names})
+                    GROUP BY ALL
+                ) g
+                SEMI JOIN {keys} k ON {admits}
+            """).fetchall()
+        ]
+        if files and stored
+        else files
+    )
+    canonical = ", ".join(f.name for f in model.TABLES[table].schema)
+    rows = f"SELECT * FROM _{table}_canonical"
+    if candidates:
+        rows += f" UNION ALL BY NAME SELECT * FROM {_files(sorted(candidates))}"
+    return f"(SELECT {canonical} FROM ({rows}))"
 
 
 def plan(
@@ -223,10 +271,20 @@ def plan(
         CREATE OR REPLACE TEMP TABLE _recompute_threads AS
         SELECT DISTINCT network, account_id, thread_id FROM _changed_threads
     """)
+    threads = rows_of_keys(
+        con,
+        lake,
+        "messages",
+        versions.get("messages"),
+        "_recompute_threads",
+        KEYED_MARTS["service_requests"][1],
+    )
+    # the thread marts read the same files (restrict)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _changed_thread_files AS SELECT * FROM {threads}")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _thread_starts AS
         SELECT network, account_id, thread_id, min(created_at) AS first_at
-        FROM messages SEMI JOIN _recompute_threads USING (network, account_id, thread_id)
+        FROM _changed_thread_files SEMI JOIN _recompute_threads USING (network, account_id, thread_id)
         GROUP BY ALL
     """)
     # the posts of the changed metrics, beside the changed rows of posts (a removed post's too)
@@ -386,10 +444,11 @@ def restrict(con) -> None:
         "SELECT coalesce(min(first_at), TIMESTAMPTZ '9999-01-01') FROM _thread_starts"
     ).fetchone()[0]
     # a table, not a view: a thread mart reads messages several times, and the changed threads of a
-    # day are few while a scan for them covers every message since the oldest one began
+    # day are few while a scan for them covers every message since the oldest one began (in the
+    # files that may hold them: rows_of_keys)
     con.execute(f"""
         CREATE TEMP TABLE _thread_messages AS
-        SELECT m.* FROM _full_messages m SEMI JOIN _recompute_threads t USING (network, account_id, thread_id)
+        SELECT m.* FROM _changed_thread_files m SEMI JOIN _recompute_threads t USING (network, account_id, thread_id)
         WHERE m.created_at >= CAST('{first}' AS TIMESTAMPTZ)
     """)
     use_window(con, None)
