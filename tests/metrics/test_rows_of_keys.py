@@ -50,7 +50,9 @@ def test_only_the_files_whose_statistics_admit_a_key_are_read(tmp_path):
     con = duckdb.connect()
     con.register("empty_messages", model.empty("messages"))
     con.execute("CREATE TABLE _messages_canonical AS SELECT * FROM empty_messages")
-    con.execute("CREATE TABLE keys AS SELECT 'facebook' AS network, '111' AS account_id, '111_7' AS thread_id")
+    con.execute(
+        "CREATE TABLE keys AS SELECT 'facebook' AS network, '111' AS account_id, '111_7' AS thread_id"
+    )
 
     sql = incremental.rows_of_keys(
         con,
@@ -65,7 +67,9 @@ def test_only_the_files_whose_statistics_admit_a_key_are_read(tmp_path):
     assert other_account not in sql and other_range not in sql
     rows = con.execute(f"SELECT network, thread_id FROM {sql} SEMI JOIN keys USING (thread_id)").fetchall()
     assert rows == [("facebook", "111_7")]
-    assert [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {sql}").fetchall()] == model.MESSAGES.schema.names
+    assert [
+        d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {sql}").fetchall()
+    ] == model.MESSAGES.schema.names
 
 
 def test_no_key_reads_no_file(tmp_path):
@@ -77,7 +81,12 @@ def test_no_key_reads_no_file(tmp_path):
     con.execute("CREATE TABLE keys (network VARCHAR, account_id VARCHAR, thread_id VARCHAR)")
 
     sql = incremental.rows_of_keys(
-        con, FilesOf([file]), "messages", None, "keys", ("network", "account_id", "thread_id")  # type: ignore[arg-type]
+        con,
+        FilesOf([file]),
+        "messages",
+        None,
+        "keys",
+        ("network", "account_id", "thread_id"),  # type: ignore[arg-type]
     )
 
     assert file not in sql and con.execute(f"SELECT count(*) FROM {sql}").fetchone() == (0,)
