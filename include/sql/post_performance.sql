@@ -1,5 +1,6 @@
 -- post_performance: one row per post of ours, with its latest totals.
--- Grain: network, account_id, post_id. A post belongs to the month (UTC) it was published.
+-- Grain: network, account_id, post_id. A post belongs to the month (UTC) it was published; it is
+-- stored by post_date, the day (UTC) it was published (incremental.DAY_MARTS).
 -- Totals are the latest lifetime snapshot in post_metrics_daily (networks keep updating a post's
 -- numbers for days, so the last observation wins; arg_max_null keeps a null the network reported
 -- that day, and one arg_max per column costs 5% less than one over a struct of them).

@@ -59,11 +59,11 @@ WINDOWED_TABLES = ("messages", "posts", "post_metrics_daily")
 # thread_id: a reply is in its parent's thread, thread_id being the root of the reply chain) and
 # on the clock: replaced thread by thread, so a day's run recomputes the day's threads, not months.
 THREAD_MARTS = ("service_requests",)
-# Marts stored by the UTC day of their rows (a column day, parts 'YYYY-MM-DD') rather than by
-# month: a thread's requests are sent on the days its messages come, so a day's run rewrites the
-# few days the changed threads' requests were sent, not every request of the month so far
-# (137,602 rows on the 14th of a month at 10 M messages a year).
-DAY_MARTS = THREAD_MARTS
+# Marts stored by the UTC day of their rows (parts 'YYYY-MM-DD', by the column named) rather than
+# by month: a thread's requests are sent on the days its messages come, and a day's run recomputes
+# the posts of the connectors' lookback window, so it rewrites those days, not every row of the
+# month so far (service_requests: 137,602 rows on the 14th of a month at 10 M messages a year).
+DAY_MARTS = {"service_requests": "day", "post_performance": "post_date"}
 # Marts whose every row is one post's, depending only on that post, its metrics and the account's
 # posts of the 30 days before it (is_repeat): replaced post by post, from each account's earliest
 # changed post on (a changed post can make a later one a repeat, or no longer one).
@@ -558,8 +558,8 @@ def use_window(
 
 
 def part_column(mart: str) -> str:
-    """The column a windowed mart is stored by: day for DAY_MARTS, else month."""
-    return "day" if mart in DAY_MARTS else "month"
+    """The column a windowed mart is stored by: its day column for DAY_MARTS, else month."""
+    return DAY_MARTS.get(mart, "month")
 
 
 def months_before(month: str, months: int) -> str:
@@ -625,7 +625,7 @@ def carry_backlog(con, monthly: dict[str, str], requests: dict[str, str]) -> Non
     con.execute(f"""
         INSERT INTO backlog_carried
         SELECT r.network, r.account_id, utc_month(r.responded_at), 0, count(*)
-        FROM {mart_parts_sql(parts)} r
+        FROM {mart_parts_sql(parts, part_column("service_requests"))} r
         JOIN _carried_from c
             ON c.network = r.network AND c.account_id = r.account_id
             AND r.month <= c.month AND utc_month(r.responded_at) > c.month
@@ -665,8 +665,9 @@ def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple
         m for (m,) in con.execute(f"SELECT DISTINCT CAST({column} AS VARCHAR) FROM _recomputed").fetchall()
     }
     months_of_parts = {part for part in previous if part not in ("all", "empty")}
-    if mart in POST_MARTS:  # a recomputed post's earlier row is in its month, at or after post_from
-        lowest = con.execute("SELECT min(utc_month(post_from)) FROM _post_from").fetchone()[0]
+    if mart in POST_MARTS:  # a recomputed post's earlier row is in its part, at or after post_from
+        first_part = "utc_date(post_from)" if mart in DAY_MARTS else "utc_month(post_from)"
+        lowest = con.execute(f"SELECT CAST(min({first_part}) AS VARCHAR) FROM _post_from").fetchone()[0]
     else:
         lowest = con.execute(f"SELECT min({first}) FROM _window w").fetchone()[0]
     # where the recomputed threads' earlier rows were: in or after the month each began (in the
@@ -676,7 +677,7 @@ def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple
         months |= {
             m
             for (m,) in con.execute(
-                f"SELECT DISTINCT CAST({column} AS VARCHAR) FROM {mart_parts_sql({p: previous[p] for p in searched})} p "
+                f"SELECT DISTINCT CAST({column} AS VARCHAR) FROM {mart_parts_sql({p: previous[p] for p in searched}, column)} p "
                 f"SEMI JOIN {keys} k ON {on}"
             ).fetchall()
         }
@@ -693,5 +694,7 @@ def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple
         else "ANTI JOIN _window w "
         f"ON w.network = p.network AND w.account_id = p.account_id AND p.month >= {first}"
     )
-    carried = f"SELECT p.* FROM {mart_parts_sql({m: previous[m] for m in rewritten})} p {not_recomputed}"
+    carried = (
+        f"SELECT p.* FROM {mart_parts_sql({m: previous[m] for m in rewritten}, column)} p {not_recomputed}"
+    )
     return f"SELECT * FROM ({carried}) UNION ALL BY NAME SELECT * FROM _recomputed", kept

@@ -912,20 +912,19 @@ def parquet_files_sql(paths: Iterable[Any]) -> str:
     return f"read_parquet({_sql_list([str(path) for path in paths])})"
 
 
-def part_column(part: str) -> str:
-    """The column a mart's part is of: 'day' for a day ('YYYY-MM-DD': a mart stored by day), else 'month'."""
-    return "day" if len(part) == len("YYYY-MM-DD") else "month"
-
-
-def mart_parts_sql(parts: Mapping[str, Any]) -> str:
+def mart_parts_sql(parts: Mapping[str, Any], day_column: str = "month") -> str:
     """SQL to read FROM: a mart's parts ({part: file}), each file once.
 
-    A part is a month ('YYYY-MM'), a day ('YYYY-MM-DD', of a mart stored by day:
-    incremental.DAY_MARTS), or 'all' or 'empty' for a mart not stored by month. A part's file is
-    its own (written in a month=YYYY-MM or day=YYYY-MM-DD folder) or one holding several parts: a
-    full run writes each mart as one file, which an incremental run then keeps for the parts it did
-    not recompute. Such a file is read for the parts that name it only.
+    A part is a month ('YYYY-MM', of the column month), a day ('YYYY-MM-DD', of day_column: a mart
+    stored by day, incremental.DAY_MARTS), or 'all' or 'empty' for a mart not stored by month. A
+    part's file is its own (written in a month=YYYY-MM or <day_column>=YYYY-MM-DD folder) or one
+    holding several parts: a full run writes each mart as one file, which an incremental run then
+    keeps for the parts it did not recompute. Such a file is read for the parts that name it only.
     """
+
+    def part_column(part: str) -> str:
+        return day_column if len(part) == len("YYYY-MM-DD") else "month"
+
     parts_of: dict[str, list[str]] = {}
     for part, path in parts.items():
         parts_of.setdefault(str(path), []).append(part)

@@ -117,6 +117,10 @@ def _connect(lake, threads, sla, as_of, memory_limit, versions):
     # A mart whose rows need an order says ORDER BY; the others may be written in any order, which
     # lets DuckDB write them in parallel (service_requests: about 18% faster at 10 M messages).
     con.execute("SET preserve_insertion_order = false")
+    # Every file a run reads keeps its name for its life (Delta's and the marts' are unique), so
+    # each footer is read once: views are bound and rebound over hundreds of files (a daily run:
+    # 0.15-0.3 s of 3.3 s at 10 M messages).
+    con.execute("SET parquet_metadata_cache = true")
     # Spill files go to the system's temporary folder, not to whatever the working directory is.
     con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "socialpulse-duckdb")])
     _set_sla_variables(con, sla)
@@ -296,7 +300,7 @@ def _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run
             if view != mart:  # a run's windows narrow it for the marts that read it (use_window)
                 con.execute(f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM {view}")
             # a read SQL adds columns to the stored rows, never rows: count those, not the view's joins
-            counted = mart if mart in VIEW_MARTS else _stored_sql(lake, files[mart])
+            counted = mart if mart in VIEW_MARTS else _stored_sql(lake, mart, files[mart])
             rows[mart] = con.execute(f"SELECT count(*) FROM {counted}").fetchone()[0]
             seconds[mart] = round(time.perf_counter() - began, 3)
             log.info(
@@ -374,6 +378,7 @@ def refresh_analyst_db(lake: Lake, manifest: dict) -> Path | None:
         con = duckdb.connect(str(tmp))
         try:
             con.execute("SET TimeZone = 'UTC'")
+            con.execute("SET parquet_metadata_cache = true")  # each footer once, as in a run (_connect)
             lake.register_tables(con, manifest["versions"])
             # A database file keeps no variables: the set's SLA is written into the macros and views.
             variables = sla_variables(_manifest_sla(manifest))
@@ -605,7 +610,7 @@ def mart_query(
     and each network's SLA target."""
     if mart in VIEW_MARTS:  # its SQL reads the marts before it, which are views of the same names
         return mart_sql(mart)
-    stored = _stored_sql(lake, files)
+    stored = _stored_sql(lake, mart, files)
     read = read_sql(mart)
     if read is None:
         return f"SELECT * FROM {stored}"
@@ -625,9 +630,12 @@ def mart_query(
     )
 
 
-def _stored_sql(lake: Lake, files: Mapping[str, str]) -> str:
+def _stored_sql(lake: Lake, mart: str, files: Mapping[str, str]) -> str:
     """SQL to read FROM: a mart's stored rows in a set (its files, relative to marts/)."""
-    return mart_parts_sql({part: lake.marts_dir() / name for part, name in files.items()})
+    folder = str(lake.marts_dir())  # joined as text: a path object a part cost 1 ms per 100 parts
+    return mart_parts_sql(
+        {part: f"{folder}/{name}" for part, name in files.items()}, incremental.part_column(mart)
+    )
 
 
 def _literal(text: str) -> str:
