@@ -34,8 +34,9 @@ changed threads, each whole, and keeps every other thread's rows. A post mart (P
 post_performance) is replaced post by post: every post of an account from its earliest changed
 post on (its row or its metrics changed), reading the posts of the 30 days before that one (the
 repeats: earlier_posts) and the recomputed posts' metrics. Either way only the parts (months, or
-days for DAY_MARTS) that hold a recomputed row are written again (recompute_parts); the others are the previous set's
-files, shared, so a day's run writes the months it changed, not all of history. A mart can share
+days for DAY_MARTS) that hold a recomputed row are written again (recompute_parts); the others
+are the previous set's files, shared, so a day's run writes the parts it changed, not all of
+history. A mart can share
 its rows because they hold nothing the clock decides: service_requests stores no as_of, and its
 read SQL (include/sql/read/) judges unanswered requests and resolutions when the set is read.
 """
@@ -635,8 +636,8 @@ def carry_backlog(con, monthly: dict[str, str], requests: dict[str, str]) -> Non
 
 
 def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple[str, set[str]]:
-    """The query of a windowed mart's rows in the parts (months, or days) this run rewrites, and the parts of
-    the previous set (previous: part -> file) it keeps as they are.
+    """The query of a windowed mart's rows in the parts (months, or days) this run rewrites, and
+    the parts of the previous set (previous: part -> file) it keeps as they are.
 
     The recomputed rows are those of the recomputed keys (a keyed mart: threads or posts) or of the
     months from each account's from_month on; a month part is rewritten when it holds or held any

@@ -912,7 +912,7 @@ def parquet_files_sql(paths: Iterable[Any]) -> str:
     return f"read_parquet({_sql_list([str(path) for path in paths])})"
 
 
-def mart_parts_sql(parts: Mapping[str, Any], day_column: str = "month") -> str:
+def mart_parts_sql(parts: Mapping[str, Any], day_column: str = "day") -> str:
     """SQL to read FROM: a mart's parts ({part: file}), each file once.
 
     A part is a month ('YYYY-MM', of the column month), a day ('YYYY-MM-DD', of day_column: a mart
