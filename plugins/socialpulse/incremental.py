@@ -222,7 +222,8 @@ def plan(
     old_versions = previous["versions"]
     con.execute("CREATE OR REPLACE TEMP TABLE _changed (network VARCHAR, account_id VARCHAR, month VARCHAR)")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _changed_threads (network VARCHAR, account_id VARCHAR, thread_id VARCHAR)"
+        "CREATE OR REPLACE TEMP TABLE _changed_threads "
+        "(network VARCHAR, account_id VARCHAR, thread_id VARCHAR, changed_from TIMESTAMPTZ)"
     )
     con.execute("CREATE OR REPLACE TEMP TABLE _changed_posts (network VARCHAR, post_id VARCHAR)")
     con.execute(
@@ -247,7 +248,8 @@ def plan(
             )
             if table == "messages":
                 con.execute(
-                    f"INSERT INTO _changed_threads SELECT DISTINCT network, account_id, thread_id FROM {_files(files)}"
+                    "INSERT INTO _changed_threads "
+                    f"SELECT network, account_id, thread_id, min(created_at) FROM {_files(files)} GROUP BY ALL"
                 )
             if table == "posts":  # a removed post's key too: its row is dropped
                 con.execute(
@@ -666,13 +668,25 @@ def recompute_parts(con, mart: str, sql: str, previous: dict[str, str]) -> tuple
         m for (m,) in con.execute(f"SELECT DISTINCT CAST({column} AS VARCHAR) FROM _recomputed").fetchall()
     }
     months_of_parts = {part for part in previous if part not in ("all", "empty")}
+    first_part = "utc_date({})" if mart in DAY_MARTS else "utc_month({})"
     if mart in POST_MARTS:  # a recomputed post's earlier row is in its part, at or after post_from
-        first_part = "utc_date(post_from)" if mart in DAY_MARTS else "utc_month(post_from)"
-        lowest = con.execute(f"SELECT CAST(min({first_part}) AS VARCHAR) FROM _post_from").fetchone()[0]
+        lowest = con.execute(
+            f"SELECT CAST(min({first_part.format('post_from')}) AS VARCHAR) FROM _post_from"
+        ).fetchone()[0]
+    elif mart in THREAD_MARTS:
+        # a recomputed thread's earlier rows are on or after its first message: today's, or one
+        # changed since (a removed first message is in a changed file). Often far later than
+        # from_month, which the clock can move back to the month before (reach).
+        lowest = con.execute(f"""
+            SELECT CAST(min({first_part.format("first")}) AS VARCHAR) FROM (
+                SELECT min(first_at) AS first FROM _thread_starts
+                UNION ALL
+                SELECT min(changed_from) FROM _changed_threads
+            )
+        """).fetchone()[0]
     else:
         lowest = con.execute(f"SELECT min({first}) FROM _window w").fetchone()[0]
-    # where the recomputed threads' earlier rows were: in or after the month each began (in the
-    # previous set), from which the plan recomputes (a removed first message is a changed row)
+    # where the recomputed keys' earlier rows can be
     searched = sorted(m for m in months_of_parts if lowest is not None and m >= lowest)
     if mart in THREAD_MARTS and searched:
         months |= {

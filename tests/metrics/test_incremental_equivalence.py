@@ -20,7 +20,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from mart_lake import message
+from mart_lake import at, message
 
 from socialpulse import metrics, model
 from socialpulse.classify import classify_tables
@@ -283,7 +283,7 @@ def test_a_request_answered_just_before_a_month_ends_is_resolved_by_the_next_mon
     # answered at 21:00 on the month's last day, the newest message then: 'open' (within the quiet
     # hours of as_of). The next run only has February's data to recompute, yet the clock moving on
     # resolves January's request: include/sql/reach/service_requests.sql sends January along.
-    from mart_lake import CARE, MartLake, at, reply
+    from mart_lake import CARE, MartLake, reply
 
     marts = MartLake(tmp_path / "lake")
     ask = message("r1", at("2026-01-31", "20:00"))
@@ -300,7 +300,7 @@ def test_the_backlog_of_an_incremental_run_carries_the_requests_before_its_windo
     # recomputes from March (its pending request) and reads the requests from February on:
     # January's backlog comes from the previous set, and its request answered in March leaves the
     # backlog in March.
-    from mart_lake import MartLake, at, reply
+    from mart_lake import MartLake, reply
 
     marts = MartLake(tmp_path / "lake")
     late, never = message("r1", at("2026-01-10", "09:00")), message("r2", at("2026-01-12", "09:00"))
@@ -323,3 +323,23 @@ def test_the_backlog_of_an_incremental_run_carries_the_requests_before_its_windo
     backlog = {r["month"]: r["backlog_at_month_end"] for r in marts.rows("service_monthly")}
     assert backlog == {"2026-01": 2, "2026-02": 2, "2026-03": 2, "2026-04": 3}
     assert_incremental_equals_full(marts.lake, "a request of April")
+
+
+def test_a_threads_removed_first_request_leaves_the_set_when_the_thread_goes_on(tmp_path):
+    # the thread's first message is deleted (its day extracted again without it) while the thread
+    # goes on days later: its row is on a day before today's first message of the thread, which
+    # the run must still find and rewrite
+    from mart_lake import CARE, MartLake, reply
+
+    marts = MartLake(tmp_path / "lake")
+    first = message("r1", at("2026-03-02", "09:00"))
+    again = message("r2", at("2026-03-05", "09:00"), thread="r1", parent="r1", author="customer-r1")
+    marts.publish(messages=[first, again, reply("o2", again, at("2026-03-05", "10:00"))]).compute()
+    assert {r["message_id"] for r in marts.rows("service_requests")} == {"r1", "r2"}
+    march_2 = Interval(at("2026-03-02"), at("2026-03-03"))
+    marts.lake.publish(CARE, march_2, {"messages": model.table_from_rows("messages", [])})
+    later = message("r3", at("2026-03-07", "09:00"), thread="r1", parent="o2", author="customer-r1")
+    marts.publish(messages=[later]).compute()
+    assert marts.lake.marts_manifest()["mode"] == "incremental"
+    assert {r["message_id"] for r in marts.rows("service_requests")} == {"r2", "r3"}
+    assert_incremental_equals_full(marts.lake, "a removed first request")
