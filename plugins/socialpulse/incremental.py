@@ -43,6 +43,7 @@ read SQL (include/sql/read/) judges unanswered requests and resolutions when the
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -455,9 +456,8 @@ def restrict(con) -> None:
         WHERE m.created_at >= CAST('{first}' AS TIMESTAMPTZ)
     """)
     use_window(con, None)
-    # the recomputed posts, the 30 days of posts before each account's earliest one (the repeats:
-    # earlier_posts), and the recomputed posts' metrics (dated on or after their publication, by
-    # a network that may date them in the account's zone: a day's margin for the constant bound)
+    # the recomputed posts and their metrics (dated on or after their publication, by a network
+    # that may date them in the account's zone: a day's margin for the constant bound)
     post_from = con.execute(
         "SELECT coalesce(min(post_from), TIMESTAMPTZ '9999-01-01') FROM _post_from"
     ).fetchone()[0]
@@ -466,13 +466,6 @@ def restrict(con) -> None:
         SELECT p.* FROM _full_posts p SEMI JOIN _post_from f
             ON f.network = p.network AND f.account_id = p.account_id AND p.created_at >= f.post_from
         WHERE p.created_at >= CAST('{post_from}' AS TIMESTAMPTZ)
-    """)
-    con.execute(f"""
-        CREATE OR REPLACE VIEW earlier_posts AS
-        SELECT p.* FROM _full_posts p SEMI JOIN _post_from f
-            ON f.network = p.network AND f.account_id = p.account_id
-            AND p.created_at >= f.post_from - INTERVAL 30 DAY AND p.created_at < f.post_from
-        WHERE p.created_at >= CAST('{post_from}' AS TIMESTAMPTZ) - INTERVAL 30 DAY
     """)
     con.execute(f"""
         CREATE VIEW post_metrics_daily AS
@@ -574,8 +567,41 @@ def months_before(month: str, months: int) -> str:
 
 def no_earlier_posts(con) -> None:
     """earlier_posts, empty: the posts before those of posts that post_performance's repeats read,
-    none in a full run, which reads every post (restrict() sets them for an incremental run)."""
-    con.execute("CREATE OR REPLACE VIEW earlier_posts AS SELECT * FROM posts WHERE FALSE")
+    none in a full run, which reads every post (read_earlier_posts sets them for an incremental run)."""
+    con.execute(
+        "CREATE OR REPLACE VIEW earlier_posts AS SELECT CAST(NULL AS VARCHAR) AS network, "
+        "CAST(NULL AS VARCHAR) AS account_id, CAST(NULL AS VARCHAR) AS post_id, "
+        "CAST(NULL AS TIMESTAMPTZ) AS created_at, CAST(NULL AS VARCHAR) AS normalised WHERE FALSE"
+    )
+
+
+def read_earlier_posts(con, mart: str, previous: dict[str, str]) -> None:
+    """earlier_posts for a post mart's incremental run: the 30 days of posts before each account's
+    earliest recomputed one (post_from), whose repeats it judges, from the previous set's rows of
+    the mart (previous: part -> file), with the text as stored normalised. Those posts are today's:
+    every changed post, removed ones too, is at or after post_from."""
+    earliest, latest = con.execute("SELECT min(post_from), max(post_from) FROM _post_from").fetchone()
+    since = earliest - dt.timedelta(days=30) if earliest is not None else None
+    length = len("YYYY-MM-DD") if mart in DAY_MARTS else len("YYYY-MM")
+    parts = {
+        part: name
+        for part, name in previous.items()
+        if since is not None
+        and since.astimezone(dt.UTC).isoformat()[:length]
+        <= part
+        <= latest.astimezone(dt.UTC).isoformat()[:length]
+    }
+    if not parts:
+        no_earlier_posts(con)
+        return
+    con.execute(f"""
+        CREATE OR REPLACE VIEW earlier_posts AS
+        SELECT p.network, p.account_id, p.post_id, p.created_at, p.normalised
+        FROM {mart_parts_sql(parts, part_column(mart))} p SEMI JOIN _post_from f
+            ON f.network = p.network AND f.account_id = p.account_id
+            AND p.created_at >= f.post_from - INTERVAL 30 DAY AND p.created_at < f.post_from
+        WHERE p.created_at >= CAST('{since.isoformat()}' AS TIMESTAMPTZ)
+    """)
 
 
 def no_carry(con) -> None:

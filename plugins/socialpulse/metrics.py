@@ -270,6 +270,8 @@ def _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run
                 previous_parts = {
                     part: str(lake.marts_dir() / name) for part, name in previous["files"][mart].items()
                 }
+                if mart in incremental.POST_MARTS:
+                    incremental.read_earlier_posts(con, mart, previous_parts)
                 if mart in incremental.CARRIED_MARTS:
                     incremental.carry_backlog(
                         con,
