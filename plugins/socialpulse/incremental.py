@@ -47,7 +47,7 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from socialpulse import model
@@ -221,7 +221,10 @@ def plan(
     import duckdb
 
     old_versions = previous["versions"]
-    con.execute("CREATE OR REPLACE TEMP TABLE _changed (network VARCHAR, account_id VARCHAR, month VARCHAR)")
+    # source: the table whose rows changed, or "clock" for the months the clock changes (reach)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _changed (network VARCHAR, account_id VARCHAR, month VARCHAR, source VARCHAR)"
+    )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _changed_threads "
         "(network VARCHAR, account_id VARCHAR, thread_id VARCHAR, changed_from TIMESTAMPTZ)"
@@ -244,8 +247,8 @@ def plan(
             continue
         try:
             con.execute(
-                f"INSERT INTO _changed SELECT DISTINCT network, account_id, strftime({spec.date_column}, '%Y-%m') "
-                f"FROM {_files(files)}"
+                "INSERT INTO _changed SELECT DISTINCT network, account_id, "
+                f"strftime({spec.date_column}, '%Y-%m'), '{table}' FROM {_files(files)}"
             )
             if table == "messages":
                 con.execute(
@@ -265,9 +268,9 @@ def plan(
             raise FullRunNeeded(
                 f"the changes to {table} since version {old_versions.get(table)} cannot be read: {exc}"
             ) from exc
-    rows = [tuple(row) for months in (reach or {}).values() for row in months]
+    rows = [(*row, "clock") for months in (reach or {}).values() for row in months]
     if rows:
-        con.executemany("INSERT INTO _changed VALUES (?, ?, ?)", rows)
+        con.executemany("INSERT INTO _changed VALUES (?, ?, ?, ?)", rows)
     if _zones_changed(con, lake, old_versions.get("accounts"), versions.get("accounts")):
         raise FullRunNeeded("an account's time zone changed: every SLA clock of the account moves")
     # The threads the thread marts recompute and when each began, in one scan.
@@ -298,19 +301,18 @@ def plan(
         FROM posts p SEMI JOIN _changed_posts c USING (network, post_id)
     """)
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE _plan AS
-        WITH starts AS (
-            SELECT network, account_id, month FROM _changed
-            UNION ALL
-            -- a changed message: the whole thread, from its first message
-            SELECT s.network, s.account_id, utc_month(s.first_at)
-            FROM _thread_starts s SEMI JOIN _changed_threads t USING (network, account_id, thread_id)
-            UNION ALL
-            -- a changed post or its changed metrics: the post's month of publication
-            SELECT network, account_id, strftime(created_at, '%Y-%m') FROM _changed_post_rows
-        )
-        SELECT network, account_id, min(month) AS from_month FROM starts GROUP BY ALL
+        INSERT INTO _changed
+        -- a changed message: the whole thread, from its first message
+        SELECT s.network, s.account_id, utc_month(s.first_at), 'messages'
+        FROM _thread_starts s SEMI JOIN _changed_threads t USING (network, account_id, thread_id)
+        UNION ALL
+        -- a changed post or its changed metrics: the post's month of publication
+        SELECT network, account_id, strftime(created_at, '%Y-%m'), 'posts' FROM _changed_post_rows
     """)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _plan AS "
+        "SELECT network, account_id, min(month) AS from_month FROM _changed GROUP BY ALL"
+    )
     _plan_posts(con)
     # Daily marts run to the account's last message (of each direction): when it moves on, the
     # days after the previous last one appear, in that message's month if it ended before the month did.
@@ -401,8 +403,10 @@ def _zones_changed(con, lake: Lake, old: int | None, new: int | None) -> bool:
     return bool(differ)
 
 
-def restrict(con) -> None:
-    """Replace the windowed tables' views by what the recomputed months read (see the module's docstring).
+def restrict(con, sources: Iterable[frozenset[str]] = ()) -> None:
+    """Replace the windowed tables' views by what the recomputed months read (see the module's
+    docstring), and make the window of each set of sources that a windowed mart reads
+    (metrics.mart_sources; use_window).
 
     _plan must exist (plan()); the full views stay as _full_<table>.
     """
@@ -416,7 +420,7 @@ def restrict(con) -> None:
         "SELECT network, account_id, CAST(from_month || '-01' AS TIMESTAMPTZ) - INTERVAL 28 DAY FROM _plan",
     )
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE _window AS
+        CREATE OR REPLACE TEMP TABLE _window_all AS
         WITH plan AS (
             SELECT network, account_id, from_month, CAST(from_month || '-01' AS TIMESTAMPTZ) AS from_ts FROM _plan
         ),
@@ -432,18 +436,11 @@ def restrict(con) -> None:
         FROM plan p
         LEFT JOIN before_baseline b USING (network, account_id)
     """)
-    for view, start in (("_month_messages", "from_ts"), ("_baseline_messages", "baseline_from")):
-        # the constant bound lets DuckDB skip files and row groups by their statistics; the join is
-        # exact (nothing to recompute: the far future, an empty window)
-        lowest = con.execute(
-            f"SELECT coalesce(min({start}), TIMESTAMPTZ '9999-01-01') FROM _window"
-        ).fetchone()[0]
-        con.execute(f"""
-            CREATE VIEW {view} AS
-            SELECT m.* FROM _full_messages m SEMI JOIN _window w
-                ON w.network = m.network AND w.account_id = m.account_id AND m.created_at >= w.{start}
-            WHERE m.created_at >= CAST('{lowest}' AS TIMESTAMPTZ)
-        """)
+    _messages_view(con, "_month_messages_all", "_window_all", "from_ts")
+    _messages_view(con, "_baseline_messages_all", "_window_all", "baseline_from")
+    for mart_sources in set(sources):
+        if mart_sources:
+            _source_window(con, mart_sources)
     first = con.execute(
         "SELECT coalesce(min(first_at), TIMESTAMPTZ '9999-01-01') FROM _thread_starts"
     ).fetchone()[0]
@@ -472,6 +469,44 @@ def restrict(con) -> None:
         SELECT d.* FROM _full_post_metrics_daily d SEMI JOIN _recompute_posts r USING (network, post_id)
         WHERE d.date >= CAST(CAST('{post_from}' AS TIMESTAMPTZ) - INTERVAL 1 DAY AS DATE)
     """)
+
+
+def _messages_view(con, view: str, window: str, start: str) -> None:
+    """A view of the messages of each account of a window (a table of it) from its start column on."""
+    # the constant bound lets DuckDB skip files and row groups by their statistics; the join is
+    # exact (nothing to recompute: the far future, an empty window)
+    lowest = con.execute(f"SELECT coalesce(min({start}), TIMESTAMPTZ '9999-01-01') FROM {window}").fetchone()[
+        0
+    ]
+    con.execute(f"""
+        CREATE VIEW {view} AS
+        SELECT m.* FROM _full_messages m SEMI JOIN {window} w
+            ON w.network = m.network AND w.account_id = m.account_id AND m.created_at >= w.{start}
+        WHERE m.created_at >= CAST('{lowest}' AS TIMESTAMPTZ)
+    """)
+
+
+def _window_name(sources: frozenset[str]) -> str:
+    return "_".join(sorted(sources))
+
+
+def _source_window(con, sources: frozenset[str]) -> None:
+    """The window (_window_<name>) of a mart whose rows depend on these sources: per account, the
+    earliest month of their changes (_changed); with the view of its messages
+    (_month_messages_<name>) when they are one."""
+    name = _window_name(sources)
+    con.execute(f"""
+        CREATE TEMP TABLE _window_{name} AS
+        SELECT network, account_id, min(month) AS from_month, CAST(min(month) || '-01' AS TIMESTAMPTZ) AS from_ts
+        FROM _changed WHERE source IN ({", ".join(_literal(s) for s in sorted(sources))})
+        GROUP BY ALL
+    """)
+    if "messages" in sources:
+        _messages_view(con, f"_month_messages_{name}", f"_window_{name}", "from_ts")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def last_messages_before(con, messages: str, bounds: str) -> None:
@@ -518,26 +553,38 @@ def use_window(
     windowed: bool = True,
     computed: Mapping[str, Mapping[str, str]] | None = None,
     read: Callable[[str, Mapping[str, str]], str] | None = None,
+    sources: frozenset[str] | None = None,
 ) -> None:
-    """Point the view messages at what `mart` reads: its threads for a thread mart, the months and
-    the spike baseline before them for a baseline mart, else the months; and each windowed mart
-    already computed (computed: mart -> its parts, part -> file; view _full_<mart>) at the months
-    a windowed mart reads of it, or at all of it for a mart recomputed whole. read(mart, parts) is
-    the SQL reading those parts of a mart as readers see it."""
-    window = (
-        "_thread_messages"
-        if mart in THREAD_MARTS
-        else "_baseline_messages"
-        if mart in BASELINE_MARTS
-        else "_month_messages"
-    )
-    con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS SELECT * FROM {window}")
-    sources = [m for m in WINDOWED_MARTS if m in (computed or {})]
+    """Point the view _window at the months `mart` recomputes and the view messages at what it
+    reads: its threads for a thread mart, the months and the spike baseline before them for a
+    baseline mart, else the months; and each windowed mart already computed (computed: mart -> its
+    parts, part -> file; view _full_<mart>) at the months a windowed mart reads of it, or at all of
+    it for a mart recomputed whole. read(mart, parts) is the SQL reading those parts of a mart as
+    readers see it.
+
+    The months are those the changes to the mart's sources reach (metrics.mart_sources: the tables
+    it reads, and the clock): a mart of messages does not recompute the month before for the posts
+    whose metrics still change, nor for the requests still pending. A baseline mart, whose days
+    run to the account's last message, and a mart of unknown sources take every change (_plan).
+    """
+    name = "all" if not sources or mart in BASELINE_MARTS else _window_name(sources)
+    if windowed:  # (a mart recomputed whole reads no window; restrict() made those of the others)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _window AS SELECT * FROM _window_{name}")
+    if name == "all" or "messages" in (sources or ()):  # (only a mart of messages reads them)
+        window = (
+            "_thread_messages"
+            if mart in THREAD_MARTS
+            else "_baseline_messages_all"
+            if mart in BASELINE_MARTS
+            else f"_month_messages_{name}"
+        )
+        con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS SELECT * FROM {window}")
+    windowed_marts = [m for m in WINDOWED_MARTS if m in (computed or {})]
     first = months_before("w.from_month", LOCAL_MONTH_MARTS.get(mart or "", (0, 0))[1])
-    if sources and windowed:
+    if windowed_marts and windowed:
         # the constant bound lets DuckDB skip the earlier month parts by their statistics
         lowest = con.execute(f"SELECT coalesce(min({first}), '9999-01') FROM _window w").fetchone()[0]
-    for source in sources:
+    for source in windowed_marts:
         if windowed:
             assert computed is not None and read is not None
             # only the parts of those months: a full run's one file holds every month, and its row
@@ -581,16 +628,13 @@ def read_earlier_posts(con, mart: str, previous: dict[str, str]) -> None:
     the mart (previous: part -> file), with the text as stored normalised. Those posts are today's:
     every changed post, removed ones too, is at or after post_from."""
     earliest, latest = con.execute("SELECT min(post_from), max(post_from) FROM _post_from").fetchone()
-    since = earliest - dt.timedelta(days=30) if earliest is not None else None
+    if earliest is None:
+        no_earlier_posts(con)
+        return
+    since = earliest - dt.timedelta(days=30)
     length = len("YYYY-MM-DD") if mart in DAY_MARTS else len("YYYY-MM")
-    parts = {
-        part: name
-        for part, name in previous.items()
-        if since is not None
-        and since.astimezone(dt.UTC).isoformat()[:length]
-        <= part
-        <= latest.astimezone(dt.UTC).isoformat()[:length]
-    }
+    first, last = (t.astimezone(dt.UTC).isoformat()[:length] for t in (since, latest))
+    parts = {part: name for part, name in previous.items() if first <= part <= last}
     if not parts:
         no_earlier_posts(con)
         return

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from socialpulse import incremental
+from socialpulse import incremental, model
 from socialpulse.config import WEEKDAYS, SlaPolicy
 from socialpulse.lake import (
     MANIFEST,
@@ -208,6 +208,7 @@ def _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run
     run_id = run_id or new_run_id(started)
     began = time.perf_counter()
     con, read = _connect(lake, threads, sla, as_of, memory_limit, versions)
+    sources = mart_sources(MARTS)  # of every mart: a run of some marts reads the others' rows
     # what the run spends before the marts: a cost per file or per account shows here, not in a mart
     setup = {"connect": round(time.perf_counter() - began, 3)}
     rows: dict[str, int] = {}
@@ -239,7 +240,16 @@ def _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run
                     if (sql := reach_sql(mart)) is not None
                 }
                 plan = incremental.plan(con, lake, previous, read, before)
-                incremental.restrict(con)
+                incremental.restrict(
+                    con,
+                    [
+                        sources[mart]
+                        for mart in marts
+                        if mart in sources
+                        and mart not in VIEW_MARTS
+                        and incremental.is_windowed(mart_sql(mart))
+                    ],
+                )
             except incremental.FullRunNeeded as exc:
                 mode = f"full: {exc}"
                 plan = None
@@ -265,6 +275,7 @@ def _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run
                     parted,
                     files,
                     lambda source, parts: mart_query(lake, source, parts, run_clock, sla),
+                    sources.get(mart),
                 )
             if plan is not None and previous is not None and parted:
                 previous_parts = {
@@ -412,6 +423,21 @@ def reach_sql(mart: str) -> str | None:
     """include/sql/reach/<mart>.sql: the previous set's account-months of a mart an incremental run recomputes."""
     path = SQL_DIR / "reach" / f"{mart}.sql"
     return path.read_text() if path.exists() else None
+
+
+def mart_sources(marts: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """Per mart (of marts, in dependency order), what its rows depend on: the canonical tables it
+    reads, itself or through the marts it reads, and "clock" when it reads a mart with a reach SQL
+    (whose rows, as read, change while only time passes) or a mart that does. An incremental run
+    recomputes a mart from the earliest month its sources changed (incremental.use_window)."""
+    sources: dict[str, frozenset[str]] = {}
+    for mart in marts:
+        sql = mart_sql(mart)
+        read = set(mart_inputs(sql, set(model.TABLES)))
+        for source in mart_inputs(sql, set(sources)):
+            read |= sources[source] | ({"clock"} if reach_sql(source) is not None else set())
+        sources[mart] = frozenset(read)
+    return sources
 
 
 _VARIABLE = re.compile(r"getvariable\('(\w+)'\)")
