@@ -343,3 +343,43 @@ def test_a_threads_removed_first_request_leaves_the_set_when_the_thread_goes_on(
     assert marts.lake.marts_manifest()["mode"] == "incremental"
     assert {r["message_id"] for r in marts.rows("service_requests")} == {"r2", "r3"}
     assert_incremental_equals_full(marts.lake, "a removed first request")
+
+
+def test_a_mart_recomputes_the_months_its_own_sources_changed_only(tmp_path):
+    # on 1 Oct a post of 28 Sep gets new totals: the post marts recompute September, the marts
+    # of messages only (influence_leaders_monthly) keep September's part of the set before
+    from mart_lake import CARE, MartLake
+
+    marts = MartLake(tmp_path / "lake")
+
+    def totals(day: dt.date, likes: int) -> dict:
+        return {"network": "x", "account_id": "care", "post_id": "p1", "date": day, "likes": likes}
+
+    ask = message("m1", at("2026-09-10", "09:00"), author="ann")
+    answer = message("m2", at("2026-09-10", "11:00"), thread="m1", parent="m1", author="bob")
+    post = {
+        "network": "x",
+        "account_id": "care",
+        "post_id": "p1",
+        "created_at": at("2026-09-28", "09:00"),
+        "kind": "original",
+        "text": "Behind the scenes of our lab",
+        "links": [],
+    }
+    marts.publish(
+        messages=[ask, answer], posts=[post], post_metrics_daily=[totals(dt.date(2026, 9, 28), 5)]
+    ).compute()
+    before = marts.lake.marts_manifest()["files"]
+    marts.publish(
+        messages=[message("m3", at("2026-10-01", "09:00"), author="cy")],
+        post_metrics_daily=[totals(dt.date(2026, 10, 1), 9)],
+    ).compute()
+    manifest = marts.lake.marts_manifest()
+    assert manifest["mode"] == "incremental" and manifest["recomputed"] == {CARE.key: "2026-09"}
+    assert manifest["files"]["engagement_monthly"]["2026-09"] != before["engagement_monthly"]["2026-09"]
+    assert (
+        manifest["files"]["influence_leaders_monthly"]["2026-09"]
+        == before["influence_leaders_monthly"]["2026-09"]
+    )
+    assert marts.one("engagement_monthly", "month = '2026-09'")["posts"] == 1
+    assert_incremental_equals_full(marts.lake, "new totals of last month's post")
