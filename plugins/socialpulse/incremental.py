@@ -3,10 +3,12 @@
 A run compares the Delta versions of the current mart set's manifest with today's: the rows of
 the data files added and removed between them (one snapshot's file list against the other's; a
 table only compacted or vacuumed since has changed no row, and compaction mixed with new data only
-costs a wider recompute, never a wrong one) give the changed account-months. Each
-account is then recomputed from its earliest changed month on (`from_month`): later months depend
-on earlier ones (month-over-month changes, 28- and 30-day windows), never the reverse. The
-reach-back that widens it, documented in docs/metrics.md ("Incremental runs"):
+costs a wider recompute, never a wrong one) give the changed account-months, each with its
+source (the table changed, or the clock). Each account is then recomputed from its earliest
+changed month on (`from_month`), each mart from the earliest month of its own sources' changes
+(use_window): later months depend on earlier ones (month-over-month changes, 28- and 30-day
+windows), never the reverse. The reach-back that widens it, documented in docs/metrics.md
+("Incremental runs"):
 
 - a changed message changes every month of its thread: the first month of the thread is where
   the account's recompute starts (a request answered in April changes March);
