@@ -432,7 +432,7 @@ def _zones_changed(con, lake: Lake, old: int | None, new: int | None) -> bool:
     return bool(differ)
 
 
-def restrict(con, sources: Iterable[frozenset[str]] = ()) -> None:
+def restrict(con, sources: Iterable[frozenset[str]]) -> None:
     """Replace the windowed tables' views by what the recomputed months read (see the module's
     docstring), and make the window of each set of sources that a windowed mart reads
     (metrics.mart_sources; use_window).
@@ -504,9 +504,8 @@ def _messages_view(con, view: str, window: str, start: str) -> None:
     """A view of the messages of each account of a window (a table of it) from its start column on."""
     # the constant bound lets DuckDB skip files and row groups by their statistics; the join is
     # exact (nothing to recompute: the far future, an empty window)
-    lowest = con.execute(f"SELECT coalesce(min({start}), TIMESTAMPTZ '9999-01-01') FROM {window}").fetchone()[
-        0
-    ]
+    first = f"SELECT coalesce(min({start}), TIMESTAMPTZ '9999-01-01') FROM {window}"
+    lowest = con.execute(first).fetchone()[0]
     con.execute(f"""
         CREATE VIEW {view} AS
         SELECT m.* FROM _full_messages m SEMI JOIN {window} w

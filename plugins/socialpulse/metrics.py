@@ -206,9 +206,9 @@ def _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run
     sla = sla or SlaPolicy()
     started = dt.datetime.now(dt.UTC)
     run_id = run_id or new_run_id(started)
+    sources = mart_sources(MARTS)  # of every mart: a run of some marts reads the others' rows
     began = time.perf_counter()
     con, read = _connect(lake, threads, sla, as_of, memory_limit, versions)
-    sources = mart_sources(MARTS)  # of every mart: a run of some marts reads the others' rows
     # what the run spends before the marts: a cost per file or per account shows here, not in a mart
     setup = {"connect": round(time.perf_counter() - began, 3)}
     rows: dict[str, int] = {}
