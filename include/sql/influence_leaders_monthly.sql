@@ -46,11 +46,15 @@ received AS (
     GROUP BY ALL
 ),
 
+-- Grouped by the month's first instant and named after (utc_month_start).
 posted AS (
-    SELECT network, account_id, utc_month(created_at) AS month, author_id, count(*) AS messages
-    FROM messages
-    WHERE direction = 'inbound'
-    GROUP BY ALL
+    SELECT network, account_id, strftime(month_start, '%Y-%m') AS month, author_id, messages
+    FROM (
+        SELECT network, account_id, utc_month_start(created_at) AS month_start, author_id, count(*) AS messages
+        FROM messages
+        WHERE direction = 'inbound'
+        GROUP BY ALL
+    )
 ),
 
 monthly AS (

@@ -4,11 +4,15 @@
 -- language: the classifier's ISO 639-1 code, or null when it could not tell (too short, no
 -- letters, not sure: docs/metrics.md, "Message classes").
 -- share = inbound_messages / the account's inbound messages that month (nulls included).
+-- Grouped by the month's first instant and named after (utc_month_start).
 WITH counted AS MATERIALIZED (
-    SELECT network, account_id, utc_month(created_at) AS month, language, count(*) AS inbound_messages
-    FROM messages
-    WHERE direction = 'inbound'
-    GROUP BY ALL
+    SELECT network, account_id, strftime(month_start, '%Y-%m') AS month, language, inbound_messages
+    FROM (
+        SELECT network, account_id, utc_month_start(created_at) AS month_start, language, count(*) AS inbound_messages
+        FROM messages
+        WHERE direction = 'inbound'
+        GROUP BY ALL
+    )
 )
 SELECT
     *,

@@ -26,16 +26,20 @@ WITH first_responses AS (
     WHERE responded_at IS NOT NULL
     GROUP BY ALL
 ),
+-- Grouped by the month's first instant and named after (utc_month_start).
 replies AS (
-    SELECT
-        network,
-        account_id,
-        utc_month(created_at) AS month,
-        coalesce(staff_member, 'unattributed') AS staff_member,
-        count(*) AS replies
-    FROM messages
-    WHERE direction = 'outbound'
-    GROUP BY ALL
+    SELECT network, account_id, strftime(month_start, '%Y-%m') AS month, staff_member, replies
+    FROM (
+        SELECT
+            network,
+            account_id,
+            utc_month_start(created_at) AS month_start,
+            coalesce(staff_member, 'unattributed') AS staff_member,
+            count(*) AS replies
+        FROM messages
+        WHERE direction = 'outbound'
+        GROUP BY ALL
+    )
 )
 
 SELECT
