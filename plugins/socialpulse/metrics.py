@@ -303,6 +303,8 @@ def _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run
                     )
                 )
                 files[mart] = {**kept, **written}
+                if plan is not None and mart in incremental.DAY_MARTS:
+                    files[mart] = _compact_closed_months(con, lake, mart, run_id, files[mart])
             except duckdb.Error as exc:
                 raise RuntimeError(f"mart {mart} ({SQL_DIR / mart}.sql) failed: {exc}") from exc
             # Later marts read the written files: a table in between would copy every row once more.
@@ -608,6 +610,46 @@ def _write_mart(
     if not written and not has_kept_parts:
         return {"empty": _relative(lake, _copy(con, f"SELECT * FROM ({query}\n) LIMIT 0", folder / "empty"))}
     return {_part_of(name): _relative(lake, name) for name in written}
+
+
+# A closed month of a day mart whose days name more files than this is rewritten as one file.
+COMPACT_MONTH_FILES = 8
+
+
+def _compact_closed_months(con, lake: Lake, mart: str, run_id: str, parts: dict[str, str]) -> dict[str, str]:
+    """A day mart's parts (incremental.DAY_MARTS; part -> file relative to marts/), with each
+    closed month (before the month of its latest day) whose days name more than
+    COMPACT_MONTH_FILES files rewritten as one file, in this run's folder, that each day names.
+
+    Daily runs write a file a day: without this a set would name one for every day since the last
+    full run, and a reader of all of it opens each (a GET per file in an object store). A month is
+    rewritten on the first run after it ends, and again only if later runs (a backfill, late
+    replies) give it more files than that. The set before keeps its own files.
+    """
+    latest = max((part for part in parts if part not in ("all", "empty")), default="")[:7]
+    months: dict[str, dict[str, str]] = {}
+    for part, name in parts.items():
+        if part not in ("all", "empty") and part[:7] < latest:
+            months.setdefault(part[:7], {})[part] = name
+    compacted = dict(parts)
+    for month, days in sorted(months.items()):
+        if len(set(days.values())) <= COMPACT_MONTH_FILES:
+            continue
+        # no "=" in the folder's name: its files are read by name, not as a partition of month
+        written = _copy(
+            con,
+            f"SELECT * FROM {_stored_sql(lake, mart, days)}",
+            lake.mart_run_dir(run_id) / mart / f"month-{month}",
+        )
+        compacted.update(dict.fromkeys(days, _relative(lake, written)))
+        log.info(
+            "compacted %s: the %d files of the %s days, %d of them, are one file",
+            mart,
+            len(set(days.values())),
+            month,
+            len(days),
+        )
+    return compacted
 
 
 def _copy(con, query: str, folder: Any) -> str:

@@ -6,6 +6,7 @@ A module of its own (not conftest) so that tests import it by a name no other fo
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 from socialpulse import metrics, model
@@ -19,6 +20,20 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TEST_DATA = REPO_ROOT / "tests" / "data"
 
 CARE = Account(network="x", account_id="care", handle="@care", purpose="service")
+
+
+def comparable_rows(lake: Lake, mart: str, run_id: str | None = None) -> list[tuple]:
+    """A mart of a set (default: the current one) as sorted rows that compare equal when two sets
+    hold the same figures: doubles to 9 digits (sums of doubles may differ in their last bits with
+    the order DuckDB adds them in), and nan equal to nan."""
+
+    def comparable(value):
+        if isinstance(value, float):
+            return float(f"{value:.9g}") if math.isfinite(value) else repr(value)
+        return value
+
+    table = metrics.read_mart(lake, mart, run_id)
+    return sorted((tuple(comparable(v) for v in row.values()) for row in table.to_pylist()), key=repr)
 
 
 def at(day: str, time: str = "00:00") -> dt.datetime:

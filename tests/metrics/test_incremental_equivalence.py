@@ -12,7 +12,6 @@ the previous set) is compared with a full recompute of a copy of the same Delta 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import random
 import shutil
 import tempfile
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from mart_lake import at, message
+from mart_lake import at, comparable_rows, message
 
 from socialpulse import metrics, model
 from socialpulse.classify import classify_tables
@@ -179,18 +178,6 @@ def publish(lake: Lake, universe: dict, account: Account, first: int, last: int)
     lake.publish(account, interval, classify_tables(tables))
 
 
-def rows_of(lake: Lake, mart: str) -> list[tuple]:
-    table = metrics.read_mart(lake, mart)
-    return sorted((tuple(_comparable(v) for v in row.values()) for row in table.to_pylist()), key=repr)
-
-
-def _comparable(value):
-    # sums of doubles may differ in their last bits with the order DuckDB adds them in
-    if isinstance(value, float):
-        return float(f"{value:.9g}") if math.isfinite(value) else repr(value)  # nan == nan here
-    return value
-
-
 def assert_incremental_equals_full(lake: Lake, step: str) -> None:
     metrics.compute_marts(lake)
     with tempfile.TemporaryDirectory() as other:
@@ -198,7 +185,7 @@ def assert_incremental_equals_full(lake: Lake, step: str) -> None:
         shutil.copytree(lake.root / "lake", copy.root / "lake")
         metrics.compute_marts(copy, full=True)
         for mart in metrics.MARTS:
-            assert rows_of(lake, mart) == rows_of(copy, mart), f"{mart} differs after {step}"
+            assert comparable_rows(lake, mart) == comparable_rows(copy, mart), f"{mart} differs after {step}"
 
 
 STEPS = st.lists(

@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 from helpers import CARE, DEALS, day_interval
+from mart_lake import comparable_rows
 
 from socialpulse import metrics
 from socialpulse.classify import classify_tables
@@ -111,6 +112,42 @@ def test_a_daily_run_writes_the_parts_it_recomputes_and_shares_the_others_until_
     lake.prune_mart_runs(retention_hours=0, now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
     assert stored(lake, old["run_id"]) == shared
     assert len(rows_of(lake, "service_requests")) == new["rows"]["service_requests"]
+
+
+def test_a_closed_months_day_files_become_one_file_and_every_row_stays(lake, monkeypatch):
+    """Daily runs write a file a day of service_requests and post_performance: once a month has
+    ended, the first run after it rewrites a month named by more than COMPACT_MONTH_FILES files as
+    one, so a set names about a file a month, not one a day."""
+    monkeypatch.setattr(metrics, "COMPACT_MONTH_FILES", 2)
+    metrics.compute_marts(lake)  # 1 Sep - 15 Oct: one file, every day names it
+    network = SimulatedNetwork(seed=4)
+    for day in (16, 17, 18):
+        interval = day_interval(dt.date(2026, 10, day))
+        lake.publish(CARE, interval, classify_tables(network.extract(CARE, interval)))
+        metrics.compute_marts(lake)
+    before = lake.marts_manifest()
+    for mart in metrics.incremental.DAY_MARTS:
+        october = {name for day, name in before["files"][mart].items() if day.startswith("2026-10-")}
+        assert len(october) > 2, mart  # the full run's file and the daily runs' own: still open
+    november = day_interval(dt.date(2026, 11, 1))
+    for account in (CARE, DEALS):  # (DEALS posts that day)
+        lake.publish(account, november, classify_tables(network.extract(account, november)))
+    metrics.compute_marts(lake)
+    after = lake.marts_manifest()
+    assert after["mode"] == "incremental"
+    for mart in metrics.incremental.DAY_MARTS:
+        parts = after["files"][mart]
+        october = {name for day, name in parts.items() if day.startswith("2026-10-")}
+        assert len(october) == 1 and next(iter(october)).startswith(after["run_id"] + "/"), mart
+        assert set(parts) >= set(before["files"][mart]), mart  # every day still named
+        # September: the full run's file, two of them at most (a late reply), left as it was
+        assert len({name for day, name in parts.items() if day.startswith("2026-09-")}) <= 2
+    # the rows are a full recompute's, and the set before still reads as it did
+    incremental = {mart: comparable_rows(lake, mart) for mart in metrics.MARTS}
+    metrics.compute_marts(lake, full=True)
+    for mart in metrics.MARTS:
+        assert incremental[mart] == comparable_rows(lake, mart), mart
+        assert len(rows_of(lake, mart, before["run_id"])) == before["rows"][mart], mart
 
 
 def test_a_pruned_set_is_rebuilt_from_its_recorded_versions_by_time_travel(lake):
