@@ -54,7 +54,7 @@ posted AS (
         FROM messages
         WHERE direction = 'inbound'
         GROUP BY ALL
-    )
+    ) AS by_month
 ),
 
 monthly AS (

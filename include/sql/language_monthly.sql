@@ -12,7 +12,7 @@ WITH counted AS MATERIALIZED (
         FROM messages
         WHERE direction = 'inbound'
         GROUP BY ALL
-    )
+    ) AS by_month
 )
 SELECT
     *,

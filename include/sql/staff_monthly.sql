@@ -39,7 +39,7 @@ replies AS (
         FROM messages
         WHERE direction = 'outbound'
         GROUP BY ALL
-    )
+    ) AS by_month
 )
 
 SELECT

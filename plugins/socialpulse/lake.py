@@ -8,7 +8,8 @@ Layout under the root (a local folder by default, or an object store URL such as
         network=<network>/month=<YYYY-MM>/part-*.parquet            its data files
     validation/<network>/<account_id>/<interval>/result.{json,html}         every validation run
     marts/<run_id>/<mart>/month=<YYYY-MM>/part-*.parquet, manifest.json    one run's set of metric tables
-        (day=<YYYY-MM-DD>/ for a mart stored by day, all/ for one not stored by month)
+        (day=<YYYY-MM-DD>/ for a mart stored by day, month-<YYYY-MM>/ for a closed month of its
+        days rewritten as one file, all/ for one not stored by month or written by a full run)
     marts/current.json                                                       the set readers read
     analyst.duckdb                                  views of every table and current mart, for DuckDB's CLI
     reports/<report>/<YYYY-MM>/report.html, email.html, *.pdf, delivery.json  what was sent
