@@ -2,8 +2,9 @@
 
 Each SQL file is one mart, named after the file; a mart may read the canonical tables and the
 marts it names, which run before it (MARTS is derived from the SQL, never listed by hand).
-include/sql/_macros.sql defines the macros they share. Marts are recomputed in full from the
-validated lake, so a rerun or a backfill always yields the same marts.
+include/sql/_macros.sql defines the macros they share. A run recomputes the months its new data
+can change (incremental.py), or every mart in full; either way a rerun or a backfill yields the
+marts a full recompute of the validated lake gives.
 The definitions of every metric are in docs/metrics.md.
 
 The SLA reaches the SQL as DuckDB variables (sla_hours, business_hours, business_start_s,
@@ -12,6 +13,7 @@ business_end_s, business_days, resolution_quiet_hours, as_of) and a table sla_po
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -77,6 +79,17 @@ MARTS = mart_order()
 # it reads, filtered, with the clock in it (service_backlog: every request still unanswered, aged
 # to as_of). Storing it would write the whole backlog again each run as the clock ages it.
 VIEW_MARTS = ("service_backlog",)
+# DuckDB settings for one mart's statements, reset after it (DuckDB's guide, "Join Operations":
+# https://duckdb.org/docs/stable/guides/performance/join_operations). service_requests joins the
+# inbound messages and the requests to our replies (LEFT joins) and the inbound replies to the
+# requests: from its estimates of the filtered scans and CTEs DuckDB built each hash table on the
+# larger side. Built on the right side as written (our replies; the replies to requests), the
+# mart took 15.3 s of CPU instead of 19.2 s at 10 M messages and peaked at 2.0 GiB instead of
+# 2.8 (3 Dec 2026, the same rows). No other mart gains, and some lose (influence_leaders_monthly
+# 26%, service_channel_monthly 20%): docs/metrics.md, "Speed".
+MART_SETTINGS: dict[str, dict[str, str]] = {
+    "service_requests": {"disabled_optimizers": "build_side_probe_side"}
+}
 
 
 def mart_sql(mart: str) -> str:
@@ -264,68 +277,69 @@ def _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run
             incremental.no_earlier_posts(con)  # a full run's post_performance reads every post
         incremental.no_carry(con)  # a full run's service_monthly reads every request
         for mart in marts:
-            began = time.perf_counter()
-            query = mart_sql(mart)
-            parted = mart not in VIEW_MARTS and incremental.is_windowed(query)
-            kept: dict[str, str] = {}
-            if plan is not None:
-                incremental.use_window(
-                    con,
-                    mart,
-                    parted,
-                    files,
-                    lambda source, parts: mart_query(lake, source, parts, run_clock, sla),
-                    sources.get(mart),
-                )
-            if plan is not None and previous is not None and parted:
-                previous_parts = {
-                    part: str(lake.marts_dir() / name) for part, name in previous["files"][mart].items()
-                }
-                if mart in incremental.POST_MARTS:
-                    incremental.read_earlier_posts(con, mart, previous_parts)
-                if mart in incremental.CARRIED_MARTS:
-                    incremental.carry_backlog(
+            with mart_settings(con, mart):
+                began = time.perf_counter()
+                query = mart_sql(mart)
+                parted = mart not in VIEW_MARTS and incremental.is_windowed(query)
+                kept: dict[str, str] = {}
+                if plan is not None:
+                    incremental.use_window(
                         con,
-                        previous_parts,
-                        {
-                            part: str(lake.marts_dir() / name)
-                            for part, name in files["service_requests"].items()
-                        },
+                        mart,
+                        parted,
+                        files,
+                        lambda source, parts: mart_query(lake, source, parts, run_clock, sla),
+                        sources.get(mart),
                     )
-                query, kept_parts = incremental.recompute_parts(con, mart, query, previous_parts)
-                kept = {part: previous["files"][mart][part] for part in kept_parts}
-            try:
-                written = (
-                    {}
-                    if mart in VIEW_MARTS
-                    else _write_mart(
-                        con, lake, query, mart, run_id, parted, bool(kept), one_file=plan is None
+                if plan is not None and previous is not None and parted:
+                    previous_parts = {
+                        part: str(lake.marts_dir() / name) for part, name in previous["files"][mart].items()
+                    }
+                    if mart in incremental.POST_MARTS:
+                        incremental.read_earlier_posts(con, mart, previous_parts)
+                    if mart in incremental.CARRIED_MARTS:
+                        incremental.carry_backlog(
+                            con,
+                            previous_parts,
+                            {
+                                part: str(lake.marts_dir() / name)
+                                for part, name in files["service_requests"].items()
+                            },
+                        )
+                    query, kept_parts = incremental.recompute_parts(con, mart, query, previous_parts)
+                    kept = {part: previous["files"][mart][part] for part in kept_parts}
+                try:
+                    written = (
+                        {}
+                        if mart in VIEW_MARTS
+                        else _write_mart(
+                            con, lake, query, mart, run_id, parted, bool(kept), one_file=plan is None
+                        )
                     )
+                    files[mart] = {**kept, **written}
+                    if plan is not None and mart in incremental.DAY_MARTS:
+                        files[mart] = _compact_closed_months(con, lake, mart, run_id, files[mart])
+                except duckdb.Error as exc:
+                    raise RuntimeError(f"mart {mart} ({SQL_DIR / mart}.sql) failed: {exc}") from exc
+                # Later marts read the written files: a table in between would copy every row once more.
+                view = f"_full_{mart}" if mart in incremental.WINDOWED_MARTS else mart
+                con.execute(
+                    f"CREATE OR REPLACE VIEW {view} AS {mart_query(lake, mart, files[mart], run_clock, sla)}"
                 )
-                files[mart] = {**kept, **written}
-                if plan is not None and mart in incremental.DAY_MARTS:
-                    files[mart] = _compact_closed_months(con, lake, mart, run_id, files[mart])
-            except duckdb.Error as exc:
-                raise RuntimeError(f"mart {mart} ({SQL_DIR / mart}.sql) failed: {exc}") from exc
-            # Later marts read the written files: a table in between would copy every row once more.
-            view = f"_full_{mart}" if mart in incremental.WINDOWED_MARTS else mart
-            con.execute(
-                f"CREATE OR REPLACE VIEW {view} AS {mart_query(lake, mart, files[mart], run_clock, sla)}"
-            )
-            if view != mart:  # a run's windows narrow it for the marts that read it (use_window)
-                con.execute(f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM {view}")
-            # a read SQL adds columns to the stored rows, never rows: count those, not the view's joins
-            counted = mart if mart in VIEW_MARTS else _stored_sql(lake, mart, files[mart])
-            rows[mart] = con.execute(f"SELECT count(*) FROM {counted}").fetchone()[0]
-            seconds[mart] = round(time.perf_counter() - began, 3)
-            log.info(
-                "mart %s: %d rows in %.2f s (%d parts written, %d kept)",
-                mart,
-                rows[mart],
-                seconds[mart],
-                len(files[mart]) - len(kept),
-                len(kept),
-            )
+                if view != mart:  # a run's windows narrow it for the marts that read it (use_window)
+                    con.execute(f"CREATE OR REPLACE VIEW {mart} AS SELECT * FROM {view}")
+                # a read SQL adds columns to the stored rows, never rows: count those, not the view's joins
+                counted = mart if mart in VIEW_MARTS else _stored_sql(lake, mart, files[mart])
+                rows[mart] = con.execute(f"SELECT count(*) FROM {counted}").fetchone()[0]
+                seconds[mart] = round(time.perf_counter() - began, 3)
+                log.info(
+                    "mart %s: %d rows in %.2f s (%d parts written, %d kept)",
+                    mart,
+                    rows[mart],
+                    seconds[mart],
+                    len(files[mart]) - len(kept),
+                    len(kept),
+                )
         # read only where such rows can be: the parts this run wrote, and the months named before
         reach = {}
         for mart in marts:
@@ -560,6 +574,19 @@ def read_sql(mart: str) -> str | None:
 
 
 _COPY = "FORMAT parquet, COMPRESSION zstd, RETURN_FILES true"
+
+
+@contextlib.contextmanager
+def mart_settings(con, mart: str):
+    """The mart's DuckDB settings (MART_SETTINGS) on con while the block runs, then the defaults."""
+    settings = MART_SETTINGS.get(mart, {})
+    for name, value in settings.items():
+        con.execute(f"SET {name} = ?", [value])
+    try:
+        yield
+    finally:
+        for name in settings:
+            con.execute(f"RESET {name}")
 
 
 def _write_mart(
