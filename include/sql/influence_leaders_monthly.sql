@@ -33,6 +33,8 @@ WITH replies AS (
         AND child.author_id <> parent.author_id
 ),
 
+-- Counted per replier first, then per member: one grouping after the other instead of a count
+-- of distinct repliers beside a count of replies, for which DuckDB stored every reply again.
 received AS (
     SELECT
         network,
@@ -40,10 +42,14 @@ received AS (
         month,
         author_id,
         any_value(author_handle) AS author_handle,
-        count(*) AS replies_received,
-        count(DISTINCT replier) AS distinct_repliers
-    FROM replies
-    GROUP BY ALL
+        CAST(sum(replies) AS BIGINT) AS replies_received,
+        count(replier) AS distinct_repliers
+    FROM (
+        SELECT network, account_id, month, author_id, replier, any_value(author_handle) AS author_handle, count(*) AS replies
+        FROM replies
+        GROUP BY network, account_id, month, author_id, replier
+    ) AS by_replier
+    GROUP BY network, account_id, month, author_id
 ),
 
 -- Grouped by the month's first instant and named after (utc_month_start).
