@@ -537,42 +537,52 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# How far before its bound an account's last messages are looked for, widest last (None: all of
+# history). The last message of a busy account is minutes old: its day holds it (a day's files and
+# row groups, 0.015 s at 10 M messages, against 0.04-0.06 s for a month's).
+LAST_MESSAGE_REACH = ("1 DAY", "31 DAY", None)
+
+
 def last_messages_before(con, messages: str, bounds: str) -> None:
     """The temp table _last_before (network, account_id, direction, last_at): each account's last
     message of each direction before its bound; bounds is SQL giving (network, account_id, bound).
 
-    The month before the bounds is read first: a constant lower bound lets DuckDB skip the files
-    and row groups of all earlier history by their statistics. Only the accounts without a message
-    of both directions there (a quiet account, or one that never replies) are looked up in all of
-    history.
+    Looked for in the day before the bounds first, then the month before, then all of history
+    (LAST_MESSAGE_REACH): a constant lower bound lets DuckDB skip the files and row groups of
+    earlier history by their statistics. Each wider search is for the accounts without a message
+    of both directions in the narrower one (a quiet account, or one that never replies).
     """
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _bounds AS SELECT * FROM ({bounds}\n) b(network, account_id, bound)"
+        f"CREATE OR REPLACE TEMP TABLE _quiet AS SELECT * FROM ({bounds}\n) b(network, account_id, bound)"
     )
-    lowest = con.execute("SELECT coalesce(min(bound), TIMESTAMPTZ '9999-01-01') FROM _bounds").fetchone()[0]
-    last = f"""
-        SELECT m.network, m.account_id, m.direction, max(m.created_at) AS last_at
-        FROM {messages} m
-        JOIN {{accounts}} b ON b.network = m.network AND b.account_id = m.account_id
-        WHERE m.created_at < b.bound {{since}}
-        GROUP BY ALL
-    """
-    since = f"AND m.created_at >= CAST('{lowest}' AS TIMESTAMPTZ) - INTERVAL 31 DAY"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _last_before AS {last.format(accounts='_bounds', since=since)}"
+        "CREATE OR REPLACE TEMP TABLE _last_before "
+        "(network VARCHAR, account_id VARCHAR, direction VARCHAR, last_at TIMESTAMPTZ)"
     )
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _quiet AS
-        SELECT b.* FROM _bounds b
-        LEFT JOIN (SELECT network, account_id, count(*) AS directions FROM _last_before GROUP BY ALL) l
-            USING (network, account_id)
-        WHERE coalesce(l.directions, 0) < 2
-    """)
-    if con.execute("SELECT count(*) FROM _quiet").fetchone()[0]:
+    for reach in LAST_MESSAGE_REACH:
+        lowest = con.execute("SELECT min(bound) FROM _quiet").fetchone()[0]
+        if lowest is None:
+            return
+        # both directions of an account still to find are looked for again, further back
         con.execute(
             "DELETE FROM _last_before l USING _quiet q WHERE l.network = q.network AND l.account_id = q.account_id"
         )
-        con.execute(f"INSERT INTO _last_before {last.format(accounts='_quiet', since='')}")
+        since = f"AND m.created_at >= CAST('{lowest}' AS TIMESTAMPTZ) - INTERVAL {reach}" if reach else ""
+        con.execute(f"""
+            INSERT INTO _last_before
+            SELECT m.network, m.account_id, m.direction, max(m.created_at) AS last_at
+            FROM {messages} m
+            JOIN _quiet b ON b.network = m.network AND b.account_id = m.account_id
+            WHERE m.created_at < b.bound {since}
+            GROUP BY ALL
+        """)
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE _quiet AS
+            SELECT b.* FROM _quiet b
+            LEFT JOIN (SELECT network, account_id, count(*) AS directions FROM _last_before GROUP BY ALL) l
+                USING (network, account_id)
+            WHERE coalesce(l.directions, 0) < 2
+        """)
 
 
 def use_window(
