@@ -370,3 +370,41 @@ def test_a_mart_recomputes_the_months_its_own_sources_changed_only(tmp_path):
     )
     assert marts.one("engagement_monthly", "month = '2026-09'")["posts"] == 1
     assert_incremental_equals_full(marts.lake, "new totals of last month's post")
+
+
+def test_an_old_post_measured_again_months_later_is_recomputed_in_its_month(tmp_path):
+    # posts are looked for near their new measurements first (incremental._posts_of_changed_metrics):
+    # one published in May and measured again on 1 Oct is found further back, and May recomputed
+    from mart_lake import CARE, MartLake
+
+    marts = MartLake(tmp_path / "lake")
+    post = {
+        "network": "x",
+        "account_id": "care",
+        "post_id": "p1",
+        "created_at": at("2026-05-10", "09:00"),
+        "kind": "original",
+        "text": "Behind the scenes of our lab",
+        "links": [],
+    }
+    totals = {"network": "x", "account_id": "care", "post_id": "p1", "likes": 5}
+    recent = {**post, "post_id": "p2", "created_at": at("2026-09-30", "09:00")}
+    marts.publish(
+        messages=[message("m1", at("2026-09-30", "09:00"), author="ann")],
+        posts=[post, recent],
+        post_metrics_daily=[
+            {**totals, "date": dt.date(2026, 5, 10)},
+            {**totals, "post_id": "p2", "date": dt.date(2026, 9, 30)},
+        ],
+    ).compute()
+    marts.publish(
+        messages=[message("m2", at("2026-10-01", "09:00"), author="cy")],
+        post_metrics_daily=[
+            {**totals, "likes": 40, "date": dt.date(2026, 10, 1)},
+            {**totals, "post_id": "p2", "date": dt.date(2026, 10, 1)},
+        ],
+    ).compute()
+    manifest = marts.lake.marts_manifest()
+    assert manifest["mode"] == "incremental" and manifest["recomputed"] == {CARE.key: "2026-05"}
+    assert marts.one("post_performance", "post_id = 'p1'")["likes"] == 40
+    assert_incremental_equals_full(marts.lake, "new totals of a post of May")
