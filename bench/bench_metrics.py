@@ -45,8 +45,8 @@
    The runs work on a fresh copy of the generated lake (<lake>-run), so every bench run measures
    the same year and the generated lake is never changed.
 3. Prints the figures with the load average and the CPU seconds (all of the step's threads) beside
-   each: a wall time that grew with its CPU time unchanged waited for the machine. Then the ratios incremental / full and
-   pandas / DuckDB and Polars / DuckDB, the requests each side counts and the largest difference
+   each: a wall time that grew with its CPU time unchanged waited for the machine. Then the ratios
+   incremental / full, pandas / DuckDB and Polars / DuckDB, the requests each side counts and the largest difference
    between DuckDB's, pandas' and Polars' monthly figures (MONTHLY_FIGURES), and the targets of
    issues #16 and #17: every mart under 30 s and under 12 s, incremental under 10% of full, at
    least 4x and 5x pandas, at least as fast as Polars, peak memory under 4 GiB. --days and

@@ -373,8 +373,8 @@ def test_a_mart_recomputes_the_months_its_own_sources_changed_only(tmp_path):
 
 
 def test_an_old_post_measured_again_months_later_is_recomputed_in_its_month(tmp_path):
-    # posts are looked for near their new measurements first (incremental._posts_of_changed_metrics):
-    # one published in May and measured again on 1 Oct is found further back, and May recomputed
+    # a post's new totals change its month of publication, however long ago: a post of May
+    # measured again on 1 Oct sends the run back to May (the reach-back, docs/metrics.md)
     from mart_lake import CARE, MartLake
 
     marts = MartLake(tmp_path / "lake")
