@@ -573,7 +573,13 @@ def read_sql(mart: str) -> str | None:
     return path.read_text() if path.exists() else None
 
 
-_COPY = "FORMAT parquet, COMPRESSION zstd, RETURN_FILES true"
+# Mart files: zstd at level 1 (pyarrow's default; DuckDB's is 3) in Parquet's version 2 encodings
+# (delta and byte-stream-split: https://duckdb.org/2025/01/22/parquet-encodings.html). Writing
+# service_requests' 3.7 M rows took 2.6 s of CPU instead of 3.1 s, into 68 MB instead of 78 MB,
+# and reading them back 0.05 s instead of 0.11 s for three columns (4 Dec 2026, three times in
+# turn). DuckDB and pyarrow read them; an older reader may not, so analysts read the marts through
+# analyst.duckdb or DuckDB.
+_COPY = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PARQUET_VERSION V2, RETURN_FILES true"
 
 
 @contextlib.contextmanager
