@@ -559,7 +559,9 @@ def run_pandas(root: Path) -> dict:
     requests["community_replies"] = requests["community_replies"].fillna(0).astype(np.int64)
     requests = requests[PEER_REQUEST_COLUMNS]
     requests.to_parquet(
-        root.with_name(root.name + "-pandas_service_requests.parquet"), compression="zstd", compression_level=1
+        root.with_name(root.name + "-pandas_service_requests.parquet"),
+        compression="zstd",
+        compression_level=1,
     )
 
     by_month = requests.assign(
@@ -706,7 +708,9 @@ def run_polars(root: Path) -> dict:
     )
     per_request_rows = per_request.collect()
     per_request_rows.write_parquet(
-        root.with_name(root.name + "-polars_service_requests.parquet"), compression="zstd", compression_level=1
+        root.with_name(root.name + "-polars_service_requests.parquet"),
+        compression="zstd",
+        compression_level=1,
     )
     judged = (pl.col("sla_status") != "pending").sum()
     monthly_rows = per_request_rows.group_by("network", "account_id", "month").agg(
