@@ -64,6 +64,25 @@ def test_each_run_is_a_set_of_its_own_and_the_pointer_follows_the_last(lake):
         assert all(f.exists() for f in lake.mart_files(mart))
 
 
+def test_mart_files_in_parquets_version_2_encodings_read_alike_in_pyarrow_and_duckdb(lake):
+    import pyarrow.parquet as pq
+
+    metrics.compute_marts(lake)
+    files = sorted(stored(lake, lake.current_marts_run()))
+    assert files
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    encodings = {
+        e for f in files for (e,) in con.execute(f"SELECT encodings FROM parquet_metadata('{f}')").fetchall()
+    }
+    assert any("DELTA" in e for e in encodings), encodings  # metrics._COPY: PARQUET_VERSION V2
+    for f in files:
+        by_duckdb = con.sql(f"SELECT * FROM read_parquet('{f}')").to_arrow_table()
+        by_pyarrow = pq.read_table(f)
+        assert by_pyarrow.column_names == by_duckdb.column_names, f
+        assert sorted(map(repr, by_pyarrow.to_pylist())) == sorted(map(repr, by_duckdb.to_pylist())), f
+
+
 def test_a_run_that_started_earlier_never_replaces_a_later_current_set(lake):
     metrics.compute_marts(lake, marts=("service_requests",), run_id="20990101T000000Z-later")
     metrics.compute_marts(lake, marts=("service_requests",))
