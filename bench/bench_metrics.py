@@ -300,6 +300,7 @@ def ensure_lake(root: Path) -> dict:
         "message_columns": len(model.MESSAGES.schema),  # a lake written before new columns is rebuilt
         "unclassified_accounts": "odd",  # network_classifies(); lakes before it classified every account
         "checkpoint_interval": 10,  # lake.TABLE_PROPERTIES; lakes before it checkpointed every 100 commits
+        "timestamps": "delta",  # lake.writer_properties; lakes before it wrote them dictionary-encoded
     }
     marker = root / "bench.json"
     if marker.exists() and json.loads(marker.read_text())["params"] == params:

