@@ -2,8 +2,8 @@
 
 A run compares the Delta versions of the current mart set's manifest with today's: the rows of
 the data files added and removed between them (one snapshot's file list against the other's; a
-table only compacted or vacuumed since has changed no row, and compaction mixed with new data only
-costs a wider recompute, never a wrong one) give the changed account-months, each with its
+table only compacted or vacuumed since has changed no row, and a compaction's actions are left
+out when new data came with it: changed_files) give the changed account-months, each with its
 source (the table changed, or the clock). Each account is then recomputed from its earliest
 changed month on (`from_month`), each mart from the earliest month of its own sources' changes
 (use_window): later months depend on earlier ones (month-over-month changes, 28- and 30-day
@@ -161,13 +161,19 @@ def only_compacted(lake: Lake, table: str, old: int | None, new: int | None) -> 
 
 
 def changed_files(lake: Lake, table: str, old: int | None, new: int | None) -> list[str]:
-    """The data files in one of the two versions and not in the other (added or removed since old);
-    none when the commits between them only compacted (a compaction moves rows, it changes none).
+    """Data files that hold every row added or removed since version old, up to new: none when the
+    commits between them only compacted.
 
-    Read from the commits' add and remove actions when the log still has them all (a file added
-    and removed since is in neither version): loading the old version's snapshot cost 5 ms a
-    table. Else, and where the actions' paths do not give the new version's files as listed, the
-    two versions' file lists are compared.
+    Read from the commits' add and remove actions when the log still has them all: those that
+    change data, in one of the two sets and not in both (a file added and removed since holds
+    rows of neither version). A compaction's actions (dataChange false, as the Delta protocol
+    defines it: the rows it adds are those it removes) are left out, so a day published after
+    the maintenance DAG's compaction changes that day's files, not the month's: the compacted
+    file holds rows that did not change, and a file compacted away after it was added is still
+    read for its rows (vacuum keeps it for the retention period; once gone, the run is full).
+    Loading the old version's snapshot cost 5 ms a table. Else, and where the actions' paths do not
+    give the new version's files as listed, the two versions' file lists are compared (every file
+    either has, a wider recompute).
     """
     after = set(lake.table_files(table, new)) if new is not None else set()
     commits = _commits(lake, table, old, new) if old is not None and new is not None and new > old else None
@@ -175,13 +181,19 @@ def changed_files(lake: Lake, table: str, old: int | None, new: int | None) -> l
         if _only_compacted(commits):
             return []
         root = str(lake.table_dir(table))
-        added, removed = (
-            {f"{root}/{unquote(a[kind]['path'])}" for actions in commits for a in actions if kind in a}
-            for kind in ("add", "remove")
-        )
+
+        def paths(kind: str, data_change_only: bool) -> set[str]:
+            return {
+                f"{root}/{unquote(a[kind]['path'])}"
+                for actions in commits
+                for a in actions
+                if kind in a and (not data_change_only or a[kind].get("dataChange", True))
+            }
+
+        added, removed = paths("add", False), paths("remove", False)
         listed_alike = all(f.startswith(root + "/") for f in after)
         if listed_alike and added - removed <= after and not removed & after:
-            return sorted(added ^ removed)
+            return sorted(paths("add", True) ^ paths("remove", True))
     before = set(lake.table_files(table, old)) if old is not None else set()
     return sorted(before ^ after)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -417,6 +418,34 @@ def test_a_run_after_a_compaction_recomputes_only_what_the_clock_reaches_and_kee
     assert manifest["recomputed"] == unchanged
     for mart in metrics.MARTS:
         assert rows_of(lake, mart, previous) == rows_of(lake, mart), mart
+
+
+def test_a_day_published_after_a_compaction_recomputes_what_it_would_have_without_it(lake, tmp_path):
+    """The maintenance DAG compacts the lake every night: the next day's run recomputes that day's
+    threads and months, not every thread of the files the compaction rewrote."""
+    metrics.compute_marts(lake)
+    compacted = Lake(shutil.copytree(lake.root, tmp_path / "compacted"))
+    files = set(compacted.table_files("messages"))
+    compacted.maintain(retention_hours=1000)
+    assert set(compacted.table_files("messages")).isdisjoint(files)
+    next_day = day_interval(dt.date(2026, 10, 16), days=1)
+    written = {}
+    for each in (lake, compacted):
+        each.publish(CARE, next_day, classify_tables(SimulatedNetwork(seed=4).extract(CARE, next_day)))
+        metrics.compute_marts(each)
+        manifest = each.marts_manifest()
+        assert manifest["mode"] == "incremental"
+        own = manifest["run_id"] + "/"
+        written[each.root] = (
+            manifest["recomputed"],
+            sorted(
+                day for day, name in manifest["files"]["service_requests"].items() if name.startswith(own)
+            ),
+        )
+    assert written[compacted.root] == written[lake.root]
+    assert "2026-10-16" in written[lake.root][1] and "2026-10-01" not in written[lake.root][1]
+    for mart in metrics.MARTS:
+        assert rows_of(compacted, mart) == rows_of(lake, mart), mart
 
 
 def test_a_full_runs_file_is_read_for_the_parts_that_name_it_only(lake):
