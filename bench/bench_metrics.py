@@ -21,8 +21,8 @@
    - two peers a data engineer might write instead, computing from the canonical columns (never
      the text) the per-request rows of service_requests as read and the monthly figures
      service_monthly has for them, and writing the per-request rows to Parquet (zstd at level 1)
-     inside the measured time, as DuckDB writes its mart: vectorised pandas (one sort, running minimums and
-     sums by thread, group-by transforms, merges), and one Polars lazy query (a scan, window
+     inside the measured time, as DuckDB writes its mart: vectorised pandas (one sort, running
+     minimums and sums by thread, group-by transforms, merges), and one Polars lazy query (a scan, window
      expressions, joins) with a group by over its rows. A request is an inbound message the
      network classified as a question or a complaint, or one it left unclassified that is_request
      marks and that opens a turn (the first such of its thread, or the first after one of our

@@ -172,8 +172,8 @@ def changed_files(lake: Lake, table: str, old: int | None, new: int | None) -> l
     file holds rows that did not change, and a file compacted away after it was added is still
     read for its rows (vacuum keeps it for the retention period; once gone, the run is full).
     Loading the old version's snapshot cost 5 ms a table. Else, and where the actions' paths do not
-    give the new version's files as listed, the two versions' file lists are compared (every file
-    either has, a wider recompute).
+    give the new version's files as listed, the two versions' file lists are compared: every file
+    in one and not the other, a compaction's too (a wider recompute, never a wrong one).
     """
     after = set(lake.table_files(table, new)) if new is not None else set()
     commits = _commits(lake, table, old, new) if old is not None and new is not None and new > old else None
