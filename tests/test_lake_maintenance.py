@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from helpers import CARE, DEALS, day_interval
 
+from socialpulse import lake as lake_module
 from socialpulse import model
 from socialpulse.lake import Lake, LakeLayoutError
 from socialpulse.networks.simulated import SimulatedNetwork
@@ -54,6 +55,44 @@ def test_compaction_merges_the_daily_files_and_vacuum_deletes_what_no_kept_versi
     # the pinned version stays readable (an audit re-renders from it); its files were kept
     assert lake.read("messages", version=pinned).num_rows == len(before["messages"])
     assert _parquet_on_disk(lake, "messages") == 17
+
+
+def _row_group_accounts(path: str) -> list[tuple[str, str]]:
+    metadata = pq.ParquetFile(path).metadata
+    column = metadata.schema.to_arrow_schema().get_field_index("account_id")
+    return [
+        (group.column(column).statistics.min, group.column(column).statistics.max)
+        for group in (metadata.row_group(i) for i in range(metadata.num_row_groups))
+    ]
+
+
+def test_compaction_sorts_each_partition_by_account_and_leaves_a_compacted_one_as_it_is(
+    tmp_path, monkeypatch
+):
+    # row groups of a few rows, as a busy month has them of 131,072
+    monkeypatch.setattr(lake_module, "CLUSTERED_ROW_GROUP_ROWS", 16)
+    lake = Lake(tmp_path)
+    _daily_publishes(lake, days=3)
+    before = _contents(lake)
+
+    lake.maintain(retention_hours=0)
+    assert _contents(lake) == before
+    (file,) = lake.table_files("messages")
+    accounts = pq.read_table(file, columns=["account_id"]).column(0).to_pylist()
+    assert accounts == sorted(accounts) and len(set(accounts)) == 2
+    groups = _row_group_accounts(file)
+    # each account's rows in row groups of their own, but the one where they meet
+    assert len(groups) > 4 and sum(low != high for low, high in groups) <= 1
+    # nothing new: nothing rewritten (a Z-order alone would rewrite every partition again)
+    again = lake.maintain(retention_hours=0)
+    assert again["messages"]["files_added_by_compaction"] == 0 and lake.table_files("messages") == [file]
+
+    _daily_publishes(lake, days=4)  # the same days again and one more: the month gets files
+    lake.maintain(retention_hours=0)
+    (file,) = lake.table_files("messages")
+    accounts = pq.read_table(file, columns=["account_id"]).column(0).to_pylist()
+    assert accounts == sorted(accounts)
+    assert sum(low != high for low, high in _row_group_accounts(file)) <= 1
 
 
 def test_vacuum_keeps_every_version_younger_than_the_retention(tmp_path):

@@ -201,47 +201,66 @@ def changed_files(lake: Lake, table: str, old: int | None, new: int | None) -> l
 def rows_of_keys(
     con, lake: Lake, table: str, version: int | None, keys: str, columns: tuple[str, ...]
 ) -> str:
-    """SQL to read FROM: the table's rows (its canonical columns, at version) in the files that may
-    hold a key of `keys` (a temp table of the key columns: ids, strings), by the statistics of the
-    files' row groups. The other files hold none of its keys.
+    """SQL to read FROM: the table's rows (its canonical columns, at version) that may have a key of
+    `keys` (a temp table of the key columns: ids, strings, none null), read where the statistics
+    of the files' row groups admit one: a superset of the keys' rows, for a join with them.
 
-    Ids that grow with time (X, Instagram) or begin with the account's (Facebook) keep the recent
-    files of a few accounts only: a scan of every message's thread for a day's threads cost 0.25 to
-    0.33 s at 10 M messages. Statistics that are missing or not exact bound nothing.
+    Per group of keys that share all columns but the last (an account's threads), the files
+    whose row groups admit one of its keys, read with those columns equal to the group's and the
+    last between the group's lowest and highest: DuckDB then skips the row groups that the
+    constants rule out, which a join with the keys does not make it do. Ids that grow with time
+    (X, Instagram) or begin with the account's (Facebook) and a table clustered by account
+    (Lake.maintain) leave the recent row groups of the changed accounts: at 10 M messages a
+    day's threads read 0.024 s instead of 0.20 s (every file, after a compaction). Statistics
+    that are missing or not exact bound nothing.
     """
     files = lake.table_files(table, version)
-    stored = [c for c in columns if c not in PARTITION_COLUMNS]
-    names = ", ".join(f"'{c}'" for c in stored)
-    bounds = ", ".join(
-        f"max(stats_min_value) FILTER (WHERE path_in_schema = '{c}' AND min_is_exact) AS {c}_low, "
-        f"max(stats_max_value) FILTER (WHERE path_in_schema = '{c}' AND max_is_exact) AS {c}_high"
-        for c in stored
-    )
-    admits = " AND ".join(
-        f"(g.{c}_low IS NULL OR k.{c} >= g.{c}_low) AND (g.{c}_high IS NULL OR k.{c} <= g.{c}_high)"
-        for c in stored
-    )
-    candidates = (
-        [
-            name
-            for (name,) in con.execute(f"""
-                SELECT DISTINCT g.file_name
-                FROM (
+    leading, last = columns[:-1], columns[-1]
+    if not files:
+        groups = []
+    else:
+        lead = ", ".join(leading)
+        ranges = (
+            f"SELECT {lead}, min({last}) AS low, max({last}) AS high FROM {keys} "
+            f"WHERE {' AND '.join(f'{c} IS NOT NULL' for c in columns)} GROUP BY ALL"
+        )
+        stored = [c for c in columns if c not in PARTITION_COLUMNS]
+        if stored:  # the files with a row group whose bounds admit the group's
+            bounds = ", ".join(
+                f"max(stats_min_value) FILTER (WHERE path_in_schema = '{c}' AND min_is_exact) AS {c}_low, "
+                f"max(stats_max_value) FILTER (WHERE path_in_schema = '{c}' AND max_is_exact) AS {c}_high"
+                for c in stored
+            )
+            admits = " AND ".join(
+                f"(g.{c}_low IS NULL OR r.{c} >= g.{c}_low) AND (g.{c}_high IS NULL OR r.{c} <= g.{c}_high)"
+                if c != last
+                else f"(g.{c}_low IS NULL OR r.high >= g.{c}_low) AND (g.{c}_high IS NULL OR r.low <= g.{c}_high)"
+                for c in stored
+            )
+            admitted = f"""
+                JOIN (
                     SELECT file_name, row_group_id, {bounds}
                     FROM parquet_metadata({_sql_list(files)})
-                    WHERE path_in_schema IN ({names})
+                    WHERE path_in_schema IN ({", ".join(_literal(c) for c in stored)})
                     GROUP BY ALL
-                ) g
-                SEMI JOIN {keys} k ON {admits}
-            """).fetchall()
-        ]
-        if files and stored
-        else files
-    )
+                ) g ON {admits}
+            """
+        else:  # nothing to bound: every file may hold every group's keys
+            admitted = f", unnest({_sql_list(files)}) g(file_name)"
+        groups = con.execute(f"""
+            SELECT {", ".join(f"r.{c}" for c in leading)}, r.low, r.high,
+                list(DISTINCT g.file_name ORDER BY g.file_name)
+            FROM ({ranges}) r {admitted}
+            GROUP BY ALL ORDER BY ALL
+        """).fetchall()
     canonical = ", ".join(f.name for f in model.TABLES[table].schema)
     rows = f"SELECT * FROM _{table}_canonical"
-    if candidates:
-        rows += f" UNION ALL BY NAME SELECT * FROM {_files(sorted(candidates))}"
+    for *values, low, high, group_files in groups:
+        equal = " AND ".join(f"{c} = {_literal(v)}" for c, v in zip(leading, values, strict=True))
+        rows += (
+            f" UNION ALL BY NAME SELECT * FROM {_files(group_files)}"
+            f" WHERE {equal} AND {last} BETWEEN {_literal(low)} AND {_literal(high)}"
+        )
     return f"(SELECT {canonical} FROM ({rows}))"
 
 

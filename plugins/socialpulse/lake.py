@@ -35,6 +35,7 @@ configuration file. docs/production.md describes compaction, retention and S3 co
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import json
@@ -73,6 +74,15 @@ DEFAULT_RETENTION_HOURS = 168
 # commits. A table receives a commit per account and publish; every mart run loads each table at
 # two versions, and 30 commits since the last checkpoint cost those loads 0.1 s against 0.03 s.
 TABLE_PROPERTIES = {"delta.checkpointInterval": "10"}
+# Maintenance writes each partition's rows sorted by account (a Z-order on one column is a sort),
+# in row groups of this many rows: each account's rows then have row groups of their own, whose
+# statistics (account_id, and ids that begin with the account's) let a scan for a few accounts'
+# rows skip the others'. delta-rs's bin-packing compaction interleaved its input files' rows in
+# chunks of 16,384 in one row group per file, so every row group held every account.
+CLUSTER_BY = ("account_id",)
+CLUSTERED_ROW_GROUP_ROWS = 131_072
+# delta-rs's target file size when the table sets no delta.targetFileSize (its optimize's default).
+DEFAULT_TARGET_FILE_SIZE = 100 * 2**20
 # marts/current.json names the mart set readers read; each set's folder holds its manifest.json.
 CURRENT_MARTS = "current.json"
 MANIFEST = "manifest.json"
@@ -80,10 +90,11 @@ MANIFEST = "manifest.json"
 MIGRATION_MARK = "socialpulse.migrated_from_per_day_files"
 
 
-def writer_properties(table: str):
+def writer_properties(table: str, row_group_rows: int | None = None):
     """How every data file of a table is written (publish, merge, compaction, migration): zstd,
     and each timestamp column delta-encoded (DELTA_BINARY_PACKED, a standard Parquet encoding)
-    instead of by a dictionary that almost every value overflows.
+    instead of by a dictionary that almost every value overflows; in row groups of at most
+    row_group_rows rows (default: delta-rs's).
 
     Messages of six months (5 M rows): 59 MB instead of 71 MB, and DuckDB's scans of them that
     read created_at took a fifth less CPU (created_at alone 0.026 s instead of 0.066 s), 4 Dec 2026.
@@ -94,6 +105,7 @@ def writer_properties(table: str):
     delta_encoded = ColumnProperties(dictionary_enabled=False, encoding="DELTA_BINARY_PACKED")
     return WriterProperties(
         compression="ZSTD",
+        max_row_group_size=row_group_rows,
         column_properties={
             field.name: delta_encoded
             for field in model.TABLES[table].schema
@@ -613,9 +625,9 @@ class Lake:
         """Prune old mart sets, then compact each table's small files, checkpoint its log and vacuum.
 
         Mart sets finished more than mart_retention_hours (default: retention_hours) ago lose their
-        files (prune_mart_runs; the current set always stays). Compaction merges the files of each
-        month partition (a commit that changes no rows), so the file count follows the data, not
-        the number of publishes. Vacuum then deletes data files no longer in any version younger
+        files (prune_mart_runs; the current set always stays). Compaction rewrites each partition
+        that holds small files into files sorted by account (cluster: a commit that changes no
+        rows), so the file count follows the data, not the number of publishes. Vacuum then deletes data files no longer in any version younger
         than retention_hours, nor in a version a kept mart set was computed from (pinned_versions),
         nor in keep_versions, and the files of publishes that were killed before their commit.
         Returns per table what it did.
@@ -636,7 +648,7 @@ class Lake:
             if any(configured.get(key) != value for key, value in TABLE_PROPERTIES.items()):
                 delta.alter.set_table_properties(TABLE_PROPERTIES)  # a table created before them
             try:
-                compacted = delta.optimize.compact(writer_properties=writer_properties(name))
+                compacted = self.cluster(name)
             except CommitFailedError as exc:  # a publish committed meanwhile: compact next time
                 log.info("compaction of %s skipped: %s", name, exc)
                 compacted = {}
@@ -660,6 +672,48 @@ class Lake:
             }
             log.info("maintained %s: %s", name, done[name])
         return done
+
+    def cluster(self, table: str) -> dict[str, Any]:
+        """Rewrite each partition of the table that holds more than one small file (under the target
+        file size: those that bin-packing compaction would merge) as files sorted by account, in
+        row groups of CLUSTERED_ROW_GROUP_ROWS rows. One commit, marked as a compaction (OPTIMIZE,
+        dataChange false: no row changes); returns delta-rs's metrics ({} when nothing needed it).
+
+        Every file of those partitions is rewritten, the large ones too (a Z-order sorts the whole
+        partition): the nightly run rewrites the partitions the day's publishes added to (at 10 M
+        messages a year, the 440,000 messages of half a month in 0.55 s). On the bench's compacted
+        year, every mart in full took 12.3-12.7 s clustered instead of 15.3-17.1 s after delta-rs's
+        bin-packing compaction, and a day's changed threads were found in 0.024 s instead of 0.20 s
+        (4 Dec 2026).
+        """
+        delta = self.delta(table)
+        if delta is None:
+            return {}
+        actions = delta.get_add_actions(flatten=True)
+        target = int(delta.metadata().configuration.get("delta.targetFileSize", DEFAULT_TARGET_FILE_SIZE))
+        small = collections.Counter(
+            (network, month)
+            for network, month, size in zip(
+                actions.column("partition.network").to_pylist(),
+                actions.column("partition.month").to_pylist(),
+                actions.column("size_bytes").to_pylist(),
+                strict=True,
+            )
+            if size < target
+        )
+        partitions = sorted(partition for partition, files in small.items() if files > 1)
+        if not partitions:
+            return {}
+        # one commit for every partition: a partition of one network and another's month in
+        # between (a backfill and the current month) is rewritten as well, as it was
+        return delta.optimize.z_order(
+            list(CLUSTER_BY),
+            partition_filters=[
+                ("network", "in", sorted({network for network, _ in partitions})),
+                ("month", "in", sorted({month for _, month in partitions})),
+            ],
+            writer_properties=writer_properties(table, CLUSTERED_ROW_GROUP_ROWS),
+        )
 
     # -- migration from the per-day Parquet layout ------------------------------------------------
     def old_layout_files(self, table: str) -> list[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import duckdb
 import pyarrow as pa
@@ -90,3 +91,48 @@ def test_no_key_reads_no_file(tmp_path):
     )
 
     assert file not in sql and con.execute(f"SELECT count(*) FROM {sql}").fetchone() == (0,)
+
+
+def test_only_the_row_groups_whose_statistics_admit_an_account_s_keys_are_scanned(tmp_path):
+    # a compacted month: one file, each account's rows sorted together in row groups of their own
+    path = tmp_path / "messages" / "network=facebook" / "month=2026-01" / "compacted.parquet"
+    path.parent.mkdir(parents=True)
+    parts = [
+        pq.read_table(write_messages(tmp_path / f"{i}.parquet", account, threads))
+        for i, (account, threads) in enumerate(
+            [("111", ["111_1", "111_2"]), ("111", ["111_5", "111_7"]), ("222", ["222_6", "222_7"])]
+        )
+    ]
+    with pq.ParquetWriter(path, parts[0].schema) as writer:
+        for part in parts:
+            writer.write_table(part)  # a row group each
+    con = duckdb.connect()
+    con.register("empty_messages", model.empty("messages"))
+    con.execute("CREATE TABLE _messages_canonical AS SELECT * FROM empty_messages")
+    # a day's threads are thousands: more than DuckDB checks one by one against the statistics
+    # (dynamic_or_filter_threshold), so a join with them bounds by their range alone
+    con.execute(
+        "CREATE TABLE keys AS SELECT * FROM (VALUES ('facebook', '111', '111_5'), ('facebook', '111', '111_7')) "
+        "k(network, account_id, thread_id) "
+        "UNION ALL SELECT 'facebook', '222', '222_9' || i FROM range(100, 200) r(i)"
+    )
+    sql = incremental.rows_of_keys(
+        con, FilesOf([str(path)]), "messages", None, "keys", ("network", "account_id", "thread_id")
+    )
+    profile = tmp_path / "profile.json"
+    con.execute("SET enable_profiling = 'json'")
+    con.execute("SET profiling_mode = 'detailed'")
+    con.execute(f"SET profiling_output = '{profile}'")
+    rows = con.execute(f"SELECT thread_id FROM {sql} SEMI JOIN keys USING (thread_id) ORDER BY 1").fetchall()
+    con.execute("SET enable_profiling = 'no_output'")
+
+    assert rows == [("111_5",), ("111_7",)]
+
+    def parquet_scans(node: dict) -> list[dict]:
+        scans = [node] if node["name"] == "READ_PARQUET" else []
+        return scans + [s for child in node.get("children", []) for s in parquet_scans(child)]
+
+    scans = [s for node in json.loads(profile.read_text())["operator"] for s in parquet_scans(node)]
+    # of the file's three row groups, the one of 111_5 and 111_7: a join alone reads 222's too, in
+    # the range of all the keys
+    assert [(s["row_groups_scanned"], s["total_row_groups_to_scan"]) for s in scans] == [(1, 3)]
