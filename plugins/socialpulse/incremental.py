@@ -346,13 +346,15 @@ def plan(
         "_recompute_threads",
         KEYED_MARTS["service_requests"][1],
     )
-    # the thread marts read the same files (restrict)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _changed_thread_files AS SELECT * FROM {threads}")
+    # every message of those threads: what the thread marts read (use_window), a table because
+    # they read it several times and the threads of a day are few
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _thread_messages AS
+        SELECT m.* FROM {threads} m SEMI JOIN _recompute_threads USING (network, account_id, thread_id)
+    """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _thread_starts AS
-        SELECT network, account_id, thread_id, min(created_at) AS first_at
-        FROM _changed_thread_files SEMI JOIN _recompute_threads USING (network, account_id, thread_id)
-        GROUP BY ALL
+        SELECT network, account_id, thread_id, min(created_at) AS first_at FROM _thread_messages GROUP BY ALL
     """)
     # the posts of the changed metrics, beside the changed rows of posts (a removed post's too)
     con.execute("""
@@ -501,17 +503,6 @@ def restrict(con, sources: Iterable[frozenset[str]]) -> None:
     for mart_sources in set(sources):
         if mart_sources:
             _source_window(con, mart_sources)
-    first = con.execute(
-        "SELECT coalesce(min(first_at), TIMESTAMPTZ '9999-01-01') FROM _thread_starts"
-    ).fetchone()[0]
-    # a table, not a view: a thread mart reads messages several times, and the changed threads of a
-    # day are few while a scan for them covers every message since the oldest one began (in the
-    # files that may hold them: rows_of_keys)
-    con.execute(f"""
-        CREATE TEMP TABLE _thread_messages AS
-        SELECT m.* FROM _changed_thread_files m SEMI JOIN _recompute_threads t USING (network, account_id, thread_id)
-        WHERE m.created_at >= CAST('{first}' AS TIMESTAMPTZ)
-    """)
     use_window(con, None)
     # the recomputed posts and their metrics (dated on or after their publication, by a network
     # that may date them in the account's zone: a day's margin for the constant bound)
