@@ -283,15 +283,15 @@ def plan(
     old_versions = previous["versions"]
     # source: the table whose rows changed, or "clock" for the months the clock changes (reach)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _changed (network VARCHAR, account_id VARCHAR, month VARCHAR, source VARCHAR)"
+        "CREATE OR REPLACE TABLE _changed (network VARCHAR, account_id VARCHAR, month VARCHAR, source VARCHAR)"
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _changed_threads "
+        "CREATE OR REPLACE TABLE _changed_threads "
         "(network VARCHAR, account_id VARCHAR, thread_id VARCHAR, changed_from TIMESTAMPTZ)"
     )
-    con.execute("CREATE OR REPLACE TEMP TABLE _changed_posts (network VARCHAR, post_id VARCHAR)")
+    con.execute("CREATE OR REPLACE TABLE _changed_posts (network VARCHAR, post_id VARCHAR)")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _changed_post_rows "
+        "CREATE OR REPLACE TABLE _changed_post_rows "
         "(network VARCHAR, account_id VARCHAR, post_id VARCHAR, created_at TIMESTAMPTZ)"
     )
     from deltalake.exceptions import DeltaError
@@ -335,7 +335,7 @@ def plan(
         raise FullRunNeeded("an account's time zone changed: every SLA clock of the account moves")
     # The threads the thread marts recompute and when each began, in one scan.
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE _recompute_threads AS
+        CREATE OR REPLACE TABLE _recompute_threads AS
         SELECT DISTINCT network, account_id, thread_id FROM _changed_threads
     """)
     threads = rows_of_keys(
@@ -349,11 +349,11 @@ def plan(
     # every message of those threads: what the thread marts read (use_window), a table because
     # they read it several times and the threads of a day are few
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _thread_messages AS
+        CREATE OR REPLACE TABLE _thread_messages AS
         SELECT m.* FROM {threads} m SEMI JOIN _recompute_threads USING (network, account_id, thread_id)
     """)
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE _thread_starts AS
+        CREATE OR REPLACE TABLE _thread_starts AS
         SELECT network, account_id, thread_id, min(created_at) AS first_at FROM _thread_messages GROUP BY ALL
     """)
     # the posts of the changed metrics, beside the changed rows of posts (a removed post's too)
@@ -372,7 +372,7 @@ def plan(
         SELECT network, account_id, strftime(created_at, '%Y-%m'), 'posts' FROM _changed_post_rows
     """)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _plan AS "
+        "CREATE OR REPLACE TABLE _plan AS "
         "SELECT network, account_id, min(month) AS from_month FROM _changed GROUP BY ALL"
     )
     _plan_posts(con)
@@ -400,7 +400,7 @@ def _plan_posts(con) -> None:
     of its metrics), and the changed posts no longer in the table, whose rows are dropped. Reads
     the changed posts from _changed_post_rows, which plan() fills."""
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE _post_from AS
+        CREATE OR REPLACE TABLE _post_from AS
         SELECT network, account_id, min(created_at) AS post_from FROM _changed_post_rows GROUP BY ALL
     """)
     lowest = con.execute(
@@ -408,7 +408,7 @@ def _plan_posts(con) -> None:
     ).fetchone()[0]
     # the constant bound lets DuckDB skip the files and row groups of earlier posts
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _recompute_posts AS
+        CREATE OR REPLACE TABLE _recompute_posts AS
         SELECT network, account_id, post_id FROM _changed_post_rows
         UNION
         SELECT p.network, p.account_id, p.post_id
@@ -482,7 +482,7 @@ def restrict(con, sources: Iterable[frozenset[str]]) -> None:
         "SELECT network, account_id, CAST(from_month || '-01' AS TIMESTAMPTZ) - INTERVAL 28 DAY FROM _plan",
     )
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE _window_all AS
+        CREATE OR REPLACE TABLE _window_all AS
         WITH plan AS (
             SELECT network, account_id, from_month, CAST(from_month || '-01' AS TIMESTAMPTZ) AS from_ts FROM _plan
         ),
@@ -546,7 +546,7 @@ def _source_window(con, sources: frozenset[str]) -> None:
     (_month_messages_<name>) when they are one."""
     name = _window_name(sources)
     con.execute(f"""
-        CREATE TEMP TABLE _window_{name} AS
+        CREATE TABLE _window_{name} AS
         SELECT network, account_id, min(month) AS from_month, CAST(min(month) || '-01' AS TIMESTAMPTZ) AS from_ts
         FROM _changed WHERE source IN ({", ".join(_literal(s) for s in sorted(sources))})
         GROUP BY ALL
@@ -574,11 +574,9 @@ def last_messages_before(con, messages: str, bounds: str) -> None:
     earlier history by their statistics. Each wider search is for the accounts without a message
     of both directions in the narrower one (a quiet account, or one that never replies).
     """
+    con.execute(f"CREATE OR REPLACE TABLE _quiet AS SELECT * FROM ({bounds}\n) b(network, account_id, bound)")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _quiet AS SELECT * FROM ({bounds}\n) b(network, account_id, bound)"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _last_before "
+        "CREATE OR REPLACE TABLE _last_before "
         "(network VARCHAR, account_id VARCHAR, direction VARCHAR, last_at TIMESTAMPTZ)"
     )
     for reach in LAST_MESSAGE_REACH:
@@ -599,7 +597,7 @@ def last_messages_before(con, messages: str, bounds: str) -> None:
             GROUP BY ALL
         """)
         con.execute("""
-            CREATE OR REPLACE TEMP TABLE _quiet AS
+            CREATE OR REPLACE TABLE _quiet AS
             SELECT b.* FROM _quiet b
             LEFT JOIN (SELECT network, account_id, count(*) AS directions FROM _last_before GROUP BY ALL) l
                 USING (network, account_id)

@@ -276,7 +276,8 @@ def _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run
         if plan is None:
             incremental.no_earlier_posts(con)  # a full run's post_performance reads every post
         incremental.no_carry(con)  # a full run's service_monthly reads every request
-        for mart in marts:
+
+        def compute(con, mart: str) -> None:
             with mart_settings(con, mart):
                 began = time.perf_counter()
                 query = mart_sql(mart)
@@ -287,7 +288,8 @@ def _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run
                         con,
                         mart,
                         parted,
-                        files,
+                        # the marts it reads (of its group: mart_groups), computed before it
+                        {source: files[source] for source in mart_inputs(query, set(files))},
                         lambda source, parts: mart_query(lake, source, parts, run_clock, sla),
                         sources.get(mart),
                     )
@@ -340,6 +342,13 @@ def _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run
                     len(files[mart]) - len(kept),
                     len(kept),
                 )
+
+        if plan is None:  # a full run's marts one after the other: each uses every core and much memory
+            for mart in marts:
+                compute(con, mart)
+        else:
+            groups = mart_groups(marts, (previous or {}).get("seconds"))
+            _in_parallel(con, groups, compute, sla, as_of)
         # read only where such rows can be: the parts this run wrote, and the months named before
         reach = {}
         for mart in marts:
@@ -386,6 +395,55 @@ def _compute_marts(lake, marts, sla, as_of, threads, memory_limit, versions, run
     if versions is None:
         _switch(lake, manifest)
     return rows
+
+
+# Groups of marts an incremental run computes at once, each on its own connection: its marts are
+# small queries that keep one core busy at a time, so a second group runs on the other core.
+PARALLEL_GROUPS = 2
+
+
+def mart_groups(marts: tuple[str, ...], seconds: Mapping[str, float] | None = None) -> list[tuple[str, ...]]:
+    """The marts in groups that read none of the others' (by their SQL and read SQL), each group in
+    run order; the longest first by seconds (each mart's, e.g. the previous set's), so that the
+    shorter ones fill in beside them (longest processing time first)."""
+    group_of = {mart: [mart] for mart in marts}
+    for mart in marts:
+        for source in mart_inputs(mart_sql(mart) + (read_sql(mart) or ""), set(marts) - {mart}):
+            merged = group_of[mart] + [m for m in group_of[source] if m not in group_of[mart]]
+            for member in merged:
+                group_of[member] = merged
+    groups = {id(group): tuple(m for m in marts if m in group) for group in group_of.values()}
+    cost = {group: sum((seconds or {}).get(mart, 0.0) for mart in group) for group in groups.values()}
+    return sorted(groups.values(), key=lambda group: (-cost[group], -len(group), marts.index(group[0])))
+
+
+def _in_parallel(con, groups, compute, sla: SlaPolicy, as_of: dt.datetime | None) -> None:
+    """compute(connection, mart) for every mart of the groups, PARALLEL_GROUPS groups at a time,
+    each on a connection of its own to con's database: the run's plan and windows are its tables
+    and views, shared; each mart's own (its window, messages as it reads them, its rows) are
+    temporary, the connection's. The first error is raised once the groups already running end.
+    A mart's MART_SETTINGS are DuckDB's global settings: the other group's statements run with them
+    too while it runs (a plan choice, never a result)."""
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+    def run(group: tuple[str, ...]) -> None:
+        cursor = con.cursor()
+        try:
+            _set_sla_variables(cursor, sla)  # variables are each connection's own
+            cursor.execute("SET VARIABLE as_of = CAST(? AS TIMESTAMPTZ)", [as_of])
+            incremental.no_carry(cursor)
+            for mart in group:
+                compute(cursor, mart)
+        finally:
+            cursor.close()
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_GROUPS, thread_name_prefix="marts") as pool:
+        futures = [pool.submit(run, group) for group in groups]
+        for future in wait(futures, return_when=FIRST_EXCEPTION).not_done:
+            future.cancel()
+    for future in futures:
+        if not future.cancelled():
+            future.result()
 
 
 def refresh_analyst_db(lake: Lake, manifest: dict) -> Path | None:

@@ -45,3 +45,39 @@ def test_marts_that_read_each_other_fail_naming_both(tmp_path):
         RuntimeError, match=r"circle: left reads \['right_side'\], right_side reads \['left'\]"
     ):
         metrics.mart_order(tmp_path)
+
+
+def test_each_group_of_an_incremental_run_holds_every_mart_its_marts_read_in_run_order():
+    seconds = {"influence_leaders_monthly": 5.0, "post_performance": 0.1}
+    groups = metrics.mart_groups(metrics.MARTS, seconds)
+    assert sorted(m for group in groups for m in group) == sorted(metrics.MARTS)
+    marts = set(metrics.MARTS)
+    for group in groups:
+        assert list(group) == [m for m in metrics.MARTS if m in group]
+        for mart in group:
+            reads = metrics.mart_inputs(
+                metrics.mart_sql(mart) + (metrics.read_sql(mart) or ""), marts - {mart}
+            )
+            assert reads <= set(group), f"{mart} reads {reads - set(group)} of another group"
+    assert groups[0] == ("influence_leaders_monthly",)  # the longest by the seconds given
+    assert {"service_requests", "service_monthly", "negative_spikes_daily"} <= set(groups[1] + groups[2])
+    assert len(groups) > 2  # groups that could run beside each other
+
+
+def test_a_failing_mart_of_one_group_fails_the_run_after_the_groups_running_end():
+    import duckdb
+
+    con = duckdb.connect()
+    ran: list[str] = []
+
+    def compute(cursor, mart: str) -> None:
+        if mart == "bad":
+            raise RuntimeError("mart bad failed")
+        # each connection has the run's variables, as the mart SQL reads them
+        assert cursor.execute("SELECT getvariable('sla_hours')").fetchone() == (24.0,)
+        ran.append(mart)
+
+    groups = [("bad",), ("a", "b"), ("c",)]
+    with pytest.raises(RuntimeError, match="mart bad failed"):
+        metrics._in_parallel(con, groups, compute, metrics.SlaPolicy(default_hours=24), None)
+    assert "a" in ran and "b" in ran  # the group beside it ended as it began
