@@ -627,7 +627,8 @@ class Lake:
         Mart sets finished more than mart_retention_hours (default: retention_hours) ago lose their
         files (prune_mart_runs; the current set always stays). Compaction rewrites each partition
         that holds small files into files sorted by account (cluster: a commit that changes no
-        rows), so the file count follows the data, not the number of publishes. Vacuum then deletes data files no longer in any version younger
+        rows), so the file count follows the data, not the number of publishes. Vacuum then
+        deletes data files no longer in any version younger
         than retention_hours, nor in a version a kept mart set was computed from (pinned_versions),
         nor in keep_versions, and the files of publishes that were killed before their commit.
         Returns per table what it did.
