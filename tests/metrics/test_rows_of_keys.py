@@ -136,3 +136,27 @@ def test_only_the_row_groups_whose_statistics_admit_an_account_s_keys_are_scanne
     # of the file's three row groups, the one of 111_5 and 111_7: a join alone reads 222's too, in
     # the range of all the keys
     assert [(s["row_groups_scanned"], s["total_row_groups_to_scan"]) for s in scans] == [(1, 3)]
+
+
+def test_a_row_group_that_many_accounts_share_is_read_once_not_once_an_account(tmp_path):
+    # a month of quiet accounts: every account's rows in the file's one row group
+    path = tmp_path / "messages" / "network=facebook" / "month=2026-01" / "compacted.parquet"
+    path.parent.mkdir(parents=True)
+    accounts = [f"{n}" for n in range(111, 116)]
+    parts = [
+        pq.read_table(write_messages(tmp_path / f"{a}.parquet", a, [f"{a}_1", f"{a}_2"])) for a in accounts
+    ]
+    pq.write_table(pa.concat_tables(parts), path)
+    con = duckdb.connect()
+    con.register("empty_messages", model.empty("messages"))
+    con.execute("CREATE TABLE _messages_canonical AS SELECT * FROM empty_messages")
+    con.execute(
+        "CREATE TABLE keys AS SELECT 'facebook' AS network, a AS account_id, a || '_2' AS thread_id "
+        f"FROM unnest({accounts}) t(a)"
+    )
+    sql = incremental.rows_of_keys(
+        con, FilesOf([str(path)]), "messages", None, "keys", ("network", "account_id", "thread_id")
+    )
+    assert sql.count(str(path)) == 1  # one scan, not one for each of the five accounts
+    rows = con.execute(f"SELECT thread_id FROM {sql} SEMI JOIN keys USING (thread_id) ORDER BY 1").fetchall()
+    assert rows == [(f"{a}_2",) for a in accounts]
